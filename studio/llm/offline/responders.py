@@ -1,0 +1,3 @@
+"""Importing this module registers every offline responder."""
+
+from studio.llm.offline import generation  # noqa: F401

@@ -1,0 +1,44 @@
+"""An HTTP transport that hands requests to the offline engine without a socket.
+
+The openai client still builds and sends a real HTTP request (URL, headers, JSON body)
+and parses a real HTTP response (status, headers, JSON), so retries, Retry-After,
+timeouts and response validation behave as against a server.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx2
+
+from studio.llm.offline.engine import handle_chat, handle_models
+
+
+def _import_responders() -> None:
+    # Responders register themselves on import.
+    from studio.llm.offline import responders  # noqa: F401
+
+
+class OfflineTransport(httpx2.BaseTransport):
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        _import_responders()
+        path = request.url.path
+        if request.method == "GET" and path.endswith("/models"):
+            reply = handle_models()
+        elif request.method == "POST" and path.endswith("/chat/completions"):
+            try:
+                body = json.loads(request.read() or b"{}")
+            except json.JSONDecodeError:
+                return httpx2.Response(400, json={"error": {"message": "body is not JSON"}})
+            reply = handle_chat(body, {k.lower(): v for k, v in request.headers.items()})
+        else:
+            return httpx2.Response(404, json={"error": {"message": f"no route {path}"}})
+        if reply.hang_s:
+            timeout = (request.extensions.get("timeout") or {}).get("read")
+            wait = reply.hang_s if timeout is None else min(reply.hang_s, float(timeout))
+            time.sleep(wait)
+            if timeout is not None and reply.hang_s >= float(timeout):
+                raise httpx2.ReadTimeout("offline engine: injected hang", request=request)
+            return httpx2.Response(500, json={"error": {"message": "hang ended"}})
+        return httpx2.Response(reply.status, json=reply.body, headers=reply.headers)

