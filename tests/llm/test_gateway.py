@@ -1,0 +1,152 @@
+"""The gateway against the offline engine, through the real openai client."""
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from pydantic import BaseModel, Field
+
+from studio import runtime
+from studio.llm import gateway
+from studio.llm.offline.engine import EngineSpec, EngineSpecError
+from studio.llm.offline.registry import AgentAction, agent, structured
+from studio.models import LLMCall
+
+
+class Widget(BaseModel):
+    name: str = Field(min_length=1)
+    size: int = Field(ge=0)
+
+
+@structured("Widget")
+def _widget(req):
+    return {"name": req.context.get("name", "gear"), "size": req.rng.randint(1, 100)}
+
+
+@structured("BrokenWidget")
+def _broken(req):
+    return {"name": "", "size": -1}
+
+
+@agent("worker")
+def _worker(req):
+    return AgentAction(content="looking", tool_name="list_dir", arguments={"path": "."})
+
+
+def ask(model="offline", schema=Widget, schema_name=None, **kw):
+    return gateway.structured(
+        role="persona", schema=schema, schema_name=schema_name, system="You make widgets.",
+        prompt="Make a widget.", context={"name": "sprocket"}, seed=7,
+        overrides={"model": model}, **kw,
+    )
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_structured_output_is_validated_and_recorded():
+    widget = ask()
+    assert widget.name == "sprocket" and 1 <= widget.size <= 100
+    call = LLMCall.objects.get()
+    assert call.outcome == "ok" and call.role == "persona" and call.schema == "Widget"
+    assert call.prompt_tokens > 0 and call.completion_tokens > 0
+    assert call.backend == "offline engine"
+    assert "sprocket" in call.request[1]["content"]
+
+
+def test_same_seed_same_answer_different_seed_differs():
+    first, second = ask(), ask()
+    assert first == second
+    other = gateway.structured(role="persona", schema=Widget, system="s", prompt="p",
+                               context={"name": "sprocket"}, seed=8)
+    assert (other.name, other.size) != (first.name, first.size) or other.size != first.size
+
+
+def test_invalid_output_is_reasked_then_fails_clearly(settings):
+    settings.LLM_MAX_REASKS = 2
+    with pytest.raises(gateway.LLMOutputError) as info:
+        ask(schema=Widget, schema_name="BrokenWidget")
+    assert "did not return a valid BrokenWidget after 3 attempts" in str(info.value)
+    assert "name" in str(info.value)
+    calls = list(LLMCall.objects.order_by("id"))
+    assert [c.outcome for c in calls] == ["invalid"] * 3
+    # the error was fed back to the model on the re-ask
+    assert "not a valid BrokenWidget" in calls[1].request[-1]["content"]
+
+
+def test_check_hook_feeds_rule_violations_back():
+    def check(widget):
+        raise ValueError("size must be prime")
+
+    with pytest.raises(gateway.LLMOutputError, match="size must be prime"):
+        ask(check=check)
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "truncate", "badjson"])
+def test_transient_faults_are_survived(settings, fault):
+    """Every first attempt faults; the client's retry (429/500) or a re-ask recovers."""
+    widget = ask(model=f"offline:faults={fault}@1")
+    assert widget.name == "sprocket"
+    outcomes = list(LLMCall.objects.values_list("outcome", flat=True))
+    assert outcomes[0] == "ok"
+    if fault in ("truncate", "badjson"):
+        assert LLMCall.objects.filter(outcome="invalid").exists()
+
+
+def test_hang_past_timeout_is_retried_then_reported(settings):
+    settings.LLM_TIMEOUT = 0.2
+    settings.LLM_MAX_RETRIES = 1
+    gateway._client.cache_clear()
+    try:
+        # the hang hits only first attempts; the retry succeeds
+        assert ask(model="offline:faults=hang@1;hang=5").name == "sprocket"
+    finally:
+        gateway._client.cache_clear()
+
+
+def test_unreachable_endpoint_is_a_clear_error(settings):
+    settings.LLM_MAX_RETRIES = 0
+    gateway._client.cache_clear()
+    port = runtime.free_port()
+    with pytest.raises(gateway.LLMUnavailable, match="cannot reach"):
+        gateway.structured(role="persona", schema=Widget, system="s", prompt="p", context={},
+                           overrides={"base_url": f"http://127.0.0.1:{port}/v1", "model": "m"})
+    assert LLMCall.objects.get().outcome == "error"
+
+
+def test_tool_calls_and_invalid_tool_json():
+    result = gateway.chat(role="worker", messages=[{"role": "user", "content": "go"}],
+                          tools=[{"type": "function", "function": {"name": "list_dir",
+                                                                   "parameters": {"type": "object"}}}])
+    assert result.tool_calls[0].name == "list_dir"
+    assert result.tool_calls[0].arguments == {"path": "."}
+    bad = gateway.chat(role="worker", messages=[{"role": "user", "content": "go"}],
+                       tools=[{"type": "function", "function": {"name": "list_dir"}}],
+                       overrides={"model": "offline:faults=badjson@1"})
+    assert bad.tool_calls[0].arguments is None
+    assert LLMCall.objects.filter(outcome="invalid").count() == 1
+
+
+def test_engine_spec_parsing():
+    spec = EngineSpec.parse("offline:faults=429@0.1,hang;latency=2000")
+    assert spec.faults == {"429": 0.1, "hang": 1.0} and spec.latency_ms == 2000
+    for bad in ("offline:faults=explode@1", "offline:latency=fast", "offline:wat=1", "offlinex"):
+        with pytest.raises(EngineSpecError):
+            EngineSpec.parse(bad)
+
+
+def test_real_socket_server(settings):
+    """The same engine over HTTP: any OpenAI-compatible client can use it."""
+    port = runtime.free_port()
+    thread = threading.Thread(
+        target=call_command, args=("offline_engine",), kwargs={"port": port}, daemon=True
+    )
+    thread.start()
+    runtime.wait_for_port(port)
+    gateway._client.cache_clear()
+    widget = gateway.structured(role="persona", schema=Widget, system="s", prompt="p",
+                                context={"name": "socket"},
+                                overrides={"base_url": f"http://127.0.0.1:{port}/v1",
+                                           "model": "offline"})
+    assert widget.name == "socket"
+    assert LLMCall.objects.get().backend == f"offline @ http://127.0.0.1:{port}/v1"
