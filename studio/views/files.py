@@ -1,0 +1,72 @@
+"""One file of a computer: its preview by kind, its links, its thread, and its download."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from studio import selectors
+from studio.models import ComputerFile
+from studio.services.files import (
+    FileUnavailable,
+    email_thread_by_headers,
+    file_disk_path,
+    file_open,
+    file_preview,
+)
+from studio.views.access import get_file_for_user
+
+
+def _detail(request, file: ComputerFile):
+    try:
+        file_disk_path(file=file)
+    except FileUnavailable:
+        raise Http404("this file is not available") from None
+    result = file_preview(file=file)
+    thread: list[ComputerFile] = []
+    if file.kind == "eml":
+        thread = selectors.email_thread(file=file)
+        if len(thread) <= 1 and result.preview is not None and result.preview.email:
+            thread = email_thread_by_headers(file=file, email=result.preview.email)
+    return render(
+        request,
+        "studio/file_detail.html",
+        {
+            "computer": file.computer,
+            "file": file,
+            "breadcrumbs": selectors.folder_ancestors(file.folder),
+            "preview": result.preview,
+            "preview_error": result.error,
+            "links": selectors.file_links(file=file),
+            "thread": thread,
+        },
+    )
+
+
+def _download(file: ComputerFile) -> FileResponse:
+    try:
+        handle = file_open(file=file)
+    except FileUnavailable:
+        raise Http404("this file is not available") from None
+    return FileResponse(handle, as_attachment=True, filename=file.name)
+
+
+@require_GET
+def file_detail(request, pk: int, path: str):
+    return _detail(request, get_file_for_user(request, pk, path))
+
+
+@require_GET
+def file_download(request, pk: int, path: str):
+    return _download(get_file_for_user(request, pk, path))
+
+
+@require_GET
+def collaborator_file_detail(request, pk: int, owner: str, path: str):
+    return _detail(request, get_file_for_user(request, pk, path, owner_slug=owner))
+
+
+@require_GET
+def collaborator_file_download(request, pk: int, owner: str, path: str):
+    return _download(get_file_for_user(request, pk, path, owner_slug=owner))
