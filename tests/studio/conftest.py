@@ -23,3 +23,9 @@ def private_computer(other_user):
     return build_computer(
         pool=pool, specs=standard_specs(), profile=profile(), display_name="Secret Person"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Users are made in nearly every view test; the real hasher costs ~0.3 s per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
