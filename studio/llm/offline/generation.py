@@ -1,0 +1,592 @@
+"""Offline answers for the computer-generation contracts: profile, policy and outline.
+
+Importing this module registers every generation responder: the file plan lives in
+``gen_plan`` and artifact contents in ``gen_docs``, ``gen_tables`` and ``gen_text``.
+All randomness comes from ``req.rng`` and ``req.faker`` so a seed fixes the output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from dataclasses import dataclass
+
+from studio.llm.offline.domains import (
+    COMMON_TOOLS,
+    COMMUNICATION_STYLES,
+    FAMILIES,
+    NAMING_CONVENTIONS,
+    WRITING_STYLES,
+    Family,
+    infer_family,
+)
+from studio.llm.offline.gen_common import (
+    TextCtx,
+    ascii_slug,
+    email_for,
+    metric_value,
+    profile_family,
+    safe_component,
+    titlecase,
+)
+from studio.llm.offline.registry import OfflineRequest, structured
+
+# -- Profile -------------------------------------------------------------------------------
+
+_ROLE_NOUNS = frozenset(
+    [
+        "nurse",
+        "manager",
+        "engineer",
+        "teacher",
+        "analyst",
+        "director",
+        "officer",
+        "lead",
+        "specialist",
+        "coordinator",
+        "consultant",
+        "developer",
+        "accountant",
+        "lawyer",
+        "attorney",
+        "scientist",
+        "researcher",
+        "editor",
+        "reporter",
+        "journalist",
+        "chef",
+        "architect",
+        "planner",
+        "recruiter",
+        "administrator",
+        "designer",
+        "producer",
+        "assistant",
+        "executive",
+        "controller",
+        "cfo",
+        "ceo",
+        "cto",
+        "coo",
+        "principal",
+        "lecturer",
+        "professor",
+        "surveyor",
+        "supervisor",
+        "paralegal",
+        "counsel",
+        "associate",
+        "strategist",
+        "buyer",
+        "agent",
+        "technician",
+        "therapist",
+        "pharmacist",
+        "physician",
+        "doctor",
+        "midwife",
+        "advisor",
+        "adviser",
+        "representative",
+        "coach",
+        "instructor",
+        "tutor",
+        "writer",
+        "photographer",
+        "founder",
+        "partner",
+        "clerk",
+        "estimator",
+        "economist",
+        "auditor",
+        "actuary",
+        "dispatcher",
+        "foreman",
+        "electrician",
+        "marketer",
+        "programmer",
+        "postdoc",
+    ]
+)
+_PERSONA_ROLE = re.compile(
+    r"^\s*(?:an?|the)\s+(?P<role>[a-z][a-z&\- ]{2,60}?)"
+    r"(?=\s+(?:who|that|with|working|at|in|from|for|of|and|whose|based|on)\b|[,.;:(]|$)",
+    re.IGNORECASE,
+)
+_SENIOR = ("chief", "director", "head", "vp", "partner", "principal", "manager", "editor-in")
+
+
+def _role_from_persona(persona: str, family: Family, rng: random.Random) -> str:
+    """'A pediatric nurse who ...' -> 'Pediatric Nurse'; else a title typical of the family."""
+    m = _PERSONA_ROLE.match(persona)
+    if m:
+        words = m["role"].split()
+        while words and words[-1].lower().endswith("ing") and len(words) > 2:
+            words.pop()
+        if 1 <= len(words) <= 5 and words[-1].lower().rstrip("s") in _ROLE_NOUNS:
+            return titlecase(" ".join(w if w.isupper() else w.lower() for w in words))
+    return rng.choice(family.titles)
+
+
+def _split_name(full: str) -> tuple[str, str]:
+    parts = full.split()
+    return (parts[0], parts[-1]) if len(parts) > 1 else (full, "Smith")
+
+
+def _domain_for(org: str, tld: str) -> str:
+    words = [
+        w for w in re.findall(r"[a-z0-9]+", org.lower()) if w not in ("the", "of", "and", "co")
+    ]
+    stem = "".join(words[:3]) or "example"
+    return f"{stem[:24]}.{tld}"
+
+
+def _fill(template: str, text: TextCtx) -> str:
+    return text.fill(template)
+
+
+def _collaborators(
+    req: OfflineRequest, family: Family, domain: str, user: str, text: TextCtx
+) -> list[dict]:
+    rng, faker = req.rng, req.faker
+    count = rng.randint(5, 8)
+    vendors = 1 if count < 7 else 2
+    roles = rng.sample(family.roles, k=min(count - vendors, len(family.roles)))
+    picks = [(role, auth, domain, "") for role, auth in roles]
+    for role, org, auth in rng.sample(family.vendors, k=min(vendors, len(family.vendors))):
+        vendor_org = _fill(org, text)
+        picks.append((role, auth, _domain_for(vendor_org, "com"), vendor_org))
+    styles = rng.sample(COMMUNICATION_STYLES, k=len(COMMUNICATION_STYLES))
+    manager_index = next(
+        (i for i, p in enumerate(picks) if any(s in p[0].lower() for s in _SENIOR)), 0
+    )
+    taken = {user}
+    people = []
+    for i, (role, auth, mail_domain, vendor_org) in enumerate(picks):
+        name = f"{faker.first_name()} {faker.last_name()}"
+        while name in taken:
+            name = f"{faker.first_name()} {faker.last_name()}"
+        taken.add(name)
+        first, last = _split_name(name)
+        if vendor_org:
+            relationship = f"external contact at {vendor_org}"
+        elif i == manager_index:
+            relationship = "line manager"
+        else:
+            relationship = rng.choice(
+                ("close peer", "cross-team stakeholder", "works closely with")
+            )
+        people.append(
+            {
+                "name": name,
+                "role": role,
+                "email": email_for(first, last, mail_domain),
+                "communication_style": styles[i % len(styles)],
+                "decision_authority": auth,
+                "relationship": relationship,
+            }
+        )
+    return people
+
+
+_CODE_SKIP = frozenset(("the", "of", "and", "for", "to", "a", "in", "on", "program", "–", "-"))
+
+
+def project_code(name: str, taken: set[str]) -> str:
+    """Short code people put in file names: 'Medication Safety Audit 2026' -> 'MSA-26'."""
+    tokens = [t for t in re.findall(r"[A-Za-z0-9]+", name) if t.lower() not in _CODE_SKIP]
+    year = next((t[-2:] for t in tokens if re.fullmatch(r"(?:FY)?\d{4}", t, re.I)), "")
+    words = [t for t in tokens if not re.fullmatch(r"(?:FY)?\d{4}", t, re.I)]
+    if not words:
+        code = "PROJ"
+    elif words[0].isupper() and len(words[0]) > 1:
+        code = words[0] + ("-" + "".join(w[0].upper() for w in words[1:3]) if words[1:] else "")
+    elif len(words) >= 3:
+        code = "".join(w[0].upper() for w in words[:4])
+    else:
+        code = "-".join(w[:4].upper() for w in words)
+    code += f"-{year}" if year else ""
+    candidate, n = code, 2
+    while candidate in taken:
+        candidate, n = f"{code}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _projects(rng: random.Random, family: Family, text: TextCtx) -> list[dict]:
+    templates = rng.sample(family.projects, k=min(rng.randint(2, 4), len(family.projects)))
+    money = [m for m in family.metrics if m.fmt == "money"]
+    codes: set[str] = set()
+    out = []
+    for name_t, desc_t in templates:
+        name = _fill(name_t, text)
+        metrics = rng.sample(family.metrics, k=rng.randint(3, 5))
+        if money and not any(m.fmt == "money" for m in metrics):
+            metrics[0] = rng.choice(money)
+        # money first: workbooks anchor their totals on the first money figure
+        metrics.sort(key=lambda m: m.fmt != "money")
+        out.append(
+            {
+                "name": name,
+                "code": project_code(name, codes),
+                "description": _fill(desc_t, text),
+                "status": rng.choice(("active", "active", "active", "planning", "at risk")),
+                "key_figures": {m.label: metric_value(m, rng) for m in metrics},
+            }
+        )
+    return out
+
+
+@structured("Profile")
+def profile(req: OfflineRequest) -> dict:
+    rng, faker = req.rng, req.faker
+    ctx = req.context or {}
+    attrs = {str(k).lower(): v for k, v in (ctx.get("attributes") or {}).items() if v}
+    persona = str(ctx.get("persona") or "")
+    role_hint = str(attrs.get("role") or attrs.get("job_title") or attrs.get("occupation") or "")
+    family = infer_family(role_hint, persona) if role_hint else infer_family(persona)
+    if attrs.get("occupation_family") in FAMILIES:
+        family = FAMILIES[attrs["occupation_family"]]
+    first, last = _split_name(str(attrs.get("name") or f"{faker.first_name()} {faker.last_name()}"))
+    location = str(attrs.get("location") or f"{faker.city()}, {faker.state_abbr()}")
+    partial = {"location": location, "first_name": first}
+    text = TextCtx(rng, family, partial, None, [], dt.date(2026, rng.randint(1, 12), 1))
+    employer = str(attrs.get("org") or attrs.get("employer") or attrs.get("company") or "")
+    employer = employer or _fill(rng.choice(family.orgs), text)
+    domain = _domain_for(employer, family.tld)
+    full = f"{first} {last}"
+    partial.update(employer=employer)
+    result = {
+        "full_name": full,
+        "first_name": first,
+        "last_name": last,
+        "email": str(attrs.get("email") or email_for(first, last, domain)),
+        "job_title": titlecase(role_hint)
+        if role_hint
+        else _role_from_persona(persona, family, rng),
+        "department": str(attrs.get("department") or rng.choice(family.departments)),
+        "employer": employer,
+        "industry": str(attrs.get("industry") or rng.choice(family.industries)),
+        "occupation_family": family.name,
+        "location": location,
+        "responsibilities": rng.sample(family.responsibilities, k=rng.randint(3, 5)),
+        "projects": _projects(rng, family, text),
+        "collaborators": _collaborators(req, family, domain, full, text),
+        "tool_habits": rng.sample(family.tools, k=2) + rng.sample(COMMON_TOOLS, k=2),
+        "naming_convention": str(attrs.get("naming_convention") or rng.choice(NAMING_CONVENTIONS)),
+        "tidiness": float(attrs.get("tidiness") or round(rng.uniform(0.1, 0.95), 2)),
+        "writing_style": rng.choice(WRITING_STYLES),
+    }
+    return result
+
+
+# -- FilesystemPolicy ------------------------------------------------------------------------
+
+DEFAULT_LOCATIONS = {
+    "documents": "Documents",
+    "desktop": "Desktop",
+    "downloads": "Downloads",
+    "mail": "Mail",
+    "calendar": "Calendar",
+}
+
+
+@structured("FilesystemPolicy")
+def filesystem_policy(req: OfflineRequest) -> dict:
+    rng = req.rng
+    prof = (req.context or {}).get("profile") or {}
+    first = ascii_slug(str(prof.get("first_name", "user"))) or "user"
+    last = ascii_slug(str(prof.get("last_name", ""))) or "user"
+    windows = rng.random() < 0.6
+    if windows:
+        home = f"C:\\Users\\{(first[0] + last)[:20]}"
+    else:
+        home = f"/Users/{rng.choice((first, first + last, first[0] + last))}"
+    end = dt.date(2026, rng.randint(1, 11), rng.randint(1, 28))
+    start = end - dt.timedelta(days=rng.randint(3, 9) * 30 + rng.randint(0, 20))
+    return {
+        "os_flavour": "windows" if windows else "macos",
+        "home_display": home,
+        "default_locations": dict(DEFAULT_LOCATIONS),
+        "timeline_start": start.isoformat(),
+        "timeline_end": end.isoformat(),
+        "top_folders": ["Desktop", "Documents", "Downloads", "Mail", "Calendar"],
+    }
+
+
+# -- FolderOutline ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Folder:
+    path: str
+    purpose: str
+    weight: float
+    fixed: bool = False  # mail and calendar counts are set, not balanced for depth
+    count: int = 0
+
+    @property
+    def depth(self) -> int:
+        """Path components of a file in this folder, the filename included."""
+        return self.path.count("/") + 2
+
+
+_PROJECT_SUBS = (
+    ("Drafts", "working drafts", 2.0),
+    ("Data", "data extracts and workings", 1.6),
+    ("Final", "signed-off versions sent to stakeholders", 1.2),
+    ("Meetings", "meeting notes and agendas", 1.2),
+    ("Reference", "background material and guidance", 1.0),
+    ("Presentations", "decks and handouts", 1.0),
+    ("Correspondence", "letters and saved messages", 0.8),
+    ("Working", "scratch analysis and notes", 0.8),
+)
+_DEEP_SUBS = {
+    "Drafts": ("Old versions", "superseded drafts kept just in case"),
+    "Data": ("Raw", "untouched exports"),
+    "Final": ("Sent", "exactly what went out"),
+    "Reference": ("Guidance", "external guidance documents"),
+    "Meetings": ("Notes", "raw notes before write-up"),
+}
+_ADMIN_SUBS = ("Expenses", "Training", "Timesheets", "Contracts", "Leave")
+
+
+class _Outline:
+    """Builds candidate folders for one profile, most essential first."""
+
+    def __init__(self, rng: random.Random, prof: dict, policy: dict, family: Family) -> None:
+        self.rng, self.prof, self.family = rng, prof, family
+        loc = {**DEFAULT_LOCATIONS, **(policy.get("default_locations") or {})}
+        self.loc = loc
+        self.tidiness = float(prof.get("tidiness", 0.5))
+        self.end = _policy_date(policy, "timeline_end", dt.date(2026, 6, 30))
+        self.start = _policy_date(policy, "timeline_start", self.end - dt.timedelta(days=180))
+        self.numbered = self.tidiness >= 0.8 and rng.random() < 0.5
+        self._numbers: dict[str, int] = {}
+        self.projects = prof.get("projects") or [{"name": "General", "code": "GEN"}]
+        style = rng.choice(("name", "name", "code-name", "code"))
+        self.project_dirs = [self._project_dir(p, style) for p in self.projects]
+
+    def docs(self, name: str) -> str:
+        if self.numbered:
+            number = self._numbers.setdefault(name, len(self._numbers) + 1)
+            name = f"{number:02d} {name}"
+        return f"{self.loc['documents']}/{name}"
+
+    def _project_dir(self, project: dict, style: str) -> str:
+        name = safe_component(str(project.get("name", "Project")))
+        code = str(project.get("code", ""))
+        label = {"code-name": f"{code} {name}", "code": code}.get(style, name) or name
+        return f"{self.docs('Projects')}/{label}"
+
+    def core(self) -> list[_Folder]:
+        p = self.projects
+        dirs = self.project_dirs
+        out = [
+            _Folder(dirs[0], f"Main working folder for {p[0]['name']}", 3.0),
+            _Folder(self.loc["desktop"], "Files dropped on the desktop", 3.0 - 1.5 * self.tidiness),
+        ]
+        if len(dirs) > 1:
+            out.append(_Folder(dirs[1], f"Main working folder for {p[1]['name']}", 2.5))
+        out += [
+            _Folder(self.docs("Admin"), "Admin paperwork: expenses, forms, HR", 1.2),
+            _Folder(self.loc["downloads"], "Downloaded attachments and exports", 1.5),
+            _Folder(self.docs("Meetings"), "Meeting notes, agendas and minutes", 1.5),
+            _Folder(self.docs("Reports"), "Periodic reports", 1.4),
+            _Folder(f"{dirs[0]}/Drafts", f"Working drafts for {p[0]['name']}", 2.0),
+            _Folder(self.docs(self.family.folders[0]), self._family_purpose(0), 1.5),
+            _Folder(f"{self.docs('Archive')}/{self.start.year - 1}", "Last year's files", 1.0),
+        ]
+        return out
+
+    def extras(self) -> list[_Folder]:
+        rng = self.rng
+        out: list[_Folder] = []
+        for proj, root in zip(self.projects, self.project_dirs, strict=False):
+            out.append(_Folder(root, f"Main working folder for {proj['name']}", 2.5))
+            for sub, what, weight in rng.sample(_PROJECT_SUBS, k=rng.randint(3, 6)):
+                out.append(
+                    _Folder(f"{root}/{sub}", f"{titlecase(what)} for {proj['name']}", weight)
+                )
+                if sub in _DEEP_SUBS and rng.random() < 0.45:
+                    deep, why = _DEEP_SUBS[sub]
+                    out.append(_Folder(f"{root}/{sub}/{deep}", f"{titlecase(why)}", 0.8))
+        for i, name in enumerate(self.family.folders):
+            base = self.docs(name)
+            out.append(_Folder(base, self._family_purpose(i), 1.4))
+            for sub in rng.sample(self._family_subs(), k=rng.randint(0, 2)):
+                out.append(_Folder(f"{base}/{sub}", f"{name} material for {sub}", 1.0))
+        out += self._meetings_and_reports()
+        out += [
+            _Folder(f"{self.docs('Admin')}/{s}", f"{s} paperwork", 0.8)
+            for s in rng.sample(_ADMIN_SUBS, k=3)
+        ]
+        out += self._archive()
+        out.append(_Folder(self.docs("Misc"), "Things that did not fit anywhere else", 1.0))
+        out += self._untidy()
+        rng.shuffle(out)
+        return out
+
+    def _family_purpose(self, i: int) -> str:
+        topics = self.rng.sample(self.family.topics, k=2)
+        return f"{self.family.folders[i]}: working files on {topics[0]} and {topics[1]}"
+
+    def _family_subs(self) -> list[str]:
+        quarters = sorted({_quarter(self.start), _quarter(self.end)})
+        return quarters + [titlecase(u) for u in self.family.units[:4]]
+
+    def _meetings_and_reports(self) -> list[_Folder]:
+        rng = self.rng
+        out = [
+            _Folder(f"{self.docs('Meetings')}/{m}", f"Notes from the {m.lower()}", 1.0)
+            for m in rng.sample(self.family.meetings, k=2)
+        ]
+        month = dt.date(self.end.year, self.end.month, 1)
+        for _ in range(rng.randint(1, 3)):
+            out.append(_Folder(f"{self.docs('Meetings')}/{month:%Y-%m}", "Meeting notes", 0.8))
+            month = (month - dt.timedelta(days=1)).replace(day=1)
+        for q in sorted({_quarter(self.start), _quarter(self.end)}):
+            out.append(_Folder(f"{self.docs('Reports')}/{q}", f"Reports for {q}", 1.0))
+        return out
+
+    def _archive(self) -> list[_Folder]:
+        rng = self.rng
+        text = TextCtx(rng, self.family, self.prof, None, [], self.start)
+        base = f"{self.docs('Archive')}/{self.start.year - 1}"
+        out = [_Folder(self.docs("Archive"), "Archived material", 0.6)]
+        for name_t, _ in rng.sample(self.family.projects, k=2):
+            name = safe_component(text.fill(name_t))
+            out.append(_Folder(f"{base}/{name}", f"Closed project: {name}", 0.8))
+        return out
+
+    def _untidy(self) -> list[_Folder]:
+        if self.tidiness >= 0.6:
+            return []
+        desk, down = self.loc["desktop"], self.loc["downloads"]
+        junk = [
+            _Folder(f"{desk}/New Folder", "Unsorted desktop files", 0.8),
+            _Folder(f"{desk}/New Folder (2)", "Unsorted desktop files", 0.6),
+            _Folder(f"{desk}/old", "Old stuff moved off the desktop", 0.8),
+            _Folder(f"{desk}/to sort", "Files waiting to be filed", 0.8),
+            _Folder(f"{self.project_dirs[0]} - Copy", "Accidental copy of a project folder", 0.6),
+            _Folder(f"{down}/Attachments", "Saved mail attachments", 0.8),
+            _Folder(self.loc["documents"], "Loose files in Documents", 1.0),
+        ]
+        return self.rng.sample(junk, k=self.rng.randint(2, 5))
+
+
+def _quarter(d: dt.date) -> str:
+    return f"{d.year} Q{(d.month - 1) // 3 + 1}"
+
+
+def _policy_date(policy: dict, key: str, default: dt.date) -> dt.date:
+    value = policy.get(key)
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else default
+    except ValueError:
+        return default
+
+
+def _pick_folders(builder: _Outline, target: int) -> list[_Folder]:
+    rng = builder.rng
+    wanted = max(1, round(target / rng.uniform(5.5, 8.0)))
+    pool: list[_Folder] = []
+    seen: set[str] = set()
+    for f in builder.core() + builder.extras():
+        if f.path not in seen and not f.path.startswith(builder.loc["mail"] + "/"):
+            seen.add(f.path)
+            pool.append(f)
+    chosen = pool[: max(min(wanted, len(pool)), min(2, target))]
+    return chosen
+
+
+def _mail_folders(builder: _Outline, target: int) -> list[_Folder]:
+    rng = builder.rng
+    if target < 6:
+        return []
+    total = max(2, round(target * rng.uniform(0.075, 0.095)))
+    folders = [_Folder(builder.loc["mail"], "Saved email threads", 0.0, fixed=True)]
+    if target >= 400:
+        folders += [
+            _Folder(
+                f"{builder.loc['mail']}/{safe_component(p['name'])}",
+                f"Mail about {p['name']}",
+                0.0,
+                True,
+            )
+            for p in builder.projects
+        ]
+    share, rest = divmod(total, len(folders))
+    for i, f in enumerate(folders):
+        f.count = share + (1 if i < rest else 0)
+    if target >= 10:
+        folders.append(_Folder(builder.loc["calendar"], "Exported work calendar", 0.0, True, 1))
+    return folders
+
+
+def _allocate(folders: list[_Folder], total: int) -> None:
+    """Largest-remainder split of ``total`` over the folders by weight, one file minimum."""
+    spare = total - len(folders)
+    weights = [max(f.weight, 0.1) for f in folders]
+    wsum = sum(weights)
+    shares = [spare * w / wsum for w in weights]
+    counts = [int(s) for s in shares]
+    order = sorted(range(len(folders)), key=lambda i: shares[i] - counts[i], reverse=True)
+    for i in order[: spare - sum(counts)]:
+        counts[i] += 1
+    for f, c in zip(folders, counts, strict=True):
+        f.count = c + 1
+
+
+def _balance_depth(folders: list[_Folder], goal: float) -> None:
+    """Move files between shallow and deep folders until the mean file depth is near goal."""
+    movable = [f for f in folders if not f.fixed]
+    total = sum(f.count for f in folders)
+    depth_sum = sum(f.count * f.depth for f in folders)
+    for _ in range(total * 4):
+        gap = goal * total - depth_sum
+        if abs(gap) <= 0.04 * total:
+            return
+        deeper = gap > 0
+        donors = [f for f in movable if f.count > 1 and (f.depth < goal) == deeper]
+        takers = [f for f in movable if (f.depth > goal) == deeper]
+        if not donors or not takers:
+            return
+        donor = max(donors, key=lambda f: (f.count, -f.depth if deeper else f.depth))
+        taker = min(takers, key=lambda f: (f.count, f.depth if deeper else -f.depth))
+        step = taker.depth - donor.depth
+        if abs(gap - step) >= abs(gap):
+            return
+        donor.count -= 1
+        taker.count += 1
+        depth_sum += step
+
+
+@structured("FolderOutline")
+def folder_outline(req: OfflineRequest) -> dict:
+    rng = req.rng
+    ctx = req.context or {}
+    prof = ctx.get("profile") or {}
+    target = max(1, int(ctx.get("target_files") or 100))
+    builder = _Outline(rng, prof, ctx.get("policy") or {}, profile_family(prof))
+    fixed = _mail_folders(builder, target)
+    remaining = target - sum(f.count for f in fixed)
+    others = _pick_folders(builder, remaining)[:remaining]
+    _allocate(others, remaining)
+    folders = others + fixed
+    _balance_depth(folders, rng.uniform(3.25, 3.55))
+    # project folders first so later folders can depend on their files
+    folders.sort(key=lambda f: (f.fixed, not f.path.startswith(builder.docs("Projects"))))
+    return {
+        "folders": [
+            {"path": f.path, "purpose": f.purpose, "file_count": f.count}
+            for f in folders
+            if f.count > 0
+        ]
+    }
+
+
+# Registration side effects: the rest of the generation responders.
+from studio.llm.offline import gen_docs, gen_plan, gen_tables, gen_text  # noqa: E402, F401
