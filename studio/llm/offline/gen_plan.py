@@ -261,9 +261,14 @@ class _Planner:
 
     def unique_path(self, folder: str, stem: str, ext: str) -> str:
         stem = safe_component(stem) or "file"
+        # a second file of the same name keeps the person's style: a-b-2, a_b_2, or "a b (2)"
+        if " " in stem:
+            numbered = "{stem} ({n})"
+        else:
+            numbered = "{stem}-{n}" if "-" in stem and "_" not in stem else "{stem}_{n}"
         path, n = f"{folder}/{stem}.{ext}", 2
         while path.lower() in self.taken_paths:
-            path, n = f"{folder}/{stem} ({n}).{ext}", n + 1
+            path, n = f"{folder}/{numbered.format(stem=stem, n=n)}.{ext}", n + 1
         self.taken_paths.add(path.lower())
         return path
 
@@ -323,7 +328,6 @@ _CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("proposal", ("proposal", "rfc", "pitch", "business case")),
     ("plan", ("plan", "pathway", "brief", "charter", "draft")),
     ("analysis", ("analysis", "forecast", "model", "dashboard", "results", "metrics", "kpi")),
-    ("deck", ("deck", "presentation", "slides", "review", "update for", "demo", "qbr")),
 )
 _KIND_DEFAULT = dict(
     docx="report",
@@ -340,9 +344,11 @@ _KIND_DEFAULT = dict(
 
 def category_of(title: str, kind: str) -> str:
     """The document category a title suggests (also used by the content responders)."""
+    if kind in ("pptx", "eml", "ics"):
+        return _KIND_DEFAULT[kind]
     low = " " + title.lower()
     for category, words in _CATEGORY_WORDS:
-        if any(w in low for w in words) and (kind == "pptx" or category != "deck"):
+        if any(w in low for w in words):
             return category
     return _KIND_DEFAULT.get(kind, "report")
 
@@ -542,8 +548,12 @@ def _plan_thread(plan: _Planner, info: FolderInfo, size: int) -> None:
     pname = str((project or {}).get("name", ""))
     refs = [k for k in plan.known if k.kind not in ("eml", "ics") and k.project == pname]
     ref = rng.choice(refs) if refs and rng.random() < 0.7 else None
-    first = plan.date_after(ref.date if ref else None, late=bool(ref and ref.date is None))
-    first = min(first, plan.end - dt.timedelta(days=size))
+    floor = ref.date if ref and ref.date else None
+    first = plan.date_after(floor, late=bool(ref and ref.date is None))
+    # leave room for the replies, but never start before the file the thread is about
+    room = plan.end - dt.timedelta(days=size)
+    if first > room and (floor is None or floor + dt.timedelta(hours=2) < room):
+        first = room
     text = TextCtx(rng, plan.family, prof, project, [], first.date())
     subject = text.fill(rng.choice(_SUBJECTS))
     if ref is not None:
@@ -577,7 +587,8 @@ def _plan_thread(plan: _Planner, info: FolderInfo, size: int) -> None:
         prev = _Known(key, "eml", title, pname, path, "email", when)
         plan.known.append(prev)
         gap = dt.timedelta(hours=rng.choice((1, 2, 3, 5, 20, 26, 48)), minutes=rng.randrange(60))
-        when = min(when + gap, plan.end)
+        # each reply strictly after the last, all inside the timeline
+        when += min(gap, (plan.end - when) / (size - i + 1))
 
 
 def _thread_sizes(rng: random.Random, n: int) -> list[int]:

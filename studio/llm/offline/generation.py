@@ -368,6 +368,7 @@ class _Outline:
         self.projects = prof.get("projects") or [{"name": "General", "code": "GEN"}]
         style = rng.choice(("name", "name", "code-name", "code"))
         self.project_dirs = [self._project_dir(p, style) for p in self.projects]
+        self.junk = self._untidy()
 
     def docs(self, name: str) -> str:
         if self.numbered:
@@ -388,6 +389,7 @@ class _Outline:
             _Folder(dirs[0], f"Main working folder for {p[0]['name']}", 3.0),
             _Folder(self.loc["desktop"], "Files dropped on the desktop", 3.0 - 1.5 * self.tidiness),
         ]
+        out += self.junk[:2]  # a messy person's clutter is there even on a small computer
         if len(dirs) > 1:
             out.append(_Folder(dirs[1], f"Main working folder for {p[1]['name']}", 2.5))
         out += [
@@ -425,7 +427,7 @@ class _Outline:
         ]
         out += self._archive()
         out.append(_Folder(self.docs("Misc"), "Things that did not fit anywhere else", 1.0))
-        out += self._untidy()
+        out += self.junk[2:]
         rng.shuffle(out)
         return out
 
