@@ -239,11 +239,21 @@ def _projects(rng: random.Random, family: Family, text: TextCtx) -> list[dict]:
     return out
 
 
+def _tidiness(given: object, rng: random.Random) -> float:
+    drawn = round(rng.uniform(0.1, 0.95), 2)  # drawn anyway so a given value shifts nothing else
+    try:
+        return min(1.0, max(0.0, float(given))) if given is not None else drawn  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return drawn
+
+
 @structured("Profile")
 def profile(req: OfflineRequest) -> dict:
     rng, faker = req.rng, req.faker
     ctx = req.context or {}
-    attrs = {str(k).lower(): v for k, v in (ctx.get("attributes") or {}).items() if v}
+    attrs = {
+        str(k).lower(): v for k, v in (ctx.get("attributes") or {}).items() if v not in (None, "")
+    }
     persona = str(ctx.get("persona") or "")
     role_hint = str(attrs.get("role") or attrs.get("job_title") or attrs.get("occupation") or "")
     family = infer_family(role_hint, persona) if role_hint else infer_family(persona)
@@ -276,7 +286,7 @@ def profile(req: OfflineRequest) -> dict:
         "collaborators": _collaborators(req, family, domain, full, text),
         "tool_habits": rng.sample(family.tools, k=2) + rng.sample(COMMON_TOOLS, k=2),
         "naming_convention": str(attrs.get("naming_convention") or rng.choice(NAMING_CONVENTIONS)),
-        "tidiness": float(attrs.get("tidiness") or round(rng.uniform(0.1, 0.95), 2)),
+        "tidiness": _tidiness(attrs.get("tidiness"), rng),
         "writing_style": rng.choice(WRITING_STYLES),
     }
     return result
@@ -356,8 +366,12 @@ _ADMIN_SUBS = ("Expenses", "Training", "Timesheets", "Contracts", "Leave")
 class _Outline:
     """Builds candidate folders for one profile, most essential first."""
 
-    def __init__(self, rng: random.Random, prof: dict, policy: dict, family: Family) -> None:
+    def __init__(
+        self, rng: random.Random, prof: dict, policy: dict, family: Family, target: int
+    ) -> None:
         self.rng, self.prof, self.family = rng, prof, family
+        # a big computer needs many more folders, not just fuller ones
+        self.rich = target >= 300
         loc = {**DEFAULT_LOCATIONS, **(policy.get("default_locations") or {})}
         self.loc = loc
         self.tidiness = float(prof.get("tidiness", 0.5))
@@ -408,22 +422,25 @@ class _Outline:
         out: list[_Folder] = []
         for proj, root in zip(self.projects, self.project_dirs, strict=False):
             out.append(_Folder(root, f"Main working folder for {proj['name']}", 2.5))
-            for sub, what, weight in rng.sample(_PROJECT_SUBS, k=rng.randint(3, 6)):
+            subs = len(_PROJECT_SUBS) if self.rich else rng.randint(3, 6)
+            for sub, what, weight in rng.sample(_PROJECT_SUBS, k=subs):
                 out.append(
                     _Folder(f"{root}/{sub}", f"{titlecase(what)} for {proj['name']}", weight)
                 )
-                if sub in _DEEP_SUBS and rng.random() < 0.45:
+                if sub in _DEEP_SUBS and rng.random() < (0.85 if self.rich else 0.45):
                     deep, why = _DEEP_SUBS[sub]
                     out.append(_Folder(f"{root}/{sub}/{deep}", f"{titlecase(why)}", 0.8))
         for i, name in enumerate(self.family.folders):
             base = self.docs(name)
             out.append(_Folder(base, self._family_purpose(i), 1.4))
-            for sub in rng.sample(self._family_subs(), k=rng.randint(0, 2)):
+            pool = self._family_subs()
+            k = rng.randint(2, 4) if self.rich else rng.randint(0, 2)
+            for sub in rng.sample(pool, k=min(k, len(pool))):
                 out.append(_Folder(f"{base}/{sub}", f"{name} material for {sub}", 1.0))
         out += self._meetings_and_reports()
         out += [
             _Folder(f"{self.docs('Admin')}/{s}", f"{s} paperwork", 0.8)
-            for s in rng.sample(_ADMIN_SUBS, k=3)
+            for s in rng.sample(_ADMIN_SUBS, k=5 if self.rich else 3)
         ]
         out += self._archive()
         out.append(_Folder(self.docs("Misc"), "Things that did not fit anywhere else", 1.0))
@@ -436,21 +453,34 @@ class _Outline:
         return f"{self.family.folders[i]}: working files on {topics[0]} and {topics[1]}"
 
     def _family_subs(self) -> list[str]:
-        quarters = sorted({_quarter(self.start), _quarter(self.end)})
-        return quarters + [titlecase(u) for u in self.family.units[:4]]
+        units = [titlecase(u) for u in self.family.units[: 8 if self.rich else 4]]
+        return self._quarters() + units
+
+    def _quarters(self) -> list[str]:
+        out, day = [], self.start
+        while day <= self.end:
+            if _quarter(day) not in out:
+                out.append(_quarter(day))
+            day += dt.timedelta(days=28)
+        return out
 
     def _meetings_and_reports(self) -> list[_Folder]:
         rng = self.rng
         out = [
             _Folder(f"{self.docs('Meetings')}/{m}", f"Notes from the {m.lower()}", 1.0)
-            for m in rng.sample(self.family.meetings, k=2)
+            for m in rng.sample(
+                self.family.meetings, k=len(self.family.meetings) if self.rich else 2
+            )
         ]
         month = dt.date(self.end.year, self.end.month, 1)
-        for _ in range(rng.randint(1, 3)):
+        months = (self.end - self.start).days // 30 + 1 if self.rich else rng.randint(1, 3)
+        for _ in range(months):
             out.append(_Folder(f"{self.docs('Meetings')}/{month:%Y-%m}", "Meeting notes", 0.8))
             month = (month - dt.timedelta(days=1)).replace(day=1)
-        for q in sorted({_quarter(self.start), _quarter(self.end)}):
+        for q in self._quarters():
             out.append(_Folder(f"{self.docs('Reports')}/{q}", f"Reports for {q}", 1.0))
+        if self.rich:
+            out.append(_Folder(f"{self.docs('Reports')}/Monthly", "Monthly reporting pack", 1.0))
         return out
 
     def _archive(self) -> list[_Folder]:
@@ -458,9 +488,19 @@ class _Outline:
         text = TextCtx(rng, self.family, self.prof, None, [], self.start)
         base = f"{self.docs('Archive')}/{self.start.year - 1}"
         out = [_Folder(self.docs("Archive"), "Archived material", 0.6)]
-        for name_t, _ in rng.sample(self.family.projects, k=2):
+        past = rng.sample(
+            self.family.projects, k=min(5 if self.rich else 2, len(self.family.projects))
+        )
+        for name_t, _ in past:
             name = safe_component(text.fill(name_t))
             out.append(_Folder(f"{base}/{name}", f"Closed project: {name}", 0.8))
+            if self.rich:
+                out += [
+                    _Folder(f"{base}/{name}/{sub}", f"{sub} of the closed {name} project", 0.6)
+                    for sub in ("Drafts", "Final")
+                ]
+        if self.rich:
+            out.append(_Folder(f"{self.docs('Archive')}/{self.start.year - 2}", "Older files", 0.6))
         return out
 
     def _untidy(self) -> list[_Folder]:
@@ -556,8 +596,9 @@ def _balance_depth(folders: list[_Folder], goal: float) -> None:
         takers = [f for f in movable if (f.depth > goal) == deeper]
         if not donors or not takers:
             return
-        donor = max(donors, key=lambda f: (f.count, -f.depth if deeper else f.depth))
-        taker = min(takers, key=lambda f: (f.count, f.depth if deeper else -f.depth))
+        # fullest donor and emptiest taker relative to weight keep the folders' proportions
+        donor = max(donors, key=lambda f: (f.count / max(f.weight, 0.1), -abs(f.depth - goal)))
+        taker = min(takers, key=lambda f: (f.count / max(f.weight, 0.1), -abs(f.depth - goal)))
         step = taker.depth - donor.depth
         if abs(gap - step) >= abs(gap):
             return
@@ -572,7 +613,7 @@ def folder_outline(req: OfflineRequest) -> dict:
     ctx = req.context or {}
     prof = ctx.get("profile") or {}
     target = max(1, int(ctx.get("target_files") or 100))
-    builder = _Outline(rng, prof, ctx.get("policy") or {}, profile_family(prof))
+    builder = _Outline(rng, prof, ctx.get("policy") or {}, profile_family(prof), target)
     fixed = _mail_folders(builder, target)
     remaining = target - sum(f.count for f in fixed)
     others = _pick_folders(builder, remaining)[:remaining]
