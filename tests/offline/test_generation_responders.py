@@ -11,6 +11,7 @@ import json
 import re
 import statistics
 import time
+import zlib
 
 import pytest
 
@@ -112,7 +113,11 @@ def dependency_view(files: dict[str, dict], written: dict[str, dict], f: dict) -
     ]
 
 
-def render(profile: dict, f: dict, deps: list[dict], seed: int = 5, **extra: object) -> dict:
+def render(
+    profile: dict, f: dict, deps: list[dict], seed: int | None = None, **extra: object
+) -> dict:
+    """One artifact; like the pipeline, each file gets its own seed unless one is given."""
+    seed = zlib.crc32(f["key"].encode()) if seed is None else seed
     name = CONTENT[f["kind"]]
     out = ask(
         name, {"profile": profile, "file": f, "dependencies": deps, "seed": seed, **extra}, seed

@@ -296,6 +296,7 @@ class TextCtx:
     date: dt.date
     deps: list[dict] = field(default_factory=list)
     people: list[dict] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.people = collaborators(self.profile) or [
@@ -313,12 +314,22 @@ class TextCtx:
     def slots(self) -> Slots:
         return Slots(self)
 
+    def pick(self, pool: tuple[str, ...]) -> str:
+        """A template not used yet in this file while the pool lasts, so prose never repeats."""
+        template = self.rng.choice(pool)
+        for _ in range(4):
+            if template not in self.used:
+                break
+            template = self.rng.choice(pool)
+        self.used.add(template)
+        return template
+
     def sentences(self, n: int, domain_share: float = 0.6) -> list[str]:
         fam = self.family.sentences
         out: list[str] = []
         for _ in range(n):
             pool = fam if fam and self.rng.random() < domain_share else GENERIC_SENTENCES
-            out.append(self.fill(self.rng.choice(pool)))
+            out.append(self.fill(self.pick(pool)))
         return out
 
     def paragraph(self, n: int | None = None) -> str:
@@ -328,9 +339,9 @@ class TextCtx:
         out = []
         for _ in range(n):
             if self.rng.random() < 0.55:
-                out.append(cap_first(self.fill(self.rng.choice(self.family.actions))))
+                out.append(cap_first(self.fill(self.pick(self.family.actions))))
             else:
-                out.append(self.fill(self.rng.choice(GENERIC_BULLETS)))
+                out.append(self.fill(self.pick(GENERIC_BULLETS)))
         return out
 
 
@@ -436,6 +447,7 @@ def _vendor_name(ctx: TextCtx, rng: random.Random) -> str:
 # -- artifact context ----------------------------------------------------------------------
 
 MAX_FACTS = 12
+_META_FACTS = frozenset(("subject",))  # the pipeline files an email's subject among its facts
 
 
 @dataclass
@@ -497,7 +509,7 @@ def gather_facts(
     facts: dict[str, str] = {}
     for dep in deps:
         for k, v in (dep.get("facts") or {}).items():
-            if len(facts) < MAX_FACTS:
+            if len(facts) < MAX_FACTS and str(k).lower() not in _META_FACTS:
                 facts.setdefault(str(k), str(v))
     for k, v in ((project or {}).get("key_figures") or {}).items():
         if len(facts) < MAX_FACTS:

@@ -84,10 +84,11 @@ def dependency_lines(ctx: ArtifactCtx) -> list[str]:
 
 def domain_table(ctx: ArtifactCtx, category: str, rows: int = 8) -> Block:
     anchor = money_anchor(ctx)
+    days = 27 if category == "roster" else 90  # a roster covers its own month
     if category in ("budget", "plan", "proposal", "invoice") and anchor:
-        built = build_table(ctx, budget_spec(ctx.family), rows, anchor[1])
+        built = build_table(ctx, budget_spec(ctx.family), rows, anchor[1], days)
     else:
-        built = build_table(ctx, pick_spec(ctx, category, ctx.family.tables), rows)
+        built = build_table(ctx, pick_spec(ctx, category, ctx.family.tables), rows, None, days)
     return table(built.headers, formatted_rows(built))
 
 
@@ -257,7 +258,8 @@ def _invoice(ctx: ArtifactCtx, category: str) -> list[Block]:
     blocks = [
         heading(f"Invoice {number}"),
         para(
-            f"Billed to: {ctx.profile.get('employer', '')}, attn. {ctx.profile.get('full_name', '')}"
+            f"Billed to: {ctx.profile.get('employer', '')}, "
+            f"attn. {ctx.profile.get('full_name', '')}"
         ),
         para(f"Invoice date: {day_label(ctx.date.date())}. Payment terms: 30 days."),
         heading("Lines", 2),

@@ -16,6 +16,7 @@ from studio.llm.offline.domains import FIRST_NAMES, LAST_NAMES, ColSpec, Family,
 from studio.llm.offline.gen_common import (
     ArtifactCtx,
     artifact_ctx,
+    cap_first,
     collaborators,
     day_label,
     fmt_money,
@@ -83,8 +84,9 @@ def people_pool(ctx: ArtifactCtx, size: int = 14) -> list[str]:
 
 
 def build_table(
-    ctx: ArtifactCtx, spec: TableSpec, n: int, anchor: float | None = None
+    ctx: ArtifactCtx, spec: TableSpec, n: int, anchor: float | None = None, days: int = 90
 ) -> BuiltTable:
+    """n rows of ``spec``; dates fall in the ``days`` before the file's date."""
     rng = ctx.rng
     for col in spec.columns:
         if col.kind == "item":
@@ -98,7 +100,7 @@ def build_table(
         if col.kind == "calc":
             values = _calc(col, by_header, kinds)
         else:
-            values = _column(col, n, rng, ctx, people)
+            values = _column(col, n, rng, ctx, people, days)
         columns.append(values)
         by_header[col.header] = values
     table = BuiltTable(spec.name, spec.columns, [list(r) for r in zip(*columns, strict=True)])
@@ -107,21 +109,27 @@ def build_table(
     return table
 
 
-def _column(col: ColSpec, n: int, rng: random.Random, ctx: ArtifactCtx, people: list[str]) -> list:
+def _column(
+    col: ColSpec, n: int, rng: random.Random, ctx: ArtifactCtx, people: list[str], days: int
+) -> list:
     kind = col.kind
     if kind == "item":
-        return rng.sample(col.choices, k=n)
+        # keep the list's own order (weeks, cost lines) while skipping some entries
+        return [col.choices[i] for i in sorted(rng.sample(range(len(col.choices)), k=n))]
     if kind == "choice":
         return [rng.choice(col.choices) for _ in range(n)]
     if kind == "person":
         return [rng.choice(people) for _ in range(n)]
     if kind == "unit":
-        return [rng.choice(ctx.family.units) for _ in range(n)]
+        # a table about one unit (named in the title) is mostly that unit's rows
+        own = next((u for u in ctx.family.units if u.lower() in ctx.title.lower()), None)
+        units = ctx.family.units
+        return [own if own and rng.random() < 0.7 else rng.choice(units) for _ in range(n)]
     if kind == "topic":
         return [titlecase(rng.choice(ctx.family.topics)) for _ in range(n)]
     if kind == "date":
         end = ctx.date.date()
-        return sorted(end - dt.timedelta(days=rng.randint(0, 90)) for _ in range(n))
+        return sorted(end - dt.timedelta(days=rng.randint(0, days)) for _ in range(n))
     if kind == "id":
         start = rng.randint(100, 8000)
         return [f"{col.choices[0]}-{start + i:04d}" for i in range(n)]
@@ -139,7 +147,7 @@ def _column(col: ColSpec, n: int, rng: random.Random, ctx: ArtifactCtx, people: 
 
 def _money(x: float) -> float | int:
     if abs(x) >= 10000:
-        return round(x, -2)
+        return int(round(x, -2))
     if abs(x) >= 100:
         return round(x)
     return round(x, 2)
@@ -232,11 +240,47 @@ def money_anchor(ctx: ArtifactCtx) -> tuple[str, float] | None:
     return None
 
 
+def risk_spec(ctx: ArtifactCtx) -> TableSpec:
+    risks = tuple(dict.fromkeys(ctx.text.fill(r) for r in ctx.family.risks))
+    return TableSpec(
+        "Risk Register",
+        (
+            ColSpec("Risk", "item", choices=risks),
+            ColSpec("Likelihood (1-5)", "int", lo=1, hi=5),
+            ColSpec("Impact (1-5)", "int", lo=1, hi=5),
+            ColSpec(
+                "Score", "calc", left="Likelihood (1-5)", op="*", right="Impact (1-5)", fmt="int"
+            ),
+            ColSpec("Owner", "person"),
+            ColSpec("Status", "choice", choices=("Open", "Mitigating", "Watching", "Closed")),
+        ),
+    )
+
+
+def action_spec(ctx: ArtifactCtx) -> TableSpec:
+    actions = tuple(dict.fromkeys(cap_first(ctx.text.fill(a)) for a in ctx.family.actions))
+    return TableSpec(
+        "Actions",
+        (
+            ColSpec("Action", "item", choices=actions),
+            ColSpec("Owner", "person"),
+            ColSpec("Due", "date"),
+            ColSpec("Status", "choice", choices=("Not started", "In progress", "Done", "Blocked")),
+            ColSpec("Complete", "pct", lo=0, hi=100),
+        ),
+    )
+
+
 def pick_spec(ctx: ArtifactCtx, category: str, pool: tuple[TableSpec, ...]) -> TableSpec:
+    """The table a title asks for: a family table it names, a risk or action log, or a budget."""
     title = ctx.title.lower()
     for spec in pool:
         if any(w in title for w in spec.name.lower().split()):
             return spec
+    if "risk" in title:
+        return risk_spec(ctx)
+    if any(w in title for w in ("action", "checklist", "to-do", "tracker")):
+        return action_spec(ctx)
     if category == "budget" or not pool:
         return budget_spec(ctx.family)
     return ctx.rng.choice(pool)
@@ -299,22 +343,9 @@ def _data_sheet(table: BuiltTable, sheet: str) -> tuple[dict, int | None]:
 
 
 _NOT_ADDITIVE = (
-    "ms",
-    "latency",
-    "score",
-    "days",
-    "quiz",
-    "replicate",
-    "rate",
-    "avg",
-    "time",
-    "lab report",
-    "terms",
-    "weight",
-    "(min)",
-    "probability",
-    "price",
-)
+    "ms", "latency", "score", "days", "quiz", "replicate", "rate", "avg", "time", "lab report",
+    "terms", "weight", "(min)", "probability", "price", "likelihood", "impact", "(1-5)", "fte",
+)  # fmt: skip
 
 
 def summable(col: ColSpec) -> bool:

@@ -188,7 +188,8 @@ def _body(ctx: ArtifactCtx, style: str, sender: dict, to: dict, thread: list[dic
     figures = _figures_line(ctx)
     context = ""
     if thread:
-        context = f"Thanks for your note – {lower_first(str(thread[-1].get('summary', '')).rstrip('.'))}. "
+        last = lower_first(str(thread[-1].get("summary", "")).rstrip("."))
+        context = f"Thanks for your note – {last}. "
     core = context + t.paragraph(rng.randint(2, 3))
     ask = t.fill(rng.choice(ctx.family.actions))
     if style == "terse":

@@ -241,9 +241,11 @@ def _projects(rng: random.Random, family: Family, text: TextCtx) -> list[dict]:
 
 def _tidiness(given: object, rng: random.Random) -> float:
     drawn = round(rng.uniform(0.1, 0.95), 2)  # drawn anyway so a given value shifts nothing else
+    if given is None:
+        return drawn
     try:
-        return min(1.0, max(0.0, float(given))) if given is not None else drawn  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return min(1.0, max(0.0, float(str(given))))
+    except ValueError:
         return drawn
 
 
