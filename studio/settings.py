@@ -204,5 +204,6 @@ LOGGING = {
         "httpx2": {"level": "WARNING"},
         "openai": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

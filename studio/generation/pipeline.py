@@ -177,7 +177,7 @@ def _existing_for_context(plan: Plan) -> list[dict]:
     recent = [i for i in plan.items if not i.owner][-_EXISTING_IN_CONTEXT:]
     return [
         {"key": i.key, "path": i.file.path, "kind": i.file.kind, "title": i.file.title,
-         "project": i.file.project}
+         "project": i.file.project, "date": i.file.date.isoformat()}
         for i in recent
     ]
 
@@ -264,7 +264,19 @@ def dependency_order(items: Iterable[PlanItem]) -> list[PlanItem]:
     if len(order) != len(items):
         stuck = sorted(k for k, d in indegree.items() if d > 0)[:5]
         raise GenerationError(f"the file plan has a dependency cycle (involving {', '.join(stuck)})")
+    _date_after_dependencies(order, by_key)
     return order
+
+
+def _date_after_dependencies(order: list[PlanItem], by_key: dict[str, PlanItem]) -> None:
+    """A file cannot predate what it was built from: nudge it just after its latest input.
+    (Cheaper and surer than re-asking a model for a calendar-consistent plan.)"""
+    for item in order:
+        inputs = [by_key[d.key].file.date for d in item.file.depends_on if d.key in by_key]
+        if inputs:
+            latest = max(_aware(d) for d in inputs)
+            if _aware(item.file.date) <= latest:
+                item.file.date = latest + dt.timedelta(minutes=17)
 
 
 # -- stage 4 and 5: artifacts ----------------------------------------------------------------
