@@ -292,9 +292,11 @@ def _known_from_existing(existing: list[dict]) -> list[_Known]:
     for e in existing:
         if not isinstance(e, dict) or not e.get("key"):
             continue
-        date = to_datetime(e["date"]) if e.get("date") else None
         kind = str(e.get("kind", ""))
         title = str(e.get("title", ""))
+        date = (
+            to_datetime(e["date"]) if e.get("date") else latest_possible(str(e.get("path")), title)
+        )
         out.append(
             _Known(
                 key=str(e["key"]),
@@ -307,6 +309,52 @@ def _known_from_existing(existing: list[dict]) -> list[_Known]:
             )
         )
     return out
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_ISO_DAY = re.compile(r"(20\d\d)-?(\d\d)-?(\d\d)")
+_DDMMYY = re.compile(r"-(\d\d)(\d\d)(\d\d)(?:-v\d+)?(?:[ _(-].*)?$")
+_DAY_MON = re.compile(r"\b(\d{1,2}) ([A-Z][a-z]{2})[a-z]* (20\d\d)\b")
+_MON_YEAR = re.compile(r"\b([A-Z][a-z]{2})[a-z]* (20\d\d)\b")
+_LATER_VERSION = re.compile(r"[ _-]v(?:[2-9]|\d\d)\b", re.IGNORECASE)
+_QUARTER = re.compile(r"\bQ([1-4]) (20\d\d)\b")
+
+
+def latest_possible(path: str, title: str) -> dt.datetime | None:
+    """The latest a file can be dated, read from its name or title; None when they are silent.
+
+    The pipeline shows earlier files without their dates; names like '2026-03-14_...',
+    '...-140326' or titles like 'Audit Report – March 2026' still bound them, which is all
+    a dependent file needs to be dated after them.
+    """
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    try:
+        if m := _ISO_DAY.search(stem):
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), 23, 59)
+        if m := _DDMMYY.search(stem):
+            return dt.datetime(2000 + int(m[3]), int(m[2]), int(m[1]), 23, 59)
+        if _LATER_VERSION.search(stem):
+            return None  # a v2 keeps its v1's title, so the title's month says nothing
+        if (m := _DAY_MON.search(title)) and m[2].lower() in _MONTHS:
+            return dt.datetime(int(m[3]), _MONTHS[m[2].lower()], int(m[1]), 23, 59)
+        if (m := _MON_YEAR.search(title)) and m[1].lower() in _MONTHS:
+            return _month_end(int(m[2]), _MONTHS[m[1].lower()])
+        if m := _QUARTER.search(title):
+            return _month_end(int(m[2]), int(m[1]) * 3)
+    except ValueError:
+        return None
+    return None
+
+
+def _month_end(year: int, month: int) -> dt.datetime:
+    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    last = first_next - dt.timedelta(days=1)
+    return dt.datetime(last.year, last.month, last.day, 23, 59)
 
 
 _CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -391,7 +439,9 @@ def _dependencies(
     for k in plan.known:
         if k.kind in ("eml", "ics") or k.category not in wanted:
             continue
+        # same project first; a file whose date is known (or bounded) can be dated after
         score = (2.0 if project and k.project == project else 0.0) + plan.rng.random()
+        score += 0.8 if k.date is not None else 0.0
         if k.date is not None and k.date >= plan.end - dt.timedelta(days=2):
             continue  # nothing could come after it inside the timeline
         scored.append((score, k))
