@@ -179,6 +179,14 @@ def _create(config: RoleConfig, **kwargs: Any):
         ) from exc
 
 
+@lru_cache(maxsize=128)
+def _response_format(schema: type[BaseModel], name: str) -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": name, "schema": schema.model_json_schema(), "strict": False},
+    }
+
+
 def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -211,10 +219,7 @@ def structured(
     """
     config = role_config(role, overrides)
     name = schema_name or schema.__name__
-    response_format = {
-        "type": "json_schema",
-        "json_schema": {"name": name, "schema": schema.model_json_schema(), "strict": False},
-    }
+    response_format = _response_format(schema, name)
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": system},
         {"role": "user", "content": context_message(prompt, context)},
