@@ -20,6 +20,7 @@ from studio.generation import schemas as s
 from studio.llm.offline import generation  # noqa: F401  (registers the responders)
 from studio.llm.offline.domains import FAMILIES, infer_family
 from studio.llm.offline.gen_common import read_error
+from studio.llm.offline.gen_names import latest_possible
 from studio.llm.offline.gen_plan import thread_partner
 from studio.llm.offline.registry import STRUCTURED, make_request
 
@@ -408,6 +409,37 @@ def test_dependencies_are_dated_before_their_dependents_and_edges_are_realistic(
                 if d["relation"] == "derived_from" and f["kind"] == "pptx":
                     assert dep["kind"] != "pptx"
     assert all(relations[r] > 0 for r in ("references", "derived_from", "version_of", "replies_to"))
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "bound"),
+    [
+        ("Mail/20260313-0734 Re_ Budget.eml", "Re: Budget", "2026-03-13"),
+        ("Documents/2026-03-14_Audit_Report.docx", "Audit Report", "2026-03-14"),
+        ("Documents/MSA-26-AuditReport-140326.docx", "Audit Report", "2026-03-14"),
+        ("Documents/audit.docx", "Audit Report – March 2026", "2026-03-31"),
+        ("Documents/notes.md", "Unit Huddle Notes 6 Feb 2026", "2026-02-06"),
+        ("Documents/tracker.xlsx", "Audit Tracker Q4 2025", "2025-12-31"),
+        ("Documents/audit report_v2.docx", "Audit Report – March 2026", None),
+        ("Documents/plan.docx", "Project Plan", None),
+    ],
+)
+def test_undated_files_are_bounded_by_their_name_or_title(path, title, bound):
+    got = latest_possible(path, title)
+    assert (got.date().isoformat() if got else None) == bound
+
+
+def test_pipeline_without_dates_still_orders_most_dependencies():
+    edges = late = 0
+    for persona in (NURSE, CFO, SWE):
+        for seed in (1, 2, 3):
+            _, _, files = make_plan(persona, seed, 111, window=60, dates=False)
+            by_key = {f["key"]: f for f in files}
+            for f in files:
+                for d in f["depends_on"]:
+                    edges += 1
+                    late += by_key[d["key"]]["date"] >= f["date"]
+    assert late <= 0.05 * edges, (late, edges)
 
 
 def test_mail_threads_reply_in_order_and_alternate_senders():

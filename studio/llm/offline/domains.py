@@ -207,6 +207,29 @@ COMMON_TOOLS: tuple[str, ...] = _s(
     builds decks from last quarter's PowerPoint rather than a template"""
 )
 
+ROLE_NOUNS: frozenset[str] = frozenset(
+    _s(
+        """nurse|manager|engineer|teacher|analyst|director|officer|lead|specialist|
+        coordinator|consultant|developer|accountant|lawyer|attorney|scientist|
+        researcher|editor|reporter|journalist|chef|architect|planner|recruiter|
+        administrator|designer|producer|assistant|executive|controller|cfo|ceo|cto|
+        coo|principal|lecturer|professor|surveyor|supervisor|paralegal|counsel|
+        associate|strategist|buyer|agent|technician|therapist|pharmacist|physician|
+        doctor|midwife|advisor|adviser|representative|coach|instructor|tutor|writer
+        |photographer|founder|partner|clerk|estimator|economist|auditor|actuary|
+        dispatcher|foreman|electrician|marketer|programmer|postdoc"""
+    )
+)
+
+# Where things live in a home folder unless the filesystem policy says otherwise.
+DEFAULT_LOCATIONS: dict[str, str] = {
+    "documents": "Documents",
+    "desktop": "Desktop",
+    "downloads": "Downloads",
+    "mail": "Mail",
+    "calendar": "Calendar",
+}
+
 # A constant pool so rosters and logs can name extra people without a Faker call per row.
 FIRST_NAMES: tuple[str, ...] = _s(
     """Aaliyah|Adrian|Aisha|Alejandro|Amara|Andre|Anika|Ben|Bianca|Caleb|Camila|Chen|Chloe|Daniel

@@ -13,7 +13,7 @@ from typing import Any
 
 from studio.llm.offline.domains import GENERIC_RISKS
 from studio.llm.offline.gen_common import ArtifactCtx, artifact_ctx, cap_first, day_label
-from studio.llm.offline.gen_plan import category_of
+from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.gen_tables import (
     budget_spec,
     build_table,

@@ -26,7 +26,7 @@ from studio.llm.offline.gen_common import (
     parse_amount,
     titlecase,
 )
-from studio.llm.offline.gen_plan import category_of
+from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.registry import OfflineRequest, structured
 
 NUMERIC = frozenset(("int", "money", "pct", "float", "calc"))

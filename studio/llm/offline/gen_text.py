@@ -15,7 +15,7 @@ from studio.llm.offline.gen_common import (
     to_date,
 )
 from studio.llm.offline.gen_docs import dependency_lines
-from studio.llm.offline.gen_plan import category_of
+from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.registry import OfflineRequest, structured
 
 # -- TextContent -------------------------------------------------------------------------------
