@@ -469,9 +469,6 @@ class ArtifactCtx:
     def title(self) -> str:
         return str(self.file.get("title") or "Untitled")
 
-    def fact_items(self) -> list[tuple[str, str]]:
-        return list(self.facts.items())
-
     def source_of(self, label: str) -> str:
         for dep in self.deps:
             if label in (dep.get("facts") or {}):

@@ -13,7 +13,7 @@ import re
 
 from studio.llm.offline.gen_common import safe_component
 
-# -- file names -------------------------------------------------------------------------------------
+# -- file names ------------------------------------------------------------------------------
 
 _DATEISH = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)"

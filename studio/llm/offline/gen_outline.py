@@ -292,9 +292,11 @@ def _balance_depth(folders: list[_Folder], goal: float) -> None:
         step = taker.depth - donor.depth
         if abs(gap - step) >= abs(gap):
             return
-        donor.count -= 1
-        taker.count += 1
-        depth_sum += step
+        # move a slice of the gap at once on big computers; one file at a time near the goal
+        k = max(1, min(donor.count - 1, int(abs(gap) / abs(step)) // 10 + 1))
+        donor.count -= k
+        taker.count += k
+        depth_sum += k * step
 
 
 @structured("FolderOutline")
