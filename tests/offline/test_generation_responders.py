@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import random
 import re
 import statistics
 import time
@@ -19,7 +20,7 @@ from studio.artifacts.formulas import FormulaEngine, column_index
 from studio.generation import schemas as s
 from studio.llm.offline import generation  # noqa: F401  (registers the responders)
 from studio.llm.offline.domains import FAMILIES, infer_family
-from studio.llm.offline.gen_common import read_error
+from studio.llm.offline.gen_common import metric_value, plant_error, read_error
 from studio.llm.offline.gen_names import latest_possible
 from studio.llm.offline.gen_plan import thread_partner
 from studio.llm.offline.registry import STRUCTURED, make_request
@@ -177,10 +178,11 @@ def test_same_seed_same_output_and_different_seed_differs():
     assert policy == make_policy(a, 3)
     assert make_outline(a, policy, 111, 3) == make_outline(a, policy, 111, 3)
     assert make_outline(a, policy, 111, 3) != make_outline(a, policy, 111, 4)
-    _, _, files = make_plan(NURSE, 3, 40)
-    f = next(x for x in files if x["kind"] == "docx")
-    assert render(a, f, [], seed=9) == render(a, f, [], seed=9)
-    assert render(a, f, [], seed=9) != render(a, f, [], seed=10)
+    _, _, files = make_plan(NURSE, 3, 111)
+    for kind in CONTENT:
+        f = next(x for x in files if x["kind"] == kind)
+        assert render(a, f, [], seed=9) == render(a, f, [], seed=9), kind
+        assert render(a, f, [], seed=9) != render(a, f, [], seed=10), kind
 
 
 # -- profile -----------------------------------------------------------------------------------
@@ -383,6 +385,7 @@ def test_full_plan_matches_the_paper_and_is_well_formed(persona):
         other = 100 * sum(kinds[k] for k in ("md", "txt", "csv", "eml", "ics")) / 111
         assert abs(other - 26.5) <= 6
         for f in files:
+            assert f["purpose"].strip() and "\n" not in f["purpose"] and len(f["purpose"]) < 300
             assert (f["kind"] == "eml") == f["path"].startswith("Mail/")
             assert (f["kind"] == "ics") == f["path"].startswith("Calendar/")
             for d in f["depends_on"]:
@@ -531,6 +534,17 @@ def test_collaborator_files_plant_an_error_the_content_carries():
             assert wrong in text and right not in text
             planted += 1
     assert planted >= 5
+
+
+def test_planted_errors_are_real_mistakes_for_every_metric():
+    rng = random.Random(5)
+    for family in FAMILIES.values():
+        for metric in family.metrics:
+            for _ in range(12):
+                right = metric_value(metric, rng)
+                wrong, description = plant_error(metric.label, right, rng)
+                assert read_error(description) == (metric.label, wrong, right)
+                assert wrong != right and right not in wrong, (metric, right, wrong)
 
 
 # -- contents ----------------------------------------------------------------------------------
@@ -735,6 +749,9 @@ def test_workbook_formulas_point_at_emitted_cells_and_add_up(family):
         values = evaluate_workbook(book)
         names = [sh["name"] for sh in book["sheets"]]
         assert len(set(names)) == len(names)
+        for sheet in book["sheets"]:
+            assert set(sheet.get("number_formats", {})) <= set(sheet["columns"])
+            assert all(len(row) == len(sheet["columns"]) for row in sheet["rows"])
         figures = next(sh for sh in book["sheets"] if sh["name"] == "Key figures")
         for label, value in project["key_figures"].items():
             assert [label, value] in [r[:2] for r in figures["rows"]]

@@ -222,6 +222,14 @@ _UNIT_SLIPS = (
 
 def plant_error(label: str, value: str, rng: random.Random) -> tuple[str, str]:
     """A wrong version of ``value`` and a sentence describing the mistake."""
+    ratio = re.fullmatch(r"1:(\d+)", value.strip())
+    if ratio:
+        n = int(ratio[1])
+        if rng.random() < 0.5:
+            wrong = f"{n}:1"
+            return wrong, _describe(label, wrong, value, "ratio written the wrong way round")
+        wrong = f"1:{n + rng.choice((1, 2))}"
+        return wrong, _describe(label, wrong, value, "ratio from last year's staffing model")
     for right_unit, wrong_unit in _UNIT_SLIPS:
         if value.endswith(right_unit) and rng.random() < 0.5:
             wrong = value[: -len(right_unit)] + wrong_unit
@@ -230,20 +238,24 @@ def plant_error(label: str, value: str, rng: random.Random) -> tuple[str, str]:
         amount = parse_amount(value) or 0.0
         wrong = f"{amount / 100:.3f} %"
         return wrong, _describe(label, wrong, value, "percentage entered as a fraction")
-    choice = rng.random()
-    if choice < 0.5:
-        wrong = _scaled(value, 10.0)
-        kind = "decimal slip, ten times too large"
-    elif choice < 0.75:
-        wrong = _scaled(value, 0.1)
-        kind = "decimal slip, ten times too small"
-    else:
-        wrong = _scaled(value, rng.choice((0.88, 0.91, 0.93)))
-        kind = "outdated rate from last year's figures"
-    if wrong is None or wrong == value:
-        wrong = value + " (2024 figure)"
-        kind = "outdated figure"
-    return wrong, _describe(label, wrong, value, kind)
+    slips = [
+        (10.0, "decimal slip, ten times too large"),
+        (0.1, "decimal slip, ten times too small"),
+        (rng.choice((0.88, 0.91, 0.93)), "outdated rate from last year's figures"),
+    ]
+    first = 0 if (r := rng.random()) < 0.5 else 1 if r < 0.75 else 2
+    for factor, kind in slips[first:] + slips[:first]:
+        wrong = _scaled(value, factor)
+        # "$69" -> "$690" would still read as the right figure to a text search
+        if wrong is not None and value not in wrong and wrong not in value:
+            return wrong, _describe(label, wrong, value, kind)
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", value)
+    if m is None:  # nothing numeric to get wrong
+        wrong = f"{value} (2024 figure)"
+        return wrong, _describe(label, wrong, value, "outdated figure")
+    # zero survives every scaling: state a number from an earlier draft instead
+    wrong = f"{value[: m.start()]}{rng.randint(2, 9)}{value[m.end() :]}"
+    return wrong, _describe(label, wrong, value, "figure copied from an earlier draft")
 
 
 def _describe(label: str, wrong: str, right: str, kind: str) -> str:
