@@ -1158,8 +1158,10 @@ def _slide_preview(number: int, slide: Any) -> SlidePreview:
 
 
 def _iter_shapes(shapes: Any) -> Iterator[Any]:
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
     for shape in shapes:
-        if getattr(shape, "shape_type", None) == 6:  # MSO_SHAPE_TYPE.GROUP
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
             yield from _iter_shapes(shape.shapes)
         else:
             yield shape

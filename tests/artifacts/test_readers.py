@@ -540,3 +540,18 @@ def test_formula_engine_long_chains_do_not_crash() -> None:
     # Evaluated bottom-up, as a preview walks rows, every link is one step away.
     values = [engine.cell_value("S", row, 1) for row in range(5_000, 0, -1)]
     assert values[-1] == 4_999
+
+
+def test_pptx_groups_and_tables_are_read(tmp_path: Path) -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(1), Inches(2), Inches(1)).text_frame.text = "grouped"
+    table = slide.shapes.add_table(2, 2, Inches(1), Inches(3), Inches(4), Inches(1)).table
+    table.cell(0, 0).text, table.cell(1, 1).text = "Owner", "Zoë"
+    path = tmp_path / "shapes.pptx"
+    deck.save(str(path))
+    assert preview(path, "pptx").slides[0].bullets == ["grouped", "Owner | ", " | Zoë"]
