@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email import policy
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -81,6 +82,7 @@ def write_artifact(
 
     Naive datetimes (mtime, envelope dates, event times) are taken as UTC for timestamps.
     """
+    path = Path(path)
     writer = WRITERS.get(kind)
     if writer is None:
         raise ValueError(f"unsupported artifact kind: {kind!r}")
@@ -954,7 +956,7 @@ def _address(person: Person) -> Address | str:
     email_address = person.email.strip()
     try:
         return Address(display_name=name, addr_spec=email_address)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, HeaderParseError):
         # A model-invented address that does not parse keeps the name readable.
         return Address(display_name=name, username="unknown", domain="invalid")
 

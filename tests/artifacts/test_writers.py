@@ -15,7 +15,14 @@ import pytest
 from studio.artifacts import writers
 from studio.artifacts.readers import extract_text
 from studio.artifacts.writers import event_uid, write_artifact
-from studio.generation.schemas import DocBlock, DocumentContent, Sheet, Table, WorkbookContent
+from studio.generation.schemas import (
+    DocBlock,
+    DocumentContent,
+    Person,
+    Sheet,
+    Table,
+    WorkbookContent,
+)
 from tests.artifacts import (
     CJK,
     MTIME,
@@ -299,6 +306,21 @@ def test_eml_without_envelope_and_header_injection(tmp_path: Path) -> None:
     second = _write(tmp_path, "eml", content, author="zoe@corp.example", mtime=MTIME)
     again = BytesParser(policy=policy.default).parsebytes(second.read_bytes())
     assert str(again["Message-ID"]) == first_id  # deterministic, so reruns are stable
+
+
+def test_eml_survives_invented_addresses(tmp_path: Path) -> None:
+    odd = envelope()
+    odd.sender = Person(name="No Address", email="not an email")
+    odd.to = [
+        Person(name="Typo", email="x@@corp.example"),
+        Person(name="Ok", email="ok@corp.example"),
+    ]
+    odd.message_id = "<already-bracketed@corp.example>"
+    path = _write(tmp_path, "eml", email(), envelope=odd)
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    assert str(message["From"]) == "No Address <unknown@invalid>"
+    assert [a.addr_spec for a in message["To"].addresses] == ["unknown@invalid", "ok@corp.example"]
+    assert str(message["Message-ID"]) == "<already-bracketed@corp.example>"
 
 
 # -- ics ---------------------------------------------------------------------------------
