@@ -1,0 +1,133 @@
+"""The live socket of one simulation: authorise, subscribe, replay, forward.
+
+Protocol (JSON text frames; see README: Live)::
+
+    connect   /ws/simulations/<id>/?last_seq=N     (N omitted: no replay, live only)
+    server -> {"type": "status", "status": {...}, "objectives": [...]}      first, always
+    server -> {"type": "turn", "turn": {...}}                               each turn seq > N, in order
+    server -> {"type": "replay", "after": N, "upto": M, "more": false}      end of a replay
+    server -> {"type": "turn", "turn": {...}, "status": {...}, "objectives"?: [...]}   live
+    server -> {"type": "status", "status": {...}, "objectives": [...]}     state changes
+    client -> {"type": "backfill", "after": X}      replay turns seq > X (then a "replay" marker)
+    client -> {"type": "ping"}                      server -> {"type": "pong"}
+
+A replay sends at most REPLAY_LIMIT turns, read in pages; ``more: true`` says the client must
+ask again (flow control for a client that slept through thousands of turns). The consumer
+never sends a turn twice on one connection; the client still drops duplicates across
+reconnects and asks for a backfill when it sees a gap (channels-redis drops messages to a
+channel over capacity — the database is the record, the socket only a hint).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from simulations import broadcast, payloads, selectors_live
+
+log = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403  # refused before the handshake: the browser sees a 403
+
+
+def _seq(value) -> int | None:
+    try:
+        seq = int(value)
+    except (TypeError, ValueError):
+        return None
+    return seq if 0 <= seq <= 2**31 else None
+
+
+class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
+    simulation_id: int
+    group: str
+    sent_upto: int  # the highest seq this connection has sent
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.simulation_id = int(self.scope["url_route"]["kwargs"]["simulation_id"])
+        self.group = ""
+        visible = await database_sync_to_async(selectors_live.simulation_visible)(
+            user=user, pk=self.simulation_id
+        )
+        if not visible:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        # Join before reading the database: a turn committed from now on reaches this
+        # connection live, and every earlier one is in the rows the replay reads.
+        self.group = broadcast.group_name(self.simulation_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        self.sent_upto = 0
+        await self._send_status()
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        last_seq = _seq((query.get("last_seq") or [None])[0])
+        if last_seq is not None:
+            await self._replay(after=last_seq)
+
+    async def disconnect(self, code) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "backfill":
+            after = _seq(content.get("after"))
+            if after is None:
+                await self.send_json(
+                    {"type": "error", "message": "backfill needs 'after', a seq >= 0"}
+                )
+                return
+            await self._replay(after=after)
+        elif kind == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json({"type": "error", "message": f"unknown message type {kind!r}"})
+
+    async def live_message(self, event) -> None:
+        """A message from broadcast: forward it, minus a turn this connection already sent."""
+        message = dict(event["message"])
+        if message.get("type") == "turn":
+            seq = message["turn"]["seq"]
+            if seq <= self.sent_upto:
+                extra = {k: message[k] for k in ("status", "objectives") if k in message}
+                if "status" not in extra:
+                    return
+                message = payloads.status_message(extra.pop("status")) | extra
+            else:
+                self.sent_upto = seq
+        await self.send_json(message)
+
+    async def _send_status(self) -> None:
+        status = await database_sync_to_async(selectors_live.simulation_status)(
+            simulation_id=self.simulation_id
+        )
+        objectives = await database_sync_to_async(selectors_live.simulation_objectives)(
+            simulation_id=self.simulation_id
+        )
+        if status is not None:
+            await self.send_json(payloads.status_message(status) | {"objectives": objectives})
+
+    async def _replay(self, *, after: int) -> None:
+        """Send turns seq > after from the database, a page at a time, up to REPLAY_LIMIT."""
+        page_of = database_sync_to_async(selectors_live.turn_page_after)
+        cursor, sent, more = after, 0, False
+        while True:
+            want = min(selectors_live.PAGE, selectors_live.REPLAY_LIMIT - sent)
+            page = await page_of(simulation_id=self.simulation_id, after=cursor, limit=want)
+            for turn in page:
+                await self.send_json(payloads.turn_message(turn))
+                cursor = turn["seq"]
+            sent += len(page)
+            self.sent_upto = max(self.sent_upto, cursor)
+            if len(page) < want:
+                break
+            if sent >= selectors_live.REPLAY_LIMIT:
+                more = await database_sync_to_async(selectors_live.turns_exist_after)(
+                    simulation_id=self.simulation_id, after=cursor
+                )
+                break
+        await self.send_json(payloads.replay_message(after=after, upto=cursor, more=more))

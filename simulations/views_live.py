@@ -1,0 +1,147 @@
+"""The live page of a simulation and the JSON it reads over HTTP (older turns, a whole turn,
+the file tree, one file change's diff, the mail). The socket brings what happens next."""
+
+from __future__ import annotations
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from simulations import selectors_live
+from simulations.models import Simulation
+
+OLDER_PAGE = 100
+
+
+def _get_simulation_for_user(request, pk: int) -> Simulation:
+    simulation = selectors_live.simulation_get_visible(user=request.user, pk=pk)
+    if simulation is None:
+        raise Http404("no such simulation")
+    return simulation
+
+
+def _seq_param(request, name: str) -> int | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Http404(f"{name} must be a number") from None
+    if value < 0:
+        raise Http404(f"{name} must be >= 0")
+    return value
+
+
+def _control_urls(simulation: Simulation) -> dict[str, str]:
+    """Pause, resume and cancel belong to the simulation pages; the live page posts to them."""
+    urls = {}
+    for action in ("pause", "resume", "cancel"):
+        try:
+            urls[action] = reverse(f"simulations-{action}", args=[simulation.pk])
+        except NoReverseMatch:
+            continue
+    return urls
+
+
+def _optional_url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _prefix(name: str, pk: int) -> str:
+    """The address of item 0 without its "0/": the page appends an id."""
+    return reverse(name, args=[pk, 0]).removesuffix("0/")
+
+
+@require_GET
+def simulation_live(request, pk: int):
+    simulation = _get_simulation_for_user(request, pk)
+    status = selectors_live.simulation_status(simulation_id=simulation.pk)
+    turns = selectors_live.turn_page_before(
+        simulation_id=simulation.pk, before=None, limit=selectors_live.WINDOW
+    )
+    can_control = selectors_live.simulation_can_control(user=request.user, simulation=simulation)
+    live = {
+        "simulation": simulation.pk,
+        "ws_path": f"/ws/simulations/{simulation.pk}/",
+        "window": selectors_live.WINDOW,
+        "urls": {
+            "turns": reverse("simulations-live-turns", args=[simulation.pk]),
+            "turn": _prefix("simulations-live-turn", simulation.pk),
+            "files": reverse("simulations-live-files", args=[simulation.pk]),
+            "change": _prefix("simulations-live-change", simulation.pk),
+            "messages": reverse("simulations-live-messages", args=[simulation.pk]),
+        },
+        "status": status,
+        "objectives": selectors_live.simulation_objectives(simulation_id=simulation.pk),
+        "turns": turns,
+    }
+    return render(
+        request,
+        "simulations/live.html",
+        {
+            "simulation": simulation,
+            "computer": simulation.computer,
+            "persona": simulation.computer.persona,
+            "status": status,
+            "controls": _control_urls(simulation) if can_control else {},
+            "detail_url": _optional_url("simulations-detail", simulation.pk),
+            "live": live,
+        },
+    )
+
+
+@require_GET
+def simulation_live_turns(request, pk: int):
+    """Turns as JSON: ``?before=S`` (older than S, the newest page if omitted) or ``?after=S``."""
+    simulation = _get_simulation_for_user(request, pk)
+    limit = min(_seq_param(request, "limit") or OLDER_PAGE, selectors_live.PAGE)
+    after = _seq_param(request, "after")
+    if after is not None:
+        turns = selectors_live.turn_page_after(
+            simulation_id=simulation.pk, after=after, limit=limit
+        )
+    else:
+        turns = selectors_live.turn_page_before(
+            simulation_id=simulation.pk, before=_seq_param(request, "before"), limit=limit
+        )
+    return JsonResponse({"turns": turns, "limit": limit})
+
+
+@require_GET
+def simulation_live_turn(request, pk: int, seq: int):
+    simulation = _get_simulation_for_user(request, pk)
+    turn = selectors_live.turn_detail(simulation_id=simulation.pk, seq=seq)
+    if turn is None:
+        raise Http404("no such turn")
+    return JsonResponse(turn)
+
+
+@require_GET
+def simulation_live_files(request, pk: int):
+    simulation = _get_simulation_for_user(request, pk)
+    return JsonResponse(
+        {
+            "files": selectors_live.simulation_files(simulation=simulation),
+            "turn_count": simulation.turn_count,
+        }
+    )
+
+
+@require_GET
+def simulation_live_change(request, pk: int, change_id: int):
+    simulation = _get_simulation_for_user(request, pk)
+    change = selectors_live.file_change_get(simulation_id=simulation.pk, pk=change_id)
+    if change is None:
+        raise Http404("no such file change")
+    return JsonResponse(change)
+
+
+@require_GET
+def simulation_live_messages(request, pk: int):
+    simulation = _get_simulation_for_user(request, pk)
+    return JsonResponse(selectors_live.simulation_messages(simulation_id=simulation.pk))

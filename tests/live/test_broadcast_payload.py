@@ -1,0 +1,146 @@
+"""Layer 1: what a committed turn or state change sends to its simulation's group, and that
+nothing is sent before the transaction commits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulations import broadcast, payloads
+from simulations.engine.tools import Submission
+from simulations.models import Deliverable, Objective, Simulation
+from simulations.services.simulations import simulation_pause
+from tests.live.conftest import T0, GroupListener, commit_turn, mail, make_simulation, workspace
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def simulation(user):
+    return make_simulation(owner=user)
+
+
+@pytest.fixture
+def listener(simulation):
+    listener = GroupListener(broadcast.group_name(simulation.pk))
+    yield listener
+    listener.close()
+
+
+def test_a_turn_is_sent_only_after_its_transaction_commits(
+    simulation, listener, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        commit_turn(simulation)
+    assert callbacks, "the turn's broadcast must wait for the commit"
+    assert listener.nothing(), "nothing may reach the group before the commit"
+    for callback in callbacks:
+        callback()
+    envelope = listener.receive()
+    assert envelope["type"] == broadcast.MESSAGE_TYPE
+    assert envelope["simulation"] == simulation.pk
+    assert envelope["message"]["type"] == "turn"
+    assert envelope["message"]["turn"]["seq"] == 1
+
+
+def test_the_turn_payload(simulation, listener, tmp_path, django_capture_on_commit_callbacks):
+    space = workspace(simulation, tmp_path)
+    write = space.stage_write("Plans/route-plan.md", b"# Route plan\n\nMonday: depot A\n")
+    long_observation = "line\n" * 1_000
+    with django_capture_on_commit_callbacks(execute=True):
+        commit_turn(
+            simulation,
+            action="write_file",
+            arguments={"path": "Plans/route-plan.md", "content": "x" * 5_000},
+            observation=long_observation,
+            error="Tool failed: <script>alert(1)</script>",
+            signals=["tool_error"],
+            file_ops=[write],
+            messages=[mail()],
+        )
+    message = listener.receive()["message"]
+    turn = message["turn"]
+    assert turn["seq"] == 1
+    assert turn["actor"] == "worker" and turn["action"] == "write_file"
+    assert turn["sim_time"] == (T0.replace(minute=5)).isoformat()
+    assert turn["prompt_tokens"] == 100 and turn["completion_tokens"] == 20
+    assert turn["signals"] == ["tool_error"]
+    assert (
+        turn["error"] == "Tool failed: <script>alert(1)</script>"
+    )  # raw text; the page uses textContent
+    assert turn["observation_length"] == len(long_observation)
+    assert len(turn["observation"]) == payloads.OBSERVATION_PREVIEW
+    assert turn["arguments"]["path"] == "Plans/route-plan.md"
+    assert turn["arguments"]["content"].startswith("x" * payloads.ARGUMENT_PREVIEW + "…")
+    [change] = turn["file_changes"]
+    assert (
+        change["op"] == "create" and change["path"] == "Plans/route-plan.md" and change["has_diff"]
+    )
+    [sent] = turn["messages"]
+    assert sent["direction"] == "outgoing" and sent["subject"] == "Route plan"
+    assert sent["recipients"] == ["Rosa Diaz"] and sent["seq"] == 1
+    status = message["status"]
+    assert status["turn_count"] == 1 and status["tokens"] == 120 and status["state"] == "running"
+    assert status["sim_now"] == T0.replace(minute=10).isoformat()
+    assert "objectives" not in message  # a read or write moves no objective
+    json.dumps(message)  # what goes on the wire is plain JSON
+
+
+def test_a_submission_sends_the_objectives(
+    simulation, listener, django_capture_on_commit_callbacks
+):
+    objective = Objective.objects.create(
+        simulation=simulation,
+        order=1,
+        key="O1",
+        title="Route plan",
+        description="Plan the routes",
+        target_date=T0.date(),
+        target_workday=3,
+    )
+    Deliverable.objects.create(
+        objective=objective,
+        simulation=simulation,
+        key="D1",
+        title="Plan",
+        kind="md",
+        path="Plans/route-plan.md",
+        due_date=T0.date(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        commit_turn(
+            simulation,
+            action="submit_deliverable",
+            submission=Submission(
+                key="D1", path="Plans/route-plan.md", sha256="ab" * 32, note="done"
+            ),
+        )
+    message = listener.receive()["message"]
+    [sent] = message["objectives"]
+    assert sent["key"] == "O1" and sent["status"] == "submitted"
+    [deliverable] = sent["deliverables"]
+    assert deliverable["status"] == "submitted" and deliverable["submitted_seq"] == 1
+
+
+def test_a_state_change_sends_the_status(simulation, listener, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        simulation_pause(simulation=simulation)
+    message = listener.receive()["message"]
+    assert message["type"] == "status"
+    assert message["status"]["state"] == Simulation.State.PAUSED
+    assert message["objectives"] == []
+
+
+def test_a_broken_channel_layer_never_breaks_the_engine(
+    simulation, monkeypatch, django_capture_on_commit_callbacks
+):
+    class Broken:
+        async def group_send(self, group, message):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: Broken())
+    with django_capture_on_commit_callbacks(execute=True):
+        turn = commit_turn(simulation)
+    assert turn.seq == 1
+    assert broadcast.turn_committed(turn) is False
