@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import logging
+import math
 import os
 import re
 import secrets
@@ -152,6 +153,8 @@ def format_cell(value: CellValue) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
         return format(value, ".15g")
@@ -458,6 +461,8 @@ def _text_cell(worksheet: Any, value: str) -> Any:
 def _xlsx_value(value: CellValue) -> CellValue:
     if isinstance(value, str):
         return _xml_text(value)[:XLSX_MAX_CELL_CHARS]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # Excel has no NaN or infinity; writing one corrupts the sheet
     return value
 
 
@@ -995,7 +1000,7 @@ def _ics_event(event: CalendarEvent, stamp: dt.datetime, organizer: str) -> Any:
     component.add("uid", event_uid(event.title, event.start))
     component.add("dtstamp", stamp)
     component.add("dtstart", event.start)
-    component.add("dtend", max(event.end, event.start))
+    component.add("dtend", _event_end(event.start, event.end))
     component.add("summary", event.title)
     if event.location:
         component.add("location", event.location)
@@ -1007,6 +1012,14 @@ def _ics_event(event: CalendarEvent, stamp: dt.datetime, organizer: str) -> Any:
         if attendee.strip():
             component.add("attendee", _cal_address(attendee))
     return component
+
+
+def _event_end(start: dt.datetime, end: dt.datetime) -> dt.datetime:
+    """An end before the start (a model's slip) becomes a zero-length event."""
+    try:
+        return max(start, end)
+    except TypeError:  # one naive, one aware: not comparable, keep what was planned
+        return end
 
 
 def event_uid(title: str, start: dt.datetime) -> str:

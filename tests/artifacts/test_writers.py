@@ -16,6 +16,7 @@ from studio.artifacts import writers
 from studio.artifacts.readers import extract_text
 from studio.artifacts.writers import event_uid, write_artifact
 from studio.generation.schemas import (
+    CsvContent,
     DocBlock,
     DocumentContent,
     Person,
@@ -165,6 +166,19 @@ def test_xlsx_survives_control_characters_and_huge_text(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(_write(tmp_path, "xlsx", content))["S"]
     assert sheet["A2"].value == "bell here"
     assert len(sheet["A3"].value) == 32_767  # Excel's cell limit
+
+
+def test_xlsx_and_csv_drop_non_finite_numbers(tmp_path: Path) -> None:
+    import openpyxl
+
+    rows = [[float("nan"), float("inf"), 1.5]]
+    content = WorkbookContent(
+        summary="s", sheets=[Sheet(name="S", columns=["a", "b", "c"], rows=rows)]
+    )
+    sheet = openpyxl.load_workbook(_write(tmp_path, "xlsx", content))["S"]
+    assert [c.value for c in sheet[2]] == [None, None, 1.5]
+    path = _write(tmp_path, "csv", CsvContent(summary="s", columns=["a", "b", "c"], rows=rows))
+    assert path.read_text().splitlines()[1] == ",,1.5"
 
 
 # -- pptx --------------------------------------------------------------------------------
@@ -350,6 +364,18 @@ def test_ics_round_trip(tmp_path: Path) -> None:
     assert events[1]["DTSTART"].dt == dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC)
     rewritten = Calendar.from_ical(_write(tmp_path, "ics", calendar()).read_bytes())
     assert [str(e["UID"]) for e in rewritten.walk("VEVENT")] == [str(e["UID"]) for e in events]
+
+
+def test_ics_tolerates_backwards_and_mixed_times(tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    content = calendar()
+    content.events[0].end = content.events[0].start - dt.timedelta(hours=1)  # ends before start
+    content.events[1].end = dt.datetime(2024, 3, 4, 10, 0)  # naive end, aware start
+    parsed = Calendar.from_ical(_write(tmp_path, "ics", content).read_bytes())
+    first, second = parsed.walk("VEVENT")
+    assert first["DTEND"].dt == first["DTSTART"].dt
+    assert second["DTEND"].dt == dt.datetime(2024, 3, 4, 10, 0)
 
 
 # -- every kind --------------------------------------------------------------------------
