@@ -1,0 +1,101 @@
+"""What a simulation may be configured with, and the process-wide knobs of the engine.
+
+``SimulationConfig`` is the typed accessor for ``Simulation.config``: views, the CLI and
+the engine read settings through it, never through the raw dict. The knobs below (lease,
+slice size, sweeper) are per process, read from the environment with the studio's typed
+helpers so that a bad value fails at start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from studio.env import env_float, env_int, env_path
+
+AgentRole = Literal["objectives", "worker", "collaborator", "judge"]
+AGENT_ROLES: tuple[str, ...] = ("objectives", "worker", "collaborator", "judge")
+
+
+class RoleModel(BaseModel):
+    """A per-simulation override of the studio's model for one role ('' = studio default).
+
+    API keys are never stored on a simulation: they come from the environment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(default="", max_length=300)
+    base_url: str = Field(default="", max_length=500)
+
+    def overrides(self) -> dict[str, str]:
+        return {k: v for k, v in (("model", self.model), ("base_url", self.base_url)) if v}
+
+
+class SimulationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    models: dict[AgentRole, RoleModel] = Field(default_factory=dict)
+    max_turns: int = Field(default=3000, ge=1, le=200_000)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    seed: int = Field(default=0, ge=0, le=2**62)
+    workdays: int = Field(default=20, ge=1, le=60)
+    keep_recent_turns: int = Field(default=10, ge=2, le=60)
+    condense_every: int = Field(default=20, ge=4, le=400)
+    queue: str = Field(default="simulations", min_length=1, max_length=100)
+
+    @field_validator("queue")
+    @classmethod
+    def _plain_queue_name(cls, value: str) -> str:
+        if not all(c.isalnum() or c in "-_." for c in value):
+            raise ValueError("queue names use letters, digits, '-', '_' and '.' only")
+        return value
+
+    def overrides(self, role: str) -> dict[str, str]:
+        entry = self.models.get(role)  # type: ignore[call-overload]
+        return entry.overrides() if entry else {}
+
+
+def simulations_root() -> Path:
+    """Where simulation workspaces live: beside the computers unless SIMULATIONS_ROOT says."""
+    return env_path("SIMULATIONS_ROOT", Path(settings.COMPUTERS_ROOT).parent / "simulations")
+
+
+# Process-wide engine knobs (see README: Simulations).
+def lease_seconds() -> float:
+    return env_float("SIM_LEASE_SECONDS", 60.0, minimum=1.0)
+
+
+def slice_turns() -> int:
+    return env_int("SIM_SLICE_TURNS", 25, minimum=1)
+
+
+def slice_seconds() -> float:
+    return env_float("SIM_SLICE_SECONDS", 20.0, minimum=0.1)
+
+
+def max_attempts() -> int:
+    """Slices in a row that may crash (or die) on the same turn before the run fails."""
+    return env_int("SIM_MAX_ATTEMPTS", 5, minimum=1)
+
+
+def max_model_errors() -> int:
+    """Model calls in a row that may fail (after the client's retries) before the run fails."""
+    return env_int("SIM_MAX_MODEL_ERRORS", 10, minimum=1)
+
+
+def error_backoff_seconds() -> float:
+    return env_float("SIM_ERROR_BACKOFF_SECONDS", 1.0, minimum=0.0)
+
+
+def sweep_seconds() -> float:
+    """How often a worker looks for stalled simulations to re-enqueue (0 = never)."""
+    return env_float("SIM_SWEEP_SECONDS", 30.0, minimum=0.0)
+
+
+def requeue_after_seconds() -> float:
+    """A queued simulation nobody picked up for this long gets a fresh task message."""
+    return env_float("SIM_REQUEUE_AFTER_SECONDS", 300.0, minimum=1.0)

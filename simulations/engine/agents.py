@@ -1,0 +1,667 @@
+"""The agents' model calls: what each one is shown and how its answer is checked.
+
+Every call goes through studio.llm.gateway with the prompt file of its role, the models the
+simulation chose (gateway overrides), a seed derived from the simulation and the turn, and
+tags that tie the call's LLMCall record to the simulation. Nothing here writes to the
+database except the gateway's own call records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Sum
+
+from simulations.engine import clock, contracts, memory
+from simulations.engine.contracts import WRITABLE_KINDS
+from simulations.engine.tools import TOOL_SPECS
+from simulations.engine.world import World
+from simulations.models import FileChange, Message
+from studio.llm import gateway
+from studio.llm.prompts import load_prompt
+from studio.models import ComputerFile, LLMCall
+from studio.paths import PathEscapeError, sanitize_relative
+
+OBJECTIVE_FILES_LIMIT = 300
+ATTACHMENT_CHARS = 3_000
+JUDGE_TEXT_CHARS = 8_000
+
+
+def call_seed(world: World, seq: int, attempt: int) -> int:
+    return (world.sim.seed * 1_000_003 + seq * 7_919 + attempt * 104_729) % (2**31 - 1)
+
+
+def _tags(world: World) -> gateway.CallTags:
+    return gateway.CallTags(computer_id=world.sim.computer_id, simulation_id=world.sim.pk)
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: int = 0
+    calls: int = 0
+    invalid: int = 0
+    call_id: int | None = None
+
+
+def _last_call_id() -> int:
+    return LLMCall.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def _usage_since(world: World, marker: int) -> Usage:
+    rows = LLMCall.objects.filter(simulation_id=world.sim.pk, id__gt=marker)
+    agg = rows.aggregate(
+        p=Sum("prompt_tokens"),
+        c=Sum("completion_tokens"),
+        cost=Sum("cost_usd"),
+        ms=Sum("latency_ms"),
+        last=Max("id"),
+    )
+    return Usage(
+        prompt_tokens=agg["p"] or 0,
+        completion_tokens=agg["c"] or 0,
+        cost_usd=agg["cost"] or 0.0,
+        latency_ms=agg["ms"] or 0,
+        calls=rows.count(),
+        invalid=rows.filter(outcome=LLMCall.Outcome.INVALID).count(),
+        call_id=agg["last"],
+    )
+
+
+def structured_call(
+    world: World,
+    *,
+    role: str,
+    prompt_name: str,
+    schema,
+    context: dict,
+    seed: int,
+    check=None,
+    schema_name: str | None = None,
+):
+    """gateway.structured, plus the accounting of every attempt it made (re-asks included).
+    Returns (result or None, usage, error text)."""
+    prompt = load_prompt(prompt_name)
+    marker = _last_call_id()
+    error = ""
+    result = None
+    try:
+        result = gateway.structured(
+            role=role,
+            schema=schema,
+            system=prompt.system,
+            prompt=prompt.instruction,
+            context=context,
+            seed=seed,
+            tags=_tags(world),
+            overrides=world.sim.options.overrides(role),
+            check=check,
+            schema_name=schema_name,
+        )
+    except gateway.LLMError as exc:
+        error = str(exc)
+    return result, _usage_since(world, marker), error
+
+
+# -- the objective agent ----------------------------------------------------------------------
+
+
+def objective_context(world: World) -> dict[str, Any]:
+    computer = world.sim.computer
+    files = list(
+        ComputerFile.objects.filter(computer=computer, scope=ComputerFile.Scope.HOME)
+        .only("path", "kind", "title", "project", "summary", "facts", "mtime")
+        .order_by("-mtime")[:OBJECTIVE_FILES_LIMIT]
+    )
+    collaborators = []
+    for person in world.collaborator_profiles:
+        private = world.private_files(person["name"])
+        collaborators.append(
+            {
+                **{
+                    k: person.get(k, "")
+                    for k in (
+                        "name",
+                        "role",
+                        "email",
+                        "communication_style",
+                        "decision_authority",
+                        "relationship",
+                    )
+                },
+                "private_files": [
+                    {
+                        "path": f.path,
+                        "kind": f.kind,
+                        "title": f.title,
+                        "summary": f.summary,
+                        "facts": dict(list(f.facts.items())[:6]),
+                    }
+                    for f in private
+                ],
+            }
+        )
+    start = world.sim.sim_started_at
+    workdays = world.sim.options.workdays
+    return {
+        "profile": world.profile,
+        "workdays": workdays,
+        "month": {
+            "starts": start.date().isoformat(),
+            "ends": clock.nth_workday(start, workdays).isoformat(),
+        },
+        "writable_kinds": list(WRITABLE_KINDS),
+        "files": [
+            {
+                "path": f.path,
+                "kind": f.kind,
+                "title": f.title,
+                "project": f.project,
+                "summary": f.summary,
+                "facts": dict(list(f.facts.items())[:6]),
+                "modified": f.mtime.date().isoformat(),
+            }
+            for f in files
+        ],
+        "collaborators": collaborators,
+    }
+
+
+def objective_check(world: World, context: dict[str, Any]):
+    """Rules the schema cannot express: every name, path and index must be real."""
+    home_paths = {f["path"] for f in context["files"]}
+    all_home = set(
+        ComputerFile.objects.filter(
+            computer=world.sim.computer, scope=ComputerFile.Scope.HOME
+        ).values_list("path", flat=True)
+    )
+    private = {c["name"]: {f["path"] for f in c["private_files"]} for c in context["collaborators"]}
+    workdays = context["workdays"]
+
+    def check(plan: contracts.ObjectivePlan) -> None:
+        targets: set[str] = set()
+        for n, objective in enumerate(plan.objectives, start=1):
+            where = f"objectives[{n - 1}]"
+            if objective.reviewer not in private:
+                raise ValueError(
+                    f"{where}.reviewer {objective.reviewer!r} is not a collaborator; "
+                    f"choose from {sorted(private)}"
+                )
+            if objective.target_workday > workdays:
+                raise ValueError(f"{where}.target_workday must be at most {workdays}")
+            for m in objective.milestones:
+                if m.workday > workdays:
+                    raise ValueError(f"{where}: milestone {m.title!r} is after workday {workdays}")
+            for path in objective.inputs:
+                if path not in home_paths and path not in all_home:
+                    raise ValueError(f"{where}.inputs: {path!r} is not a file in the home folder")
+            for ref in objective.references:
+                if ref.owner not in private or ref.path not in private[ref.owner]:
+                    raise ValueError(
+                        f"{where}.references: {ref.owner!r} holds no private file {ref.path!r}"
+                    )
+            for d in objective.deliverables:
+                try:
+                    clean = sanitize_relative(d.path)
+                except PathEscapeError as exc:
+                    raise ValueError(f"{where}.deliverables: {exc}") from None
+                if not clean.lower().endswith("." + d.kind):
+                    raise ValueError(f"{where}.deliverables: {d.path!r} must end in .{d.kind}")
+                if clean.lower() in targets:
+                    raise ValueError(f"{where}.deliverables: {d.path!r} is used twice")
+                targets.add(clean.lower())
+            for item in objective.rubric:
+                if item.deliverable is not None and not 0 <= item.deliverable < len(
+                    objective.deliverables
+                ):
+                    raise ValueError(
+                        f"{where}.rubric: deliverable index {item.deliverable} is out of range"
+                    )
+
+    return check
+
+
+def write_objectives(world: World, *, seq: int, attempt: int):
+    context = objective_context(world)
+    return structured_call(
+        world,
+        role="objectives",
+        prompt_name="objectives",
+        schema=contracts.ObjectivePlan,
+        context=context,
+        seed=call_seed(world, seq, attempt),
+        check=objective_check(world, context),
+    )
+
+
+# -- the worker ---------------------------------------------------------------------------------
+
+
+def _feedback_by_deliverable(world: World) -> dict[str, list[dict]]:
+    rows = (
+        Message.objects.filter(
+            simulation=world.sim, direction=Message.Direction.INCOMING, delivered_at__isnull=False
+        )
+        .exclude(deliverable_key="")
+        .order_by("-delivered_at", "-id")
+        .only("sender", "deliverable_key", "body", "delivered_at", "read_at", "meta")[:40]
+    )
+    out: dict[str, list[dict]] = {}
+    for m in rows:
+        bucket = out.setdefault(m.deliverable_key, [])
+        if len(bucket) < 2:
+            bucket.append(
+                {
+                    "id": m.pk,
+                    "from": m.sender,
+                    "received": f"{m.delivered_at:%a %Y-%m-%d %H:%M}",
+                    "read": m.read_at is not None,
+                    "excerpt": memory.clip(m.body, 1200),
+                }
+            )
+    return out
+
+
+def _mail_status(world: World) -> dict[str, Any]:
+    outgoing = list(
+        Message.objects.filter(simulation=world.sim, direction=Message.Direction.OUTGOING)
+        .order_by("-id")
+        .only("id", "recipients", "subject", "sent_at")[:10]
+    )
+    replied = set(
+        Message.objects.filter(
+            in_reply_to__in=[m.pk for m in outgoing], delivered_at__isnull=False
+        ).values_list("in_reply_to_id", flat=True)
+    )
+    awaiting = [
+        {
+            "to": ", ".join(r["name"] for r in m.recipients),
+            "subject": m.subject,
+            "sent": f"{m.sent_at:%a %Y-%m-%d %H:%M}",
+        }
+        for m in outgoing
+        if m.pk not in replied
+    ]
+    shares = (
+        FileChange.objects.filter(simulation=world.sim, op=FileChange.Op.SHARE)
+        .order_by("-seq")
+        .values_list("path", "source_path")[:10]
+    )
+    sent_subjects = list(
+        Message.objects.filter(simulation=world.sim, direction=Message.Direction.OUTGOING)
+        .order_by("-id")
+        .values_list("subject", flat=True)[:25]
+    )
+    return {
+        "unread": world.unread_count(),
+        "awaiting_replies": awaiting[:6],
+        "shared_with_me": [{"path": p, "from": s.split(":", 1)[0]} for p, s in shares],
+        "recently_sent_subjects": sent_subjects,
+    }
+
+
+def worker_context(world: World) -> dict[str, Any]:
+    sim, profile = world.sim, world.profile
+    options = sim.options
+    feedback = _feedback_by_deliverable(world)
+    objectives = []
+    for o in world.objectives:
+        deliverables = []
+        for d in (d for d in world.deliverables if d.objective_id == o.pk):
+            try:
+                exists = world.workspace.resolve(d.path).is_file()
+            except Exception:  # noqa: BLE001 - a path that cannot exist is simply not drafted
+                exists = False
+            deliverables.append(
+                {
+                    "key": d.key,
+                    "title": d.title,
+                    "kind": d.kind,
+                    "path": d.path,
+                    "due": d.due_date.isoformat(),
+                    "status": d.status,
+                    "draft_exists": exists,
+                    "submitted_at": f"{d.submitted_at:%Y-%m-%d %H:%M}" if d.submitted_at else None,
+                    "feedback": feedback.get(d.key, []),
+                }
+            )
+        objectives.append(
+            {
+                "key": o.key,
+                "title": o.title,
+                "description": memory.clip(o.description, 900),
+                "target_date": o.target_date.isoformat(),
+                "reviewer": o.reviewer,
+                "inputs": o.inputs,
+                "references": [
+                    {"owner": r["owner"], "description": r["description"]} for r in o.references
+                ],
+                "milestones": o.milestones,
+                "deliverables": deliverables,
+            }
+        )
+    now = sim.sim_now
+    return {
+        "you": {
+            k: profile.get(k)
+            for k in (
+                "full_name",
+                "email",
+                "job_title",
+                "department",
+                "employer",
+                "industry",
+                "location",
+                "writing_style",
+                "naming_convention",
+            )
+        }
+        | {"responsibilities": (profile.get("responsibilities") or [])[:6]},
+        "collaborators": [
+            {k: c.get(k, "") for k in ("name", "email", "role", "relationship")}
+            for c in world.collaborator_profiles
+        ],
+        "clock": {
+            "now": f"{now:%a %Y-%m-%d %H:%M}",
+            "date": now.date().isoformat(),
+            "weekday": now.strftime("%A"),
+            "workday": sim.workday,
+            "workdays": options.workdays,
+            "minutes_left_today": clock.minutes_left_today(now),
+            "month_ends": world.month_end.date().isoformat(),
+        },
+        "objectives": objectives,
+        "memory": sim.memory,
+        "summary": memory.clip(sim.summary, memory.SUMMARY_CHARS),
+        "briefing": memory.clip(sim.briefing, memory.BRIEFING_CHARS),
+        "mail": _mail_status(world),
+        "budget": {"turns_left": max(0, options.max_turns - sim.turn_count)},
+    }
+
+
+def worker_messages(world: World, history) -> list[dict[str, Any]]:
+    prompt = load_prompt("worker")
+    return [
+        {"role": "system", "content": prompt.system},
+        {
+            "role": "user",
+            "content": gateway.context_message(prompt.instruction, worker_context(world)),
+        },
+        *memory.history_messages(history),
+    ]
+
+
+def worker_act(world: World, messages: list[dict[str, Any]], *, seq: int, attempt: int):
+    return gateway.chat(
+        role="worker",
+        messages=messages,
+        tools=TOOL_SPECS,
+        seed=call_seed(world, seq, attempt),
+        tags=_tags(world),
+        overrides=world.sim.options.overrides("worker"),
+    )
+
+
+# -- collaborators ----------------------------------------------------------------------------------
+
+
+def _attachment_texts(world: World, paths: list[str]) -> list[dict[str, str]]:
+    from simulations.engine.sandbox import kind_of
+    from simulations.engine.texts import text_of
+
+    out = []
+    for path in paths[:3]:
+        try:
+            text = text_of(
+                world.workspace.resolve(path, must_exist=True),
+                kind_of(path),
+                max_chars=ATTACHMENT_CHARS,
+            )
+        except Exception as exc:  # noqa: BLE001 - an unreadable attachment is described, not fatal
+            text = f"(could not open: {exc})"
+        out.append({"path": path, "text": text})
+    return out
+
+
+def collaborator_context(world: World, message: Message, person: dict) -> dict[str, Any]:
+    private = world.private_files(person["name"])
+    reviews = [
+        {
+            "key": o.key,
+            "title": o.title,
+            "description": memory.clip(o.description, 600),
+            "deliverables": [
+                {"key": d.key, "title": d.title, "path": d.path}
+                for d in world.deliverables
+                if d.objective_id == o.pk
+            ],
+        }
+        for o in world.objectives
+        if o.reviewer == person["name"]
+    ]
+    thread = [
+        {
+            "from": m.sender,
+            "subject": m.subject,
+            "body": memory.clip(m.body, 500),
+            "sent": f"{m.sent_at:%Y-%m-%d %H:%M}",
+        }
+        for m in world.thread_with(person["name"])
+        if m.pk != message.pk
+    ]
+    return {
+        "collaborator": {
+            k: person.get(k, "")
+            for k in (
+                "name",
+                "role",
+                "email",
+                "communication_style",
+                "decision_authority",
+                "relationship",
+            )
+        },
+        "user": {"name": world.user.name, "email": world.user.email, "job_title": world.user.role},
+        "now": f"{world.now:%a %Y-%m-%d %H:%M}",
+        "message": {
+            "id": message.pk,
+            "subject": message.subject,
+            "body": message.body,
+            "attachments": _attachment_texts(world, list(message.attachments)),
+            "deliverable": message.deliverable_key,
+        },
+        "private_files": [
+            {
+                "path": f.path,
+                "kind": f.kind,
+                "title": f.title,
+                "summary": f.summary,
+                "facts": dict(list(f.facts.items())[:6]),
+            }
+            for f in private
+        ],
+        "reviews": reviews,
+        "thread": thread,
+    }
+
+
+def collaborator_reply(world: World, message: Message, person: dict, *, seq: int, attempt: int):
+    context = collaborator_context(world, message, person)
+    allowed = {f["path"] for f in context["private_files"]}
+
+    def check(reply: contracts.CollaboratorReply) -> None:
+        unknown = [p for p in reply.share_files if p not in allowed]
+        if unknown:
+            raise ValueError(
+                f"share_files {unknown} are not among your private_files {sorted(allowed)}"
+            )
+
+    result, usage, error = structured_call(
+        world,
+        role="collaborator",
+        prompt_name="collaborator",
+        schema=contracts.CollaboratorReply,
+        context=context,
+        seed=call_seed(world, seq, attempt),
+        check=check,
+    )
+    return result, usage, error
+
+
+# -- judge, retrospective, condensation -----------------------------------------------------------
+
+
+def judge_context(world: World, objective) -> dict[str, Any]:
+    from simulations.engine.texts import text_of
+
+    deliverables = []
+    for d in (d for d in world.deliverables if d.objective_id == objective.pk):
+        text = ""
+        if d.submitted_sha256:
+            try:
+                text = text_of(
+                    world.workspace.blob_path(d.submitted_sha256),
+                    d.kind,
+                    max_chars=JUDGE_TEXT_CHARS,
+                )
+            except Exception as exc:  # noqa: BLE001 - the judge is told the file is unreadable
+                text = f"(the submitted file could not be read: {exc})"
+        deliverables.append(
+            {
+                "key": d.key,
+                "title": d.title,
+                "kind": d.kind,
+                "expected_path": d.path,
+                "due": d.due_date.isoformat(),
+                "status": d.status,
+                "submitted_path": d.submitted_path,
+                "submitted_at": d.submitted_at.isoformat() if d.submitted_at else None,
+                "late": bool(d.submitted_at and d.submitted_at.date() > d.due_date),
+                "text": text,
+            }
+        )
+    keys = {d["key"] for d in deliverables}
+    messages = Message.objects.filter(simulation=world.sim).order_by("sent_at", "id")
+    exchanged = [
+        m
+        for m in messages
+        if m.deliverable_key in keys
+        or m.sender == objective.reviewer
+        or any(r["name"] == objective.reviewer for r in m.recipients)
+    ]
+    shares = list(
+        FileChange.objects.filter(simulation=world.sim, op=FileChange.Op.SHARE).values_list(
+            "source_path", "path"
+        )
+    )
+    return {
+        "objective": {
+            "key": objective.key,
+            "title": objective.title,
+            "description": objective.description,
+            "reviewer": objective.reviewer,
+            "target_date": objective.target_date.isoformat(),
+            "milestones": objective.milestones,
+            "inputs": objective.inputs,
+        },
+        "rubric": [
+            {
+                "item": n,
+                "tag": r.tag,
+                "points": r.points,
+                "text": r.text,
+                "deliverable": r.deliverable.key if r.deliverable_id else None,
+            }
+            for n, r in enumerate(
+                objective.rubric.select_related("deliverable").order_by("order"), start=1
+            )
+        ],
+        "deliverables": deliverables,
+        "messages": [
+            {
+                "direction": m.direction,
+                "from": m.sender,
+                "to": [r["name"] for r in m.recipients],
+                "subject": m.subject,
+                "body": memory.clip(m.body, 600),
+                "attachments": m.attachments,
+                "corrections": m.meta.get("corrections", []),
+                "deliverable": m.deliverable_key,
+            }
+            for m in exchanged[-12:]
+        ],
+        "references": [
+            {**r, "shared": any(src == f"{r['owner']}:{r['path']}" for src, _ in shares)}
+            for r in objective.references
+        ],
+    }
+
+
+def judge_objective(world: World, objective, *, seq: int, attempt: int):
+    context = judge_context(world, objective)
+    count = len(context["rubric"])
+
+    def check(scores: contracts.RubricScores) -> None:
+        for score in scores.scores:
+            if not 1 <= score.item <= count:
+                raise ValueError(f"item {score.item} does not exist; items are 1..{count}")
+
+    return structured_call(
+        world,
+        role="judge",
+        prompt_name="judge",
+        schema=contracts.RubricScores,
+        context=context,
+        seed=call_seed(world, seq, attempt),
+        check=check,
+    )
+
+
+def write_retrospective(world: World, context: dict[str, Any], *, seq: int, attempt: int):
+    return structured_call(
+        world,
+        role="judge",
+        prompt_name="retrospective",
+        schema=contracts.Retrospective,
+        context=context,
+        seed=call_seed(world, seq, attempt),
+    )
+
+
+def condense(world: World, folded, *, seq: int, attempt: int):
+    context = {
+        "previous_summary": world.sim.summary,
+        "memory": world.sim.memory,
+        "turns": [memory.fold_line(t) for t in folded],
+        "max_chars": memory.SUMMARY_CHARS - 500,
+    }
+
+    def check(result: contracts.Condensation) -> None:
+        if len(result.summary) > memory.SUMMARY_CHARS:
+            raise ValueError(
+                f"the summary has {len(result.summary)} characters; "
+                f"at most {memory.SUMMARY_CHARS - 500} are allowed"
+            )
+
+    return structured_call(
+        world,
+        role="worker",
+        prompt_name="condense",
+        schema=contracts.Condensation,
+        context=context,
+        seed=call_seed(world, seq, attempt),
+        check=check,
+    )
+
+
+def prompt_chars(messages: list[dict[str, Any]]) -> int:
+    return len(json.dumps(messages, ensure_ascii=False, default=str))
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

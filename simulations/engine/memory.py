@@ -1,0 +1,137 @@
+"""Keeping the worker's context bounded over thousands of turns.
+
+The prompt is: the system prompt, one message with the situation (objectives, notes the
+agent keeps, the condensed summary of older turns, this morning's briefing, mail and budget),
+then the turns since the summary, verbatim but clipped. When more than
+``keep_recent_turns + condense_every`` turns have piled up since the summary, a condensation
+turn folds the oldest ``condense_every`` of them into the summary. Every part has a fixed
+ceiling, so the prompt at turn 2,000 is no larger than at turn 100.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from simulations.models import Turn
+
+OBSERVATION_CHARS = 1_500
+EVENT_CHARS = 700
+ARGUMENT_CHARS = 600
+SUMMARY_CHARS = 3_000
+BRIEFING_CHARS = 1_800
+FOLD_LINE_CHARS = 240
+
+
+def clip(text: str, limit: int) -> str:
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 40].rstrip() + f"\n… [{len(text) - limit + 40:,} more characters]"
+
+
+def _safe(text: str) -> str:
+    # The offline engine (and some proxies) look for the <context> tag; file text must not fake it.
+    return text.replace("<context>", "‹context›").replace("</context>", "‹/context›")
+
+
+def clipped_arguments(arguments: dict[str, Any] | None) -> str:
+    """Arguments as JSON, long values shortened so the JSON stays valid and small."""
+    if arguments is None:
+        return "{}"
+    text = json.dumps(arguments, ensure_ascii=False, default=str)
+    if len(text) <= ARGUMENT_CHARS:
+        return text
+    short: dict[str, Any] = {}
+    for key, value in arguments.items():
+        raw = (
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        )
+        short[key] = raw if len(raw) <= 160 else f"{raw[:120]}… [{len(raw):,} characters]"
+    return json.dumps(short, ensure_ascii=False, default=str)
+
+
+# Turns the worker never sees: failed model calls, its own memory upkeep, the objective
+# agent and the collaborators composing (only the mail that arrives is visible).
+HIDDEN_ACTIONS = frozenset({"model_error", "condense", "compose_reply", "write_objectives"})
+
+
+def is_model_failure(turn: Turn) -> bool:
+    """A turn recording a model call that failed: not part of what the agent saw or did."""
+    return turn.action == "model_error"
+
+
+def history_messages(turns: Iterable[Turn]) -> list[dict[str, Any]]:
+    """The turns since the summary as chat messages: the worker's own tool calls and their
+    results, and everything else (mornings, mail arriving) as short event notes."""
+    messages: list[dict[str, Any]] = []
+    for turn in turns:
+        if turn.action in HIDDEN_ACTIONS:
+            continue
+        if turn.actor == Turn.Actor.WORKER:
+            call_id = turn.tool_call_id or f"call_{turn.seq}"
+            if turn.action:
+                raw = (
+                    turn.raw_arguments
+                    if turn.arguments is None
+                    else clipped_arguments(turn.arguments)
+                )
+                messages.append(
+                    {
+                        "role": "assistant",
+                        "content": _safe(clip(turn.reasoning, 400)) or None,
+                        "tool_calls": [
+                            {
+                                "id": call_id,
+                                "type": "function",
+                                "function": {
+                                    "name": turn.action,
+                                    "arguments": raw[:ARGUMENT_CHARS],
+                                },
+                            }
+                        ],
+                    }
+                )
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call_id,
+                        "content": _safe(clip(turn.observation, OBSERVATION_CHARS)),
+                    }
+                )
+            else:
+                messages.append(
+                    {"role": "assistant", "content": _safe(clip(turn.reasoning, 400)) or "…"}
+                )
+                messages.append(
+                    {"role": "user", "content": _safe(clip(turn.observation, EVENT_CHARS))}
+                )
+        else:
+            who = turn.actor_name or turn.actor
+            messages.append(
+                {
+                    "role": "user",
+                    "content": _safe(
+                        f"[{turn.sim_time:%a %H:%M}] {who} — {turn.action}: "
+                        f"{clip(turn.observation, EVENT_CHARS)}"
+                    ),
+                }
+            )
+    return messages
+
+
+def fold_line(turn: Turn) -> str:
+    """One line per turn for the condensation prompt."""
+    who = turn.actor if turn.actor == Turn.Actor.WORKER else (turn.actor_name or turn.actor)
+    args = clipped_arguments(turn.arguments)[:120] if turn.arguments else ""
+    outcome = ("ERROR " + turn.error) if turn.error else turn.observation
+    line = f"#{turn.seq} | {turn.sim_time:%a %d %b %H:%M} | {who} | {turn.action} | {args} -> {outcome}"
+    return " ".join(line.split())[:FOLD_LINE_CHARS]
+
+
+def turns_to_fold(history: list[Turn], *, keep: int, every: int) -> list[Turn]:
+    """The oldest ``every`` turns once more than ``keep + every`` are waiting; else none."""
+    if len(history) < keep + every:
+        return []
+    return history[:every]

@@ -1,0 +1,273 @@
+"""A simulation's own copy of its computer, and the only code that changes files in it.
+
+Layout under ``SIMULATIONS_ROOT/<simulation id>/``:
+
+- ``home/``   the user's folder as the worker sees it (a copy of the computer's home);
+- ``blobs/``  every version of every file the run wrote or replaced, by sha256.
+
+Tools never write into ``home/`` themselves. They stage a change: its new content goes to
+the blob store, and a :class:`FileOp` describes it. The engine commits the turn (with its
+FileChange rows) and only then applies the ops — a redo log: if the process dies between
+commit and apply, the next slice re-applies the last turn's ops (idempotent), and if it dies
+before the commit nothing in ``home/`` changed. Because every version is kept by hash, a
+file can be rebuilt as it was at any turn.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from studio.paths import PathEscapeError, clean_relative, resolve_inside
+
+TEXT_KINDS = ("md", "txt", "csv")
+DIFF_LIMIT = 20_000
+
+
+class SandboxError(Exception):
+    """A file operation the sandbox refuses; the message is shown to the agent."""
+
+
+@dataclass
+class FileOp:
+    op: str  # create, edit, move, copy, delete, share
+    path: str
+    source_path: str = ""
+    kind: str = ""
+    before_sha256: str = ""
+    after_sha256: str = ""
+    size: int = 0
+    diff: str = ""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def kind_of(path: str) -> str:
+    return PurePosixPath(path).suffix.lower().lstrip(".")
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.home = self.root / "home"
+        self.blobs = self.root / "blobs"
+
+    # -- paths -----------------------------------------------------------------------------
+
+    def resolve(self, relative: str, *, must_exist: bool = False) -> Path:
+        """The absolute path of a worker-proposed path, or SandboxError: no '..', no absolute
+        paths, no symlinks anywhere on the way."""
+        if relative in (".", "", "/", "./"):
+            return self.home
+        try:
+            path = resolve_inside(self.home, relative)
+        except PathEscapeError as exc:
+            raise SandboxError(str(exc)) from None
+        if must_exist and not path.exists():
+            raise SandboxError(f"no such file or folder: {clean_relative(relative)}")
+        return path
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.home).as_posix()
+
+    def clean(self, relative: str) -> str:
+        try:
+            return clean_relative(relative)
+        except PathEscapeError as exc:
+            raise SandboxError(str(exc)) from None
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    @property
+    def prepared(self) -> bool:
+        return self.home.is_dir()
+
+    def prepare(self, source_home: Path) -> int:
+        """Copy the computer's home (symlinks are not copied). Idempotent; returns files copied."""
+        if self.prepared:
+            return 0
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.blobs.mkdir(exist_ok=True)
+        staging = self.root / f".home-{secrets.token_hex(4)}"
+        count = 0
+        source_home = Path(source_home)
+        for directory, dirnames, filenames in os.walk(source_home, followlinks=False):
+            here = Path(directory)
+            target_dir = staging / here.relative_to(source_home)
+            target_dir.mkdir(parents=True, exist_ok=True)
+            dirnames[:] = [d for d in dirnames if not (here / d).is_symlink()]
+            for name in filenames:
+                src = here / name
+                if src.is_symlink() or not src.is_file():
+                    continue
+                shutil.copy2(src, target_dir / name)
+                count += 1
+        staging.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, self.home)
+        return count
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- blobs -----------------------------------------------------------------------------
+
+    def blob_path(self, sha: str) -> Path:
+        return self.blobs / sha[:2] / sha
+
+    def store_blob(self, data: bytes) -> str:
+        sha = sha256_bytes(data)
+        path = self.blob_path(sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write_bytes(path, data)
+        return sha
+
+    def store_file(self, path: Path) -> str:
+        return self.store_blob(path.read_bytes())
+
+    def read_blob(self, sha: str) -> bytes:
+        try:
+            return self.blob_path(sha).read_bytes()
+        except FileNotFoundError:
+            raise SandboxError(
+                f"version {sha[:12]} of a file is missing from the blob store"
+            ) from None
+
+    # -- staging changes (nothing in home/ changes until apply) ------------------------------
+
+    def current_sha(self, relative: str) -> str:
+        path = self.resolve(relative)
+        return sha256_bytes(path.read_bytes()) if path.is_file() else ""
+
+    def stage_write(self, relative: str, data: bytes, *, text_of=None) -> FileOp:
+        """A create or edit of ``relative`` with ``data`` as its new content."""
+        rel = self.clean(relative)
+        path = self.resolve(rel)
+        if path.is_dir():
+            raise SandboxError(f"{rel} is a folder")
+        before_sha = self.store_file(path) if path.is_file() else ""
+        after_sha = self.store_blob(data)
+        kind = kind_of(rel)
+        op = FileOp(
+            op="edit" if before_sha else "create",
+            path=rel,
+            kind=kind,
+            before_sha256=before_sha,
+            after_sha256=after_sha,
+            size=len(data),
+        )
+        op.diff = self._diff(rel, kind, before_sha, after_sha, text_of)
+        return op
+
+    def stage_delete(self, relative: str) -> FileOp:
+        rel = self.clean(relative)
+        path = self.resolve(rel, must_exist=True)
+        if not path.is_file():
+            raise SandboxError(f"{rel} is a folder; only files can be deleted")
+        data = path.read_bytes()
+        return FileOp(op="delete", path=rel, kind=kind_of(rel), before_sha256=self.store_blob(data))
+
+    def stage_copy(self, source: str, destination: str, *, move: bool) -> list[FileOp]:
+        src_rel, dst_rel = self.clean(source), self.clean(destination)
+        src = self.resolve(src_rel, must_exist=True)
+        dst = self.resolve(dst_rel)
+        if not src.is_file():
+            raise SandboxError(f"{src_rel} is a folder; only files can be moved or copied")
+        if dst.is_dir():
+            dst_rel = f"{dst_rel}/{src.name}"
+            dst = self.resolve(dst_rel)
+        if dst.exists():
+            raise SandboxError(f"{dst_rel} already exists")
+        if src_rel == dst_rel:
+            raise SandboxError("source and destination are the same")
+        data = src.read_bytes()
+        sha = self.store_blob(data)
+        return [
+            FileOp(
+                op="move" if move else "copy",
+                path=dst_rel,
+                source_path=src_rel,
+                kind=kind_of(dst_rel),
+                before_sha256=sha if move else "",
+                after_sha256=sha,
+                size=len(data),
+            )
+        ]
+
+    def stage_share(self, source: Path, destination: str) -> FileOp:
+        """A collaborator's private file arriving in the user's folder."""
+        dst_rel = self.clean(destination)
+        dst = self.resolve(dst_rel)
+        if dst.exists():
+            stem, suffix = PurePosixPath(dst_rel).stem, PurePosixPath(dst_rel).suffix
+            parent = PurePosixPath(dst_rel).parent
+            n = 2
+            while dst.exists():
+                dst_rel = str(parent / f"{stem} ({n}){suffix}")
+                dst = self.resolve(dst_rel)
+                n += 1
+        data = Path(source).read_bytes()
+        return FileOp(
+            op="share",
+            path=dst_rel,
+            kind=kind_of(dst_rel),
+            after_sha256=self.store_blob(data),
+            size=len(data),
+        )
+
+    # -- applying committed changes ----------------------------------------------------------
+
+    def apply(self, ops: Iterable[FileOp], *, mtime: float | None = None) -> None:
+        """Make home/ reflect committed ops. Idempotent: running it twice changes nothing."""
+        for op in ops:
+            path = self.resolve(op.path)
+            if op.op == "delete":
+                path.unlink(missing_ok=True)
+                continue
+            if not (path.is_file() and sha256_bytes(path.read_bytes()) == op.after_sha256):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _atomic_write_bytes(path, self.read_blob(op.after_sha256), mtime=mtime)
+            if op.op == "move" and op.source_path:
+                self.resolve(op.source_path).unlink(missing_ok=True)
+
+    def _diff(self, rel: str, kind: str, before_sha: str, after_sha: str, text_of) -> str:
+        """A text diff of the change; Office files are compared by their extracted text."""
+        if kind in TEXT_KINDS:
+
+            def text_of(path: Path, _kind: str) -> str:
+                return path.read_bytes().decode("utf-8", "replace")
+        elif text_of is None:
+            return ""
+        old = text_of(self.blob_path(before_sha), kind) if before_sha else ""
+        new = text_of(self.blob_path(after_sha), kind)
+        return unified_diff(old, new, rel)
+
+
+def unified_diff(old: str, new: str, name: str, limit: int = DIFF_LIMIT) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), f"a/{name}", f"b/{name}", lineterm="", n=2
+    )
+    text = "\n".join(lines)
+    return text if len(text) <= limit else text[:limit] + "\n… (diff truncated)"
+
+
+def _atomic_write_bytes(path: Path, data: bytes, *, mtime: float | None = None) -> None:
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        if mtime is not None:
+            os.utime(temp, (mtime, mtime))
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

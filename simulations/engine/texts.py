@@ -1,0 +1,59 @@
+"""Plain text of any file in a workspace, for read_file, diffs, search and the judge."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from studio.artifacts import readers
+from studio.artifacts.safety import ArtifactReadError
+
+TRUNCATION_MARKER = readers.TRUNCATION_MARKER
+_PLAIN_LIMIT_BYTES = 8 * 1024 * 1024
+_CACHE_ENTRIES = 512
+_cache: OrderedDict[tuple, str] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def text_of(path: Path, kind: str, max_chars: int = 200_000) -> str:
+    """Cached by (path, size, mtime): agents re-read and search the same files constantly, and
+    blob files never change."""
+    stat = os.stat(path)
+    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, kind, max_chars)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    text = _extract(Path(path), kind, max_chars)
+    with _cache_lock:
+        _cache[key] = text
+        while len(_cache) > _CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return text
+
+
+def _extract(path: Path, kind: str, max_chars: int) -> str:
+    """The text of ``path`` cut at ``max_chars`` (with the readers' truncation marker).
+
+    Known kinds go through the studio's safe readers; a file of another kind is read as
+    UTF-8 text when it is text, and refused when it is binary."""
+    if kind in readers._TEXT_EXTRACTORS:  # noqa: SLF001 - the readers' own table of kinds
+        return readers.extract_text(Path(path), kind, max_chars=max_chars)
+    if Path(path).stat().st_size > _PLAIN_LIMIT_BYTES:
+        raise ArtifactReadError(f"{Path(path).name} is too large to read as text")
+    data = Path(path).read_bytes()
+    if b"\x00" in data[:4096]:
+        raise ArtifactReadError(f"{Path(path).name} is a binary file this computer cannot open")
+    text = data.decode("utf-8", "replace")
+    if len(text) > max_chars:
+        return text[:max_chars].rstrip() + "\n" + TRUNCATION_MARKER
+    return text
+
+
+def split_truncated(text: str) -> tuple[str, bool]:
+    """(text without the truncation marker, whether it was cut)."""
+    if text.endswith(TRUNCATION_MARKER):
+        return text[: -len(TRUNCATION_MARKER)].rstrip("\n"), True
+    return text, False

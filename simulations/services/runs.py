@@ -1,0 +1,344 @@
+"""Durable execution: advancing a simulation by one bounded slice under a lease.
+
+``simulation_advance`` is what the Celery task calls. It takes the lease with one conditional
+UPDATE (free, or expired), keeps it alive from a heartbeat thread, runs turns until the slice
+budget (turns or seconds) is spent or the simulation leaves the running state, commits each
+turn atomically, releases the lease and — after its own commit — enqueues the next slice.
+A redelivered or duplicate task that cannot take the lease exits at once. ``attempts``
+counts slices in a row that did not end cleanly on the same turn (crashes, killed workers);
+past the limit the run fails with the reason. Pause, resume and cancel are state changes the
+loop checks between turns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from simulations import broadcast, config
+from simulations.engine import clock, runner
+from simulations.engine.world import World
+from simulations.models import Simulation
+from simulations.services.turns import LeaseLost, turn_commit, workspace_replay_last_turn
+from studio.llm import gateway
+from studio.models import Computer
+
+log = logging.getLogger(__name__)
+DETAIL_LIMIT = 8_000
+
+
+@dataclass
+class SliceResult:
+    simulation_id: int
+    turns: int = 0
+    reason: str = ""  # busy, slice, paused, cancelled, completed, failed, lease_lost, crashed
+    again: bool = False  # the simulation needs another slice
+
+
+class Heartbeat(threading.Thread):
+    """Extends the lease while a slice runs; notices when the lease is gone."""
+
+    def __init__(self, simulation_id: int, token: str, lease: float):
+        super().__init__(daemon=True, name=f"sim-{simulation_id}-heartbeat")
+        self.simulation_id, self.token, self.lease = simulation_id, token, lease
+        self.lost = False
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._halt.wait(self.lease / 3):
+                now = timezone.now()
+                alive = Simulation.objects.filter(
+                    pk=self.simulation_id, lease_owner=self.token
+                ).update(lease_expires_at=now + dt.timedelta(seconds=self.lease), heartbeat_at=now)
+                if not alive:
+                    self.lost = True
+                    return
+        except Exception:  # noqa: BLE001 - a failed beat only risks an early takeover
+            log.warning("heartbeat of simulation %s failed", self.simulation_id, exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._halt.set()
+
+
+# -- the lease ------------------------------------------------------------------------------------
+
+
+def lease_acquire(*, simulation_id: int, token: str, lease: float) -> bool:
+    """Take the lease if it is free or expired. Records a takeover from a dead worker."""
+    now = timezone.now()
+    previous = (
+        Simulation.objects.filter(pk=simulation_id)
+        .values("lease_owner", "lease_expires_at", "heartbeat_at", "turn_count")
+        .first()
+    )
+    if previous is None:
+        return False
+    taken = Simulation.objects.filter(
+        Q(lease_owner="") | Q(lease_expires_at__lt=now),
+        pk=simulation_id,
+        state__in=Simulation.ACTIVE_STATES,
+    ).update(
+        lease_owner=token,
+        lease_expires_at=now + dt.timedelta(seconds=lease),
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        state=Simulation.State.RUNNING,
+        started_at=Coalesce(F("started_at"), now),
+        updated_at=now,
+    )
+    if taken and previous["lease_owner"]:
+        _note(
+            simulation_id,
+            f"{now:%Y-%m-%d %H:%M:%S} took over turn {previous['turn_count'] + 1} from "
+            f"a worker whose lease expired (last heartbeat "
+            f"{previous['heartbeat_at']:%H:%M:%S})",
+        )
+    return bool(taken)
+
+
+def lease_release(*, simulation_id: int, token: str, clean: bool) -> None:
+    fields = {"lease_owner": "", "lease_expires_at": None}
+    if clean:
+        fields["attempts"] = 0
+    Simulation.objects.filter(pk=simulation_id, lease_owner=token).update(**fields)
+
+
+def _note(simulation_id: int, line: str) -> None:
+    sim = Simulation.objects.filter(pk=simulation_id).only("error_detail").first()
+    if sim is not None:
+        detail = (sim.error_detail + "\n" + line).strip()[-DETAIL_LIMIT:]
+        Simulation.objects.filter(pk=simulation_id).update(error_detail=detail)
+
+
+def _fail(simulation_id: int, reason: str) -> None:
+    with transaction.atomic():
+        Simulation.objects.filter(pk=simulation_id).exclude(
+            state__in=Simulation.TERMINAL_STATES
+        ).update(
+            state=Simulation.State.FAILED,
+            error=reason[:4000],
+            finished_at=timezone.now(),
+            lease_owner="",
+            lease_expires_at=None,
+        )
+        transaction.on_commit(
+            lambda: broadcast.simulation_changed(Simulation.objects.get(pk=simulation_id))
+        )
+
+
+def _complete(simulation_id: int) -> None:
+    with transaction.atomic():
+        Simulation.objects.filter(pk=simulation_id, state__in=Simulation.ACTIVE_STATES).update(
+            state=Simulation.State.COMPLETED, finished_at=timezone.now()
+        )
+        transaction.on_commit(
+            lambda: broadcast.simulation_changed(Simulation.objects.get(pk=simulation_id))
+        )
+
+
+# -- setting up a run ------------------------------------------------------------------------------
+
+
+def _month_start(sim: Simulation):
+    computer = sim.computer
+    raw = (computer.policy or {}).get("timeline_end")
+    try:
+        after = dt.datetime.fromisoformat(raw).date() if raw else None
+    except (TypeError, ValueError):
+        after = None
+    if after is None:
+        newest = computer.files.order_by("-mtime").values_list("mtime", flat=True).first()
+        after = (newest or computer.created_at).date()
+    return clock.first_session_start(after)
+
+
+def _prepare(world: World, token: str) -> None:
+    """Copy the computer into the simulation's workspace and start the clock (idempotent)."""
+    sim = world.sim
+    if sim.computer.state != Computer.State.READY or not sim.computer.home.is_dir():
+        raise RuntimeError(f"computer {sim.computer_id} is not ready (state {sim.computer.state})")
+    world.workspace.prepare(sim.computer.home)
+    start = _month_start(sim)
+    Simulation.objects.filter(pk=sim.pk, lease_owner=token).update(
+        phase=Simulation.Phase.OBJECTIVES,
+        sim_started_at=start,
+        sim_now=start,
+        llm_backend=gateway.role_config("worker", sim.options.overrides("worker")).label,
+    )
+
+
+# -- the slice ---------------------------------------------------------------------------------------
+
+
+def _run_slice(
+    simulation_id: int, token: str, heartbeat: Heartbeat, *, max_turns: int, max_seconds: float
+) -> SliceResult:
+    result = SliceResult(simulation_id=simulation_id)
+    started = time.monotonic()
+    world = World.load(simulation_id)
+    if world.sim.phase == Simulation.Phase.SETUP:
+        _prepare(world, token)
+    elif world.sim.turn_count:
+        workspace_replay_last_turn(simulation=world.sim)
+    while True:
+        if heartbeat.lost:
+            raise LeaseLost("the heartbeat lost the lease")
+        world = World.load(simulation_id)
+        sim = world.sim
+        if sim.lease_owner != token:
+            raise LeaseLost("another worker holds the lease")
+        if sim.state not in Simulation.ACTIVE_STATES:
+            result.reason = sim.state
+            return result
+        if sim.model_errors >= config.max_model_errors():
+            _fail(
+                simulation_id,
+                f"the model kept failing ({sim.model_errors} calls in a row); last "
+                f"error: {_last_error(sim)}",
+            )
+            result.reason = "failed"
+            return result
+        if result.turns >= max_turns or time.monotonic() - started >= max_seconds:
+            result.reason, result.again = "slice", True
+            return result
+        step = runner.next_step(world)
+        if step == "done":
+            _complete(simulation_id)
+            result.reason = "completed"
+            return result
+        if sim.model_errors:
+            time.sleep(min(30.0, config.error_backoff_seconds() * 2 ** (sim.model_errors - 1)))
+        draft = runner.build_turn(world, step, seq=sim.turn_count + 1)
+        turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
+        result.turns += 1
+
+
+def _last_error(sim: Simulation) -> str:
+    turn = sim.turns.exclude(error="").order_by("-seq").only("error").first()
+    return turn.error[:500] if turn else "unknown"
+
+
+def simulation_advance(
+    *,
+    simulation_id: int,
+    max_turns: int | None = None,
+    max_seconds: float | None = None,
+    enqueue_next: bool = True,
+) -> SliceResult:
+    """Advance one simulation by one slice. Safe to call from any number of workers at once."""
+    token = secrets.token_hex(16)
+    lease = config.lease_seconds()
+    if not lease_acquire(simulation_id=simulation_id, token=token, lease=lease):
+        return SliceResult(simulation_id=simulation_id, reason="busy")
+    sim = Simulation.objects.get(pk=simulation_id)
+    if sim.attempts > config.max_attempts():
+        lines = [line for line in sim.error_detail.splitlines() if line.strip()]
+        _fail(
+            simulation_id,
+            f"the run did not get past turn {sim.turn_count + 1} in "
+            f"{sim.attempts - 1} attempts (crashed or its worker died); last: "
+            f"{lines[-1][:500] if lines else 'unknown'}",
+        )
+        return SliceResult(simulation_id=simulation_id, reason="failed")
+    heartbeat = Heartbeat(simulation_id, token, lease)
+    heartbeat.start()
+    clean = False
+    try:
+        result = _run_slice(
+            simulation_id,
+            token,
+            heartbeat,
+            max_turns=max_turns or config.slice_turns(),
+            max_seconds=max_seconds or config.slice_seconds(),
+        )
+        clean = True
+    except LeaseLost as exc:
+        log.info("simulation %s: %s; this slice stops", simulation_id, exc)
+        result = SliceResult(simulation_id=simulation_id, reason="lease_lost")
+    except Exception as exc:  # noqa: BLE001 - any bug becomes a recorded crash and a retry
+        log.exception("simulation %s: slice crashed", simulation_id)
+        _note(
+            simulation_id,
+            f"{timezone.now():%Y-%m-%d %H:%M:%S} crashed: {type(exc).__name__}: {exc}\n"
+            + traceback.format_exc(limit=8)[-3000:],
+        )
+        result = SliceResult(simulation_id=simulation_id, reason="crashed", again=True)
+    finally:
+        heartbeat.stop()
+    if result.reason != "lease_lost":
+        lease_release(simulation_id=simulation_id, token=token, clean=clean)
+    if result.again and enqueue_next:
+        simulation_enqueue(
+            simulation_ids=[simulation_id], countdown=0 if clean else config.error_backoff_seconds()
+        )
+    return result
+
+
+def simulation_run_inline(
+    *, simulation: Simulation, max_seconds: float | None = None, on_slice=None
+) -> Simulation:
+    """Run a simulation to its end in this process, slice after slice (CLI --inline, tests, bench)."""
+    deadline = time.monotonic() + max_seconds if max_seconds else None
+    while True:
+        result = simulation_advance(simulation_id=simulation.pk, enqueue_next=False)
+        if on_slice:
+            on_slice(result)
+        if result.reason == "busy":
+            time.sleep(0.2)
+        elif not result.again and result.reason != "lease_lost":
+            break
+        if deadline and time.monotonic() > deadline:
+            break
+    simulation.refresh_from_db()
+    return simulation
+
+
+# -- enqueueing and recovering ----------------------------------------------------------------------
+
+
+def simulation_enqueue(*, simulation_ids: list[int], countdown: float = 0) -> None:
+    """Send a slice task for each simulation once the current transaction commits."""
+    from simulations.tasks import advance_simulation
+
+    def send() -> None:
+        queues = dict(Simulation.objects.filter(pk__in=simulation_ids).values_list("id", "config"))
+        for simulation_id in simulation_ids:
+            queue = (queues.get(simulation_id) or {}).get("queue") or "simulations"
+            advance_simulation.apply_async(
+                (simulation_id,), queue=queue, countdown=countdown or None
+            )
+        Simulation.objects.filter(pk__in=simulation_ids).update(enqueued_at=timezone.now())
+
+    transaction.on_commit(send)
+
+
+def simulations_recover_stalled() -> list[int]:
+    """Re-enqueue simulations nobody is advancing: a lease that expired (its worker died) or a
+    queued run whose task message was lost. A duplicate message is harmless: the lease admits
+    one slice at a time and a task that cannot take it exits without re-enqueueing."""
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=config.requeue_after_seconds())
+    ids = list(
+        Simulation.objects.filter(
+            Q(lease_owner__gt="", lease_expires_at__lt=now)
+            | Q(lease_owner="") & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)),
+            state__in=Simulation.ACTIVE_STATES,
+        ).values_list("id", flat=True)[:1000]
+    )
+    if ids:
+        log.info("re-enqueueing stalled simulations %s", ids)
+        simulation_enqueue(simulation_ids=ids)
+    return ids
