@@ -282,15 +282,23 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _DOCX_BODY = "word/document.xml"
 # mammoth converts the whole document in pure Python, ~2.5 s per MB of document XML (a
-# 100-block report is ~120 KB). Beyond this size the streaming renderer takes over: plainer
-# (no bold/links) but it stops at the preview limit, so a 5 MB document previews in ~30 ms.
-MAMMOTH_MAX_XML_BYTES = 128 * 1024
+# 100-block report is ~120 KB). Beyond this size the streaming renderer takes over: the same
+# headings, emphasis, links, lists and tables, minus footnotes, nesting and images, and it
+# stops at the preview limit, so a 5 MB document previews in ~30 ms.
+MAMMOTH_MAX_XML_BYTES = 64 * 1024
+
+
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_RUN_SPECIALS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+_OFF_VALUES = ("0", "false", "off", "none")
 
 
 @dataclass
 class _DocxParagraph:
-    parts: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # plain text
+    markup: list[str] = field(default_factory=list)  # the same text as escaped HTML runs
     style: str = ""
+    num_id: str = ""
     listed: bool = False
 
 
@@ -298,26 +306,31 @@ class _DocxParagraph:
 class _DocxBlock:
     kind: str  # "p" or "table"
     text: str = ""
+    markup: str = ""
     style: str = ""
+    num_id: str = ""
     listed: bool = False
     rows: list[list[str]] = field(default_factory=list)
 
 
-def _docx_blocks(path: Path) -> Iterator[_DocxBlock]:
+def _docx_blocks(path: Path, links: dict[str, str] | None = None) -> Iterator[_DocxBlock]:
     """Stream paragraphs and tables of the document body without building its DOM.
 
     Parsed with defusedxml (no DTDs, no entities), and elements are freed as they end, so
     memory stays flat however long the document is and callers can stop early.
     """
     with zipfile.ZipFile(path) as archive, archive.open(_DOCX_BODY) as source:
-        yield from _DocxWalker().walk(source)
+        yield from _DocxWalker(links or {}).walk(source)
 
 
 class _DocxWalker:
-    def __init__(self) -> None:
+    def __init__(self, links: dict[str, str]) -> None:
+        self.links = links  # relationship id -> hyperlink target
         self.paragraphs: list[_DocxParagraph] = []
         self.tables: list[list[list[list[str]]]] = []  # tables > rows > cells > paragraphs
         self.in_run = 0
+        self.bold = self.italic = False
+        self.link: str | None = None
         self.skipping = 0  # inside mc:Fallback, a duplicate of content we already read
 
     def walk(self, source: Any) -> Iterator[_DocxBlock]:
@@ -327,7 +340,7 @@ class _DocxWalker:
             if event == "start":
                 if element.tag == _W + "body":
                     body = element
-                self._start(element.tag)
+                self._start(element)
                 continue
             block = self._end(element)
             if block is not None:
@@ -336,7 +349,8 @@ class _DocxWalker:
             if at_top_level and element.tag in (_W + "p", _W + "tbl"):
                 body.clear()  # frees what was read; memory stays flat on huge documents
 
-    def _start(self, tag: str) -> None:
+    def _start(self, element: Any) -> None:
+        tag = element.tag
         if tag == _MC_FALLBACK:
             self.skipping += 1
         elif self.skipping:
@@ -345,6 +359,10 @@ class _DocxWalker:
             self.paragraphs.append(_DocxParagraph())
         elif tag == _W + "r":
             self.in_run += 1
+            self.bold = self.italic = False
+        elif tag == _W + "hyperlink":
+            anchor = element.get(_W + "anchor")
+            self.link = self.links.get(element.get(_R_ID, "")) or (f"#{anchor}" if anchor else None)
         elif tag == _W + "tbl":
             self.tables.append([])
         elif tag == _W + "tr" and self.tables:
@@ -361,36 +379,66 @@ class _DocxWalker:
             return None
         paragraph = self.paragraphs[-1] if self.paragraphs else None
         if paragraph is not None and self.in_run:
-            if tag == _W + "t":
-                paragraph.parts.append(element.text or "")
-            elif tag == _W + "tab":
-                paragraph.parts.append("\t")
-            elif tag in (_W + "br", _W + "cr"):
-                paragraph.parts.append("\n")
-            elif tag == _W + "noBreakHyphen":
-                paragraph.parts.append("-")
+            self._run_content(paragraph, element)
         if tag == _W + "r":
             self.in_run -= 1
-        elif tag == _W + "pStyle" and paragraph is not None:
-            paragraph.style = element.get(_W + "val", "")
-        elif tag == _W + "numPr" and paragraph is not None:
-            paragraph.listed = True
+        elif tag == _W + "hyperlink":
+            self.link = None
+        elif paragraph is not None and tag in (_W + "pStyle", _W + "numId"):
+            value = element.get(_W + "val", "")
+            if tag == _W + "pStyle":
+                paragraph.style = value
+            else:
+                paragraph.num_id, paragraph.listed = value, value != "0"
         elif tag == _W + "p" and paragraph is not None:
             return self._end_paragraph()
         elif tag == _W + "tbl" and self.tables:
             return self._end_table()
         return None
 
+    def _run_content(self, paragraph: _DocxParagraph, element: Any) -> None:
+        tag = element.tag
+        if tag in (_W + "b", _W + "i"):
+            on = element.get(_W + "val", "true").lower() not in _OFF_VALUES
+            if tag == _W + "b":
+                self.bold = on
+            else:
+                self.italic = on
+            return
+        text = element.text or "" if tag == _W + "t" else _RUN_SPECIALS.get(tag, "")
+        if text:
+            paragraph.parts.append(text)
+            paragraph.markup.append(self._run_html(text))
+
+    def _run_html(self, text: str) -> str:
+        markup = html.escape(text).replace("\n", "<br>")
+        if self.bold:
+            markup = f"<strong>{markup}</strong>"
+        if self.italic:
+            markup = f"<em>{markup}</em>"
+        if self.link:
+            markup = f'<a href="{html.escape(self.link)}">{markup}</a>'
+        return markup
+
     def _end_paragraph(self) -> _DocxBlock | None:
         paragraph = self.paragraphs.pop()
         text = "".join(paragraph.parts)
         if self.paragraphs:  # a text box inside another paragraph
-            self.paragraphs[-1].parts.append(("\n" + text) if text else "")
+            if text:
+                self.paragraphs[-1].parts.append("\n" + text)
+                self.paragraphs[-1].markup.append("<br>" + "".join(paragraph.markup))
             return None
         if self.tables and self.tables[-1] and self.tables[-1][-1]:
             self.tables[-1][-1][-1].append(text)
             return None
-        return _DocxBlock("p", text=text, style=paragraph.style, listed=paragraph.listed)
+        return _DocxBlock(
+            "p",
+            text=text,
+            markup="".join(paragraph.markup),
+            style=paragraph.style,
+            num_id=paragraph.num_id,
+            listed=paragraph.listed,
+        )
 
     def _end_table(self) -> _DocxBlock | None:
         rows = [["\n".join(cell).strip() for cell in row] for row in self.tables.pop()]
@@ -493,28 +541,76 @@ def _prune_styles(styles: bytes, used: set[bytes]) -> bytes:
     return _STYLE_BLOCK_RE.sub(keep, styles)
 
 
-_HEADING_STYLE = re.compile(r"^(?:heading|berschrift|titre)\s*([1-6])$", re.IGNORECASE)
-
-
 def _docx_streamed_html(path: Path, limits: PreviewLimits, result: Preview) -> str:
-    """HTML for big documents: headings, list items, paragraphs and tables, in one pass."""
+    """HTML in one pass: headings, paragraphs with bold/italic/links, lists and tables."""
+    links, list_kinds = _docx_links_and_lists(path)
     parts: list[str] = []
     total = 0
-    in_list = False
-    for block in _docx_blocks(path):
+    open_list = ""
+    for block in _docx_blocks(path, links):
         if total > limits.max_text_chars:
             result.note(f"Showing the first {limits.max_text_chars:,} characters of the document.")
             break
-        listed = block.kind == "p" and (block.listed or block.style.lower().startswith("list"))
-        if listed != in_list:
-            parts.append("<ul>" if listed else "</ul>")
-            in_list = listed
-        chunk = _docx_block_html(block, listed)
+        kind = _list_kind(block, list_kinds)
+        if kind != open_list:
+            parts.append((f"</{open_list}>" if open_list else "") + (f"<{kind}>" if kind else ""))
+            open_list = kind
+        chunk = _docx_block_html(block, bool(kind))
         parts.append(chunk)
         total += len(chunk)
-    if in_list:
-        parts.append("</ul>")
+    if open_list:
+        parts.append(f"</{open_list}>")
     return "".join(parts)
+
+
+_NUMBERING_PART = "word/numbering.xml"
+_RELS_PART = "word/_rels/document.xml.rels"
+
+
+def _docx_links_and_lists(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Hyperlink targets by relationship id, and "ol"/"ul" by numbering id (level 0)."""
+    links: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if _RELS_PART in names:
+            with archive.open(_RELS_PART) as source:
+                for rel in SafeElementTree.parse(source, forbid_dtd=True).getroot():
+                    if rel.get("Type", "").endswith("/hyperlink"):
+                        links[rel.get("Id", "")] = rel.get("Target", "")
+        if _NUMBERING_PART in names:
+            with archive.open(_NUMBERING_PART) as source:
+                kinds = _list_kinds(SafeElementTree.parse(source, forbid_dtd=True).getroot())
+    return links, kinds
+
+
+def _list_kinds(numbering: Any) -> dict[str, str]:
+    abstract = {}
+    for definition in numbering.iter(_W + "abstractNum"):
+        level = definition.find(_W + "lvl")
+        fmt = level.find(_W + "numFmt") if level is not None else None
+        value = fmt.get(_W + "val", "") if fmt is not None else ""
+        abstract[definition.get(_W + "abstractNumId", "")] = "ul" if value == "bullet" else "ol"
+    kinds = {}
+    for num in numbering.iter(_W + "num"):
+        reference = num.find(_W + "abstractNumId")
+        if reference is not None:
+            kinds[num.get(_W + "numId", "")] = abstract.get(reference.get(_W + "val", ""), "ul")
+    return kinds
+
+
+def _list_kind(block: _DocxBlock, list_kinds: dict[str, str]) -> str:
+    if block.kind != "p":
+        return ""
+    if block.num_id in list_kinds:
+        return list_kinds[block.num_id]
+    style = block.style.lower()
+    if "number" in style and style.startswith("list"):
+        return "ol"
+    return "ul" if block.listed or style.startswith("listbullet") else ""
+
+
+_HEADING_STYLE = re.compile(r"^(?:heading|berschrift|titre)\s*([1-6])$", re.IGNORECASE)
 
 
 def _docx_block_html(block: _DocxBlock, listed: bool) -> str:
@@ -524,16 +620,16 @@ def _docx_block_html(block: _DocxBlock, listed: bool) -> str:
             for row in block.rows
         )
         return f"<table><tbody>{rows}</tbody></table>"
-    text = html.escape(block.text).replace("\n", "<br>")
+    markup = block.markup
     if listed:
-        return f"<li>{text}</li>"
+        return f"<li>{markup}</li>"
     style = block.style.replace(" ", "")
     heading = _HEADING_STYLE.match(style)
     if style.lower() == "title":
-        return f"<h1>{text}</h1>"
+        return f"<h1>{markup}</h1>"
     if heading:
-        return f"<h{heading.group(1)}>{text}</h{heading.group(1)}>"
-    return f"<p>{text}</p>" if text else ""
+        return f"<h{heading.group(1)}>{markup}</h{heading.group(1)}>"
+    return f"<p>{markup}</p>" if markup else ""
 
 
 # -- xlsx --------------------------------------------------------------------------------

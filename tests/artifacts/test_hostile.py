@@ -99,8 +99,7 @@ def test_docx_preview_is_inert(tmp_path: Path, monkeypatch, streamed: bool) -> N
     assert_inert(html)
     assert "&lt;script&gt;alert(document.cookie)&lt;/script&gt;" in html  # shown, as text
     assert "js link" in html and "data link" in html
-    if not streamed:
-        assert '<a href="https://example.com/report" rel="noopener noreferrer nofollow">' in html
+    assert '<a href="https://example.com/report" rel="noopener noreferrer nofollow">' in html
 
 
 MARKDOWN = """# Notes

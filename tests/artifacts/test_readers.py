@@ -144,12 +144,19 @@ def test_docx_preview_html(tmp_path: Path) -> None:
 
 def test_docx_preview_of_large_document_streams(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(readers, "MAMMOTH_MAX_XML_BYTES", 0)
-    result = preview(_written(tmp_path, "docx"), "docx", limits=PreviewLimits(max_text_chars=100))
-    html = result.html or ""
-    assert "<h1>Q3 Budget Review</h1><h1>Overview</h1>" in html
-    assert "<li>Travel down 12%</li>" in html
-    assert result.notes[0] == "Large document: showing a simplified preview."
-    assert result.truncated  # 100 characters is less than the document
+    html = preview(_written(tmp_path, "docx"), "docx").html or ""
+    assert html.startswith("<h1>Q3 Budget Review</h1><h1>Overview</h1>")
+    assert "<p>The <strong>Q3 budget</strong> closed at $1.24M, 3% under plan.</p>" in html
+    assert "<ul><li>Travel down 12%</li><li>Licences flat</li></ul>" in html
+    assert "<ol><li>Freeze hiring</li><li>Renegotiate cloud contract</li></ol>" in html
+    assert "<ol><li>Draft Q4 plan</li>" in html
+    assert "<td>Platform</td><td>420000</td><td>401250.5</td>" in html
+    limited = preview(_written(tmp_path, "docx"), "docx", limits=PreviewLimits(max_text_chars=100))
+    assert limited.notes == [
+        "Large document: showing a simplified preview.",
+        "Showing the first 100 characters of the document.",
+    ]
+    assert limited.truncated
 
 
 def test_xlsx_preview_computes_formulas(tmp_path: Path) -> None:
