@@ -50,6 +50,7 @@ __all__ = [
     "EventPreview",
     "Preview",
     "PreviewLimits",
+    "READABLE_KINDS",
     "SheetPreview",
     "SlidePreview",
     "TablePreview",
@@ -1644,3 +1645,6 @@ _PREVIEWERS: dict[str, Callable[[Path, PreviewLimits], Preview]] = {
     "eml": _email_preview,
     "ics": _calendar_preview,
 }
+
+# Kinds extract_text and preview accept (callers need not reach for the tables above).
+READABLE_KINDS: frozenset[str] = frozenset(_TEXT_EXTRACTORS)
