@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -56,6 +58,49 @@ class PreviewResult:
     error: str = ""
 
 
+# Office files and PDFs above this size get their preview in a second request, so the page
+# (metadata, download, links) is there at once whatever the reader costs.
+INLINE_PREVIEW_MAX_BYTES = 512 * 1024
+_HEAVY_KINDS = frozenset({"docx", "xlsx", "pptx", "pdf"})
+
+
+def file_preview_deferred(*, file: ComputerFile) -> bool:
+    return file.kind in _HEAVY_KINDS and file.size > INLINE_PREVIEW_MAX_BYTES
+
+
+class _PreviewCache:
+    """The last few previews built in this process, keyed by the file's identity on disk
+    (inode, size, mtime in ns), so a changed file is never served stale. Readers are bounded
+    but not free: a workbook whose totals sum 50,000 formula rows takes seconds to evaluate,
+    and researchers flip back and forth between the same files."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, PreviewResult] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> PreviewResult | None:
+        with self.lock:
+            result = self.entries.get(key)
+            if result is not None:
+                self.entries.move_to_end(key)
+            return result
+
+    def put(self, key: tuple, result: PreviewResult) -> None:
+        with self.lock:
+            self.entries[key] = result
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+preview_cache = _PreviewCache(size=32)
+
+
 def file_preview(*, file: ComputerFile) -> PreviewResult:
     """The preview the readers build for ``file``, or a message saying why there is none."""
     from studio.artifacts.readers import preview
@@ -63,18 +108,25 @@ def file_preview(*, file: ComputerFile) -> PreviewResult:
 
     try:
         path = file_disk_path(file=file)
-    except FileUnavailable as exc:
+        info = path.lstat()
+    except (FileUnavailable, OSError) as exc:
         return PreviewResult(error=f"The file cannot be shown: {exc}.")
+    key = (str(path), file.kind, info.st_ino, info.st_size, info.st_mtime_ns)
+    cached = preview_cache.get(key)
+    if cached is not None:
+        return cached
     try:
-        return PreviewResult(preview=preview(path, file.kind))
+        result = PreviewResult(preview=preview(path, file.kind))
     except ArtifactReadError as exc:
-        return PreviewResult(error=str(exc))
+        result = PreviewResult(error=str(exc))
     except Exception:  # noqa: BLE001 — a preview must never turn a page into a 500
         log.exception("preview of computer %s file %s crashed", file.computer_id, file.path)
         return PreviewResult(
             error="This file could not be previewed (the reader failed on it). "
             "Download it to inspect it."
         )
+    preview_cache.put(key, result)
+    return result
 
 
 _HEADER_BYTES = 64 * 1024

@@ -26,3 +26,8 @@ def file_url(file: ComputerFile) -> str:
 @register.simple_tag
 def download_url(file: ComputerFile) -> str:
     return _url(file, "download")
+
+
+@register.simple_tag
+def preview_url(file: ComputerFile) -> str:
+    return _url(file, "preview")

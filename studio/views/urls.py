@@ -30,12 +30,22 @@ urlpatterns = [
     ),
     path("computers/<int:pk>/files/<path:path>", files.file_detail, name="studio-file-detail"),
     path(
+        "computers/<int:pk>/preview/<path:path>",
+        files.file_preview_part,
+        name="studio-file-preview",
+    ),
+    path(
         "computers/<int:pk>/download/<path:path>", files.file_download, name="studio-file-download"
     ),
     path(
         "computers/<int:pk>/collaborators/<slug:owner>/files/<path:path>",
         files.collaborator_file_detail,
         name="studio-private-file-detail",
+    ),
+    path(
+        "computers/<int:pk>/collaborators/<slug:owner>/preview/<path:path>",
+        files.collaborator_file_preview_part,
+        name="studio-private-file-preview",
     ),
     path(
         "computers/<int:pk>/collaborators/<slug:owner>/download/<path:path>",

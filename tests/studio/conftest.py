@@ -29,3 +29,12 @@ def private_computer(other_user):
 def _fast_password_hashing(settings):
     # Users are made in nearly every view test; the real hasher costs ~0.3 s per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_preview_cache():
+    from studio.services.files import preview_cache
+
+    preview_cache.clear()
+    yield
+    preview_cache.clear()

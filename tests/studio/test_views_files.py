@@ -10,6 +10,8 @@ from tests.studio.builders import Spec, build_computer, make_pool
 
 pytestmark = pytest.mark.django_db
 
+FILE_VIEWS = ["studio-file-detail", "studio-file-preview", "studio-file-download"]
+
 
 def view(client, computer, path):
     return client.get(reverse("studio-file-detail", args=[computer.pk, path]))
@@ -252,20 +254,20 @@ def test_csv_cells_are_escaped(auth_client, hostile):
         "nothing/here.txt",
     ],
 )
-@pytest.mark.parametrize("name", ["studio-file-detail", "studio-file-download"])
+@pytest.mark.parametrize("name", FILE_VIEWS)
 def test_bad_paths_are_404(auth_client, computer, raw, name):
     url = reverse(name, args=[computer.pk, "x"]).removesuffix("x") + raw
     assert auth_client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["studio-file-detail", "studio-file-download"])
+@pytest.mark.parametrize("name", FILE_VIEWS)
 def test_unindexed_file_on_disk_is_404(auth_client, computer, name):
     (computer.home / "Documents" / "unindexed.txt").write_text("not in the index")
     url = reverse(name, args=[computer.pk, "Documents/unindexed.txt"])
     assert auth_client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["studio-file-detail", "studio-file-download"])
+@pytest.mark.parametrize("name", FILE_VIEWS)
 def test_symlinked_file_is_404_even_when_indexed(auth_client, computer, tmp_path, name):
     secret = tmp_path / "secret.txt"
     secret.write_text("the server's secret")
@@ -293,7 +295,7 @@ def test_symlinked_folder_is_404(auth_client, computer, tmp_path):
         child.unlink()
     notes.rmdir()
     os.symlink(outside, notes)
-    for name in ("studio-file-detail", "studio-file-download"):
+    for name in FILE_VIEWS:
         assert (
             auth_client.get(reverse(name, args=[computer.pk, "Notes/handover.md"])).status_code
             == 404
@@ -317,7 +319,7 @@ def test_indexed_file_missing_from_disk_is_404(auth_client, computer):
 # -- who may look ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["studio-file-detail", "studio-file-download"])
+@pytest.mark.parametrize("name", FILE_VIEWS)
 def test_another_users_private_computer_is_404(auth_client, private_computer, name):
     url = reverse(name, args=[private_computer.pk, "todo.txt"])
     assert auth_client.get(url).status_code == 404
@@ -329,11 +331,53 @@ def test_another_users_private_computer_is_404(auth_client, private_computer, na
 
 
 def test_anonymous_is_sent_to_login(client, computer):
-    for name in ("studio-file-detail", "studio-file-download"):
+    for name in FILE_VIEWS:
         response = client.get(reverse(name, args=[computer.pk, "todo.txt"]))
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 def test_wrong_method(auth_client, computer):
-    for name in ("studio-file-detail", "studio-file-download"):
+    for name in FILE_VIEWS:
         assert auth_client.post(reverse(name, args=[computer.pk, "todo.txt"])).status_code == 405
+
+
+# -- big files: the page first, the preview after -----------------------------------------
+
+
+@pytest.fixture
+def big_docx_computer(user):
+    from docx import Document
+
+    document = Document()
+    document.add_heading("Annual handbook", level=1)
+    for n in range(1500):
+        document.add_paragraph(f"Paragraph {n}: " + os.urandom(300).hex())
+    buffer = io.BytesIO()
+    document.save(buffer)
+    pool = make_pool(name="big-docs", owner=user)
+    return build_computer(pool=pool, specs=[Spec("Handbook.docx", "docx", raw=buffer.getvalue())])
+
+
+def test_big_office_file_page_comes_first_and_fetches_its_preview(auth_client, big_docx_computer):
+    computer = big_docx_computer
+    assert computer.files.get().size > 512 * 1024
+    response = view(auth_client, computer, "Handbook.docx")
+    pane = preview_html(response)
+    preview_url = reverse("studio-file-preview", args=[computer.pk, "Handbook.docx"])
+    assert f'hx-get="{preview_url}" hx-trigger="load"' in pane
+    assert "Annual handbook" not in pane and "preview" not in response.context
+    part = auth_client.get(preview_url)
+    assert part.status_code == 200
+    assert "<h1>Annual handbook</h1>" in part.content.decode()
+    assert "<html" not in part.content.decode()  # a fragment, not a page
+
+
+def test_previews_are_reused_until_the_file_changes(auth_client, computer):
+    from studio.services.files import file_preview
+
+    row = ComputerFile.objects.get(computer=computer, path="todo.txt")
+    first = file_preview(file=row)
+    assert file_preview(file=row) is first
+    (computer.home / "todo.txt").write_text("Something else entirely\n")
+    changed = file_preview(file=row)
+    assert changed is not first and "Something else entirely" in changed.preview.text

@@ -1,0 +1,518 @@
+"""Server time of the browsing pages on a 5,000-file computer and on large documents.
+
+    python bench/browse.py [--files 5000] [--repeat 9] [--computers 10000]
+
+Runs against a temporary SQLite database and COMPUTERS_ROOT (nothing else is touched) and
+times requests through Django's test Client: the whole view, template and database, without
+the network. Prints the median and the slowest of --repeat runs after one warm-up. Goal:
+<= 200 ms each.
+
+How the data is made, honestly: generating 5,000 files through the offline engine takes
+minutes, so the big computer is synthesised directly: one real file per kind is rendered by
+the artifact writers and copied under 5,000 names into a realistic folder tree (depth 1-6,
+~250 folders), and the DB rows (paths, kinds, sizes, dates, ~2.5 KB of searchable text each)
+are bulk-inserted the way the pipeline indexes them. The large docx (~5 MB) and xlsx
+(50,000 rows with a formula column) are written directly: python-docx's template with a
+generated body, and openpyxl in write-only mode. The 10,000-computer list is bulk-inserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = [
+    "audit",
+    "budget",
+    "rota",
+    "ward",
+    "shift",
+    "forecast",
+    "variance",
+    "staffing",
+    "incident",
+    "review",
+    "quarterly",
+    "plan",
+    "patient",
+    "medication",
+    "safety",
+    "supplier",
+    "invoice",
+    "contract",
+    "revenue",
+    "margin",
+    "headcount",
+    "training",
+    "compliance",
+    "policy",
+    "risk",
+    "milestone",
+    "deliverable",
+    "pipeline",
+    "inventory",
+    "schedule",
+    "capacity",
+    "report",
+    "analysis",
+    "summary",
+    "draft",
+    "final",
+    "minutes",
+    "agenda",
+    "action",
+    "owner",
+    "deadline",
+    "approval",
+    "escalation",
+    "baseline",
+    "target",
+    "actual",
+    "cost",
+    "saving",
+    "overtime",
+    "agency",
+    "handover",
+    "discharge",
+    "admission",
+]
+KINDS = ("docx", "xlsx", "pdf", "pptx", "md", "txt", "csv", "eml", "ics")
+WEIGHTS = (35, 16, 14, 8.5, 6.5, 5, 5.5, 8, 1.5)
+
+
+def setup(var: Path) -> None:
+    os.environ["STUDIO_VAR_DIR"] = str(var)
+    os.environ["COMPUTERS_ROOT"] = str(var / "computers")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    os.environ["LLM_BASE_URL"] = "offline"
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def words(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+# -- data --------------------------------------------------------------------------------
+
+
+def sample_files(directory: Path) -> dict[str, bytes]:
+    """One real file per kind, rendered by the studio's writers."""
+    from studio.artifacts.writers import write_artifact
+    from studio.generation import schemas as s
+
+    when = dt.datetime(2024, 5, 6, 10, 0, tzinfo=dt.UTC)
+    me = s.Person(name="Ada Lovelace", email="ada@example.com")
+    other = s.Person(name="Grace Hopper", email="grace@example.com")
+    contents = {
+        "docx": s.DocumentContent(
+            title="Ward report",
+            summary="r",
+            blocks=[
+                s.DocBlock(type="heading", text="Ward report"),
+                s.DocBlock(type="paragraph", text="Missed doses fell to 14."),
+                s.DocBlock(type="table", table=s.Table(columns=["Ward", "Beds"], rows=[["A", 3]])),
+            ],
+        ),
+        "pdf": s.DocumentContent(
+            title="Policy",
+            summary="p",
+            blocks=[s.DocBlock(type="paragraph", text="Double-check controlled drugs.")],
+        ),
+        "xlsx": s.WorkbookContent(
+            summary="b",
+            sheets=[
+                s.Sheet(
+                    name="Budget",
+                    columns=["Item", "Cost", "Qty", "Total"],
+                    rows=[["Gloves", 0.2, 450, "=B2*C2"]],
+                )
+            ],
+        ),
+        "pptx": s.PresentationContent(
+            title="Kickoff",
+            summary="k",
+            slides=[s.Slide(title="Why", bullets=["Safety"], notes="Start here.")],
+        ),
+        "md": s.TextContent(text="# Notes\n\nBed 12 needs obs.\n", summary="n"),
+        "txt": s.TextContent(text="Order syringes\n", summary="t"),
+        "csv": s.CsvContent(columns=["Bed", "Pulse"], rows=[[12, 88]], summary="c"),
+        "eml": s.EmailContent(subject="Rota", body="Can you cover Friday?", summary="e"),
+        "ics": s.CalendarContent(
+            summary="c",
+            events=[
+                s.CalendarEvent(title="Audit review", start=when, end=when + dt.timedelta(hours=1))
+            ],
+        ),
+    }
+    envelope = s.EmailEnvelope(message_id="<m1@example.com>", sender=other, to=[me], date=when)
+    out = {}
+    for kind, content in contents.items():
+        path = directory / f"sample.{kind}"
+        write_artifact(
+            path,
+            kind,
+            content,
+            envelope=envelope if kind == "eml" else None,
+            author="Ada Lovelace",
+            mtime=when,
+        )
+        out[kind] = path.read_bytes()
+    return out
+
+
+def folder_tree(rng: random.Random, count: int) -> list[str]:
+    tops = [
+        "Documents",
+        "Desktop",
+        "Downloads",
+        "Mail",
+        "Projects",
+        "Archive",
+        "Shared",
+        "Reports",
+        "Finance",
+        "Misc",
+    ]
+    folders = list(tops)
+    while len(folders) < count:
+        parent = rng.choice(folders)
+        if parent.count("/") >= 5:
+            continue
+        name = f"{rng.choice(WORDS).title()} {rng.randrange(2019, 2026)}"
+        candidate = f"{parent}/{name}"
+        if candidate not in folders:
+            folders.append(candidate)
+    return folders
+
+
+def build_big_computer(persona, files: int, samples: dict[str, bytes]):
+    from studio.models import Computer, ComputerFile, Folder
+
+    rng = random.Random(5)
+    computer = Computer.objects.create(
+        persona=persona,
+        pool=persona.pool,
+        state=Computer.State.READY,
+        stage="ready",
+        display_name="Ada Lovelace",
+        job_title="Charge Nurse",
+        employer="St Elsewhere",
+        industry="Healthcare",
+        target_files=files,
+        files_total=files,
+        files_done=files,
+    )
+    folders = folder_tree(rng, max(10, files // 20))
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    rows, seen = [], set()
+    for n in range(files):
+        kind = rng.choices(KINDS, WEIGHTS)[0]
+        folder = rng.choice(folders)
+        name = f"{words(rng, 3).title()} {n:05d}.{kind}"
+        path = f"{folder}/{name}"
+        if path in seen:
+            continue
+        seen.add(path)
+        disk = computer.home / path
+        disk.parent.mkdir(parents=True, exist_ok=True)
+        disk.write_bytes(samples[kind])
+        rows.append(
+            ComputerFile(
+                computer=computer,
+                key=f"f{n:05d}",
+                path=path,
+                folder=folder,
+                name=name,
+                kind=kind,
+                title=name.rsplit(".", 1)[0],
+                size=len(samples[kind]),
+                sha256="0" * 64,
+                mtime=start + dt.timedelta(minutes=rng.randrange(0, 300_000)),
+                summary=words(rng, 12),
+                text=words(rng, 400),
+                depth=path.count("/") + 1,
+            )
+        )
+    ComputerFile.objects.bulk_create(rows, batch_size=1000)
+    direct: dict[str, int] = {}
+    for r in rows:
+        direct[r.folder] = direct.get(r.folder, 0) + 1
+    Folder.objects.bulk_create(
+        [
+            Folder(
+                computer=computer,
+                path=p,
+                parent=p.rpartition("/")[0],
+                name=p.rpartition("/")[2],
+                depth=p.count("/") + 1,
+                file_count=direct.get(p, 0),
+            )
+            for p in folders
+        ],
+        batch_size=1000,
+    )
+    by_kind: dict[str, int] = {}
+    for r in rows:
+        by_kind[r.kind] = by_kind.get(r.kind, 0) + 1
+    computer.stats = {
+        "files": len(rows),
+        "bytes": sum(r.size for r in rows),
+        "by_kind": by_kind,
+        "mean_depth": round(sum(r.depth for r in rows) / len(rows), 2),
+        "max_depth": max(r.depth for r in rows),
+        "folders": len(folders),
+        "edges": 0,
+        "private_files": 0,
+    }
+    computer.save(update_fields=["stats"])
+    deepest = max(folders, key=lambda p: (p.count("/"), direct.get(p, 0)))
+    return computer, deepest
+
+
+def big_docx(path: Path, target_bytes: int) -> None:
+    """A docx of about ``target_bytes`` on disk: headings, paragraphs, some tables."""
+    from docx import Document
+
+    template = io.BytesIO()
+    Document().save(template)
+    rng = random.Random(9)
+    parts = []
+    size = 0
+    n = 0
+    # Words from a small vocabulary compress about 6x; aim the XML at 6x the size on disk.
+    while size < target_bytes * 6:
+        n += 1
+        if n % 40 == 1:
+            chunk = (
+                f'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Section {n // 40 + 1}: '
+                f"{escape(words(rng, 4))}</w:t></w:r></w:p>"
+            )
+        elif n % 97 == 0:
+            cells = "".join(
+                f"<w:tc><w:p><w:r><w:t>{escape(words(rng, 2))}</w:t></w:r></w:p></w:tc>"
+                for _ in range(4)
+            )
+            chunk = f"<w:tbl>{''.join(f'<w:tr>{cells}</w:tr>' for _ in range(5))}</w:tbl>"
+        else:
+            chunk = f"<w:p><w:r><w:t>{escape(words(rng, 60))}</w:t></w:r></w:p>"
+        parts.append(chunk)
+        size += len(chunk)
+    body = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{''.join(parts)}</w:body></w:document>"
+    )
+    with (
+        zipfile.ZipFile(template) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for item in source.infolist():
+            data = body.encode() if item.filename == "word/document.xml" else source.read(item)
+            out.writestr(item, data)
+
+
+def big_xlsx(path: Path, rows: int) -> None:
+    from openpyxl import Workbook
+
+    rng = random.Random(11)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Ledger")
+    sheet.append(["Date", "Ward", "Item", "Qty", "Unit cost", "Total"])
+    day = dt.date(2024, 1, 1)
+    for n in range(2, rows + 2):
+        sheet.append(
+            [
+                day + dt.timedelta(days=n % 365),
+                rng.choice(WORDS).title(),
+                words(rng, 2),
+                rng.randrange(1, 500),
+                round(rng.uniform(0.1, 90), 2),
+                f"=D{n}*E{n}",
+            ]
+        )
+    summary = book.create_sheet("Summary")
+    summary.append(["Grand total", f"=SUM(Ledger!F2:F{rows + 1})"])
+    book.save(path)
+
+
+def add_file(computer, path: str, kind: str, disk: Path):
+    from studio.models import ComputerFile, Folder
+
+    target = computer.home / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(disk, target)
+    folder = path.rpartition("/")[0]
+    Folder.objects.get_or_create(
+        computer=computer,
+        path=folder,
+        defaults=dict(
+            parent=folder.rpartition("/")[0],
+            name=folder.rpartition("/")[2],
+            depth=folder.count("/") + 1,
+        ),
+    )
+    return ComputerFile.objects.create(
+        computer=computer,
+        key=f"big-{kind}",
+        path=path,
+        folder=folder,
+        name=path.rpartition("/")[2],
+        kind=kind,
+        size=target.stat().st_size,
+        mtime=dt.datetime(2024, 6, 1, tzinfo=dt.UTC),
+        depth=path.count("/") + 1,
+    )
+
+
+def many_computers(persona, count: int) -> None:
+    from studio.models import Computer
+
+    rng = random.Random(3)
+    Computer.objects.bulk_create(
+        [
+            Computer(
+                persona=persona,
+                pool=persona.pool,
+                state=rng.choice(["ready"] * 8 + ["failed"]),
+                display_name=f"{rng.choice(WORDS).title()} {n}",
+                job_title=words(rng, 2),
+                employer=words(rng, 2).title(),
+                industry=rng.choice(WORDS),
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+
+
+# -- timing ------------------------------------------------------------------------------
+
+
+def timed(client, url: str, repeat: int, cold: bool = False, **params):
+    """(median ms, max ms, status, bytes); ``cold`` empties the preview cache before each."""
+    from studio.services.files import preview_cache
+
+    response = client.get(url, params)  # warm-up: template loading, first queries
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeat):
+        if cold:
+            preview_cache.clear()
+        start = time.perf_counter()
+        response = client.get(url, params)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), max(times), response.status_code, len(response.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--computers", type=int, default=10_000)
+    args = parser.parse_args()
+    var = Path(tempfile.mkdtemp(prefix="bench-browse-"))
+    try:
+        setup(var)
+        run(args, var)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def run(args, var: Path) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from studio.models import Persona, PersonaPool
+
+    print(f"building data in {var} …", flush=True)
+    started = time.perf_counter()
+    user = get_user_model().objects.create_user("bench")  # logged in by force_login
+    pool = PersonaPool.objects.create(name="bench", owner=user)
+    persona = Persona.objects.create(pool=pool, text="A ward nurse running audits.", digest="x")
+    samples = sample_files(var)
+    step = time.perf_counter()
+    computer, deepest = build_big_computer(persona, args.files, samples)
+    print(f"  computer: {time.perf_counter() - step:.1f} s", flush=True)
+    step = time.perf_counter()
+    big_docx(var / "big.docx", 5 * 1024 * 1024)
+    print(f"  docx: {time.perf_counter() - step:.1f} s", flush=True)
+    step = time.perf_counter()
+    big_xlsx(var / "big.xlsx", 50_000)
+    print(f"  xlsx: {time.perf_counter() - step:.1f} s", flush=True)
+    docx = add_file(computer, "Documents/Large/Annual handbook.docx", "docx", var / "big.docx")
+    xlsx = add_file(computer, "Documents/Large/Ledger 2024.xlsx", "xlsx", var / "big.xlsx")
+    many_computers(persona, args.computers)
+    print(
+        f"  {computer.files.count():,} files in {computer.folders.count():,} folders; "
+        f"docx {docx.size / 1e6:.1f} MB, xlsx {xlsx.size / 1e6:.1f} MB (50,000 rows); "
+        f"{args.computers:,} more computers — {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    pk = computer.pk
+    cases = [
+        ("computers list (page 1 of 10,000+)", reverse("studio-computer-list"), {}),
+        (
+            "computers list, search + sort",
+            reverse("studio-computer-list"),
+            {"q": "audit", "sort": "name"},
+        ),
+        ("computer page (tree root)", reverse("studio-computer-detail", args=[pk]), {}),
+        ("tree root partial", reverse("studio-tree-root", args=[pk]), {}),
+        (
+            f"deep folder partial (depth {deepest.count('/') + 1})",
+            reverse("studio-tree-children", args=[pk, deepest]),
+            {},
+        ),
+        ("deep folder page (path opened)", reverse("studio-computer-tree", args=[pk, deepest]), {}),
+        ("search: common word", reverse("studio-computer-search", args=[pk]), {"q": "audit"}),
+        (
+            "search: two words",
+            reverse("studio-computer-search", args=[pk]),
+            {"q": "variance handover"},
+        ),
+        ("search: no match", reverse("studio-computer-search", args=[pk]), {"q": "zeppelin"}),
+    ]
+    for label, file in ((f"docx {docx.size / 1e6:.1f} MB", docx), ("xlsx 50,000 rows", xlsx)):
+        page = reverse("studio-file-detail", args=[pk, file.path])
+        part = reverse("studio-file-preview", args=[pk, file.path])
+        cases += [
+            (f"{label}: file page (preview deferred)", page, {}),
+            (f"{label}: preview, first view", part, {"cold": True}),
+            (f"{label}: preview, seen before (cache)", part, {}),
+        ]
+    repeat = args.repeat
+    print(f"\n{'page':48} {'median ms':>10} {'max ms':>8} {'KB':>7}")
+    for label, url, params in cases:
+        cold = params.pop("cold", False)
+        runs = 3 if cold else repeat  # a cold preview can take seconds; three tell enough
+        median, worst, _status, size = timed(client, url, runs, cold=cold, **params)
+        flag = "" if median <= 200 else "  > 200 ms goal"
+        print(f"{label:48} {median:10.1f} {worst:8.1f} {size / 1024:7.0f}{flag}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
