@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "channels",
     "studio",
     "simulations",
+    "simulations.review",
 ]
 
 MIDDLEWARE = [

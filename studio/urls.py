@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("studio.views.urls")),
     path("simulations/", include("simulations.urls")),
+    path("review/", include("simulations.review.urls")),
 ]

@@ -2,3 +2,4 @@
 
 from studio.llm.offline import generation  # noqa: F401
 from studio.llm.offline import agents  # noqa: F401
+from studio.llm.offline import skills  # noqa: F401

@@ -1,0 +1,530 @@
+"""Export trajectories as training data: JSONL, one simulation per line, in the OpenAI chat
+format with tool calls.
+
+Each line holds
+
+- ``messages``: what the worker agent saw and produced. The system prompt and the situation
+  message are taken from the worker's first model call as the gateway logged it (LLMCall
+  request bodies); then every turn the worker could see, rendered exactly as the engine's
+  ``memory.history_messages`` renders its history (tool results and event notes clipped as the
+  worker saw them) — except the assistant messages, which carry the worker's full reasoning
+  and full tool-call arguments, because those are what the model produced;
+- ``tools``: the worker's tool specs; ``parallel_tool_calls``: false (one tool per turn);
+- ``metadata``: persona, computer, objectives and rubric, models per role, the policy applied;
+- ``signals``: process signals per turn (tool errors, retries, loops, invalid output, and the
+  annotators' labels) and outcome signals per deliverable (judge scores against the rubric).
+
+Trajectories any researcher flagged bad are excluded. Turns carrying a label marked "bad" are
+handled by a policy: ``drop`` leaves the whole trajectory out, ``cut`` keeps the trajectory up
+to (not including) the first such turn. The policy is written in every line's metadata and in
+the manifest. Simulations are read with ``.iterator(chunk_size=...)`` and turns likewise, one
+trajectory at a time: an export of any size holds one trajectory in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.utils import timezone
+
+from simulations.engine import memory
+from simulations.engine.tools import TOOL_SPECS
+from simulations.models import Signal, Simulation, Turn
+from simulations.review.models import TrajectoryFlag, TurnAnnotation
+from simulations.review.selectors import SimulationFilters, simulation_list, simulations_filtered
+from studio.llm import gateway
+from studio.llm.prompts import load_prompt
+from studio.models import LLMCall
+
+FORMAT = "synthetic-computers/openai-chat-tools/v1"
+SIMULATION_CHUNK = 50
+TURN_CHUNK = 500
+# The worker never sees these: the objective agent's and the judge's work happens outside its
+# computer, and "stop" is recorded after its last action.
+UNSEEN_ACTORS = frozenset({Turn.Actor.OBJECTIVE, Turn.Actor.JUDGE})
+UNSEEN_ACTIONS = memory.HIDDEN_ACTIONS | {"stop"}
+
+
+class BadTurnPolicy(StrEnum):
+    DROP = "drop"  # a trajectory with a bad-labelled turn is left out
+    CUT = "cut"  # a trajectory is cut before its first bad-labelled turn
+
+
+POLICY_TEXT = {
+    BadTurnPolicy.DROP: "trajectories with a turn labelled bad are left out",
+    BadTurnPolicy.CUT: "trajectories are cut before their first turn labelled bad",
+}
+
+
+@dataclass
+class ExportStats:
+    written: int = 0
+    cut: int = 0
+    dropped_bad_label: int = 0
+    empty: int = 0  # nothing the worker did was left (cut at its first action)
+    excluded_flagged_bad: int = 0
+    messages: int = 0
+    simulation_ids: list[int] = field(default_factory=list)
+
+
+# -- which simulations ---------------------------------------------------------------------------
+
+
+def _bad_flags():
+    return TrajectoryFlag.objects.filter(simulation=OuterRef("pk"), flag=TrajectoryFlag.Flag.BAD)
+
+
+def export_candidates(
+    *, user=None, filters: SimulationFilters, simulation_ids: list[int] | None = None
+) -> QuerySet[Simulation]:
+    """The simulations the filters select (those ``user`` can see; all when None), before the
+    flagged-bad ones are taken out."""
+    base = Simulation.objects.all() if user is None else simulation_list(user=user)
+    sims = simulations_filtered(simulations=base, filters=filters)
+    if simulation_ids:
+        sims = sims.filter(pk__in=simulation_ids)
+    return sims
+
+
+def export_queryset(candidates: QuerySet[Simulation]) -> QuerySet[Simulation]:
+    """The candidates minus every trajectory flagged bad, ready to stream."""
+    return (
+        candidates.filter(~Exists(_bad_flags()))
+        .select_related("computer", "computer__persona")
+        .defer("memory", "summary", "briefing", "error_detail")
+        .order_by("pk")
+    )
+
+
+def flagged_bad_count(candidates: QuerySet[Simulation]) -> int:
+    return candidates.filter(Exists(_bad_flags())).count()
+
+
+# -- one trajectory ------------------------------------------------------------------------------
+
+
+def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
+    """The system and situation messages of the worker's first call, as logged; else rebuilt
+    from the prompt file and the objectives (when request bodies were not logged)."""
+    call_id = (
+        Turn.objects.filter(simulation=sim, actor=Turn.Actor.WORKER, llm_call_id__isnull=False)
+        .order_by("seq")
+        .values_list("llm_call_id", flat=True)
+        .first()
+    )
+    if call_id:
+        request = LLMCall.objects.filter(pk=call_id).values_list("request", flat=True).first()
+        if (
+            isinstance(request, list)
+            and len(request) >= 2
+            and request[0].get("role") == "system"
+            and request[1].get("role") == "user"
+        ):
+            return [
+                {"role": "system", "content": request[0]["content"]},
+                {"role": "user", "content": request[1]["content"]},
+            ], "llm_call_log"
+    prompt = load_prompt("worker")
+    profile = sim.computer.profile or {}
+    context = {
+        "you": {
+            k: profile.get(k)
+            for k in (
+                "full_name",
+                "email",
+                "job_title",
+                "department",
+                "employer",
+                "industry",
+                "location",
+                "writing_style",
+            )
+        },
+        "objectives": [
+            {
+                "key": o.key,
+                "title": o.title,
+                "description": o.description,
+                "target_date": o.target_date.isoformat(),
+                "reviewer": o.reviewer,
+                "deliverables": [
+                    {
+                        "key": d.key,
+                        "title": d.title,
+                        "kind": d.kind,
+                        "path": d.path,
+                        "due": d.due_date.isoformat(),
+                    }
+                    for d in o.deliverables.order_by("key")
+                ],
+            }
+            for o in sim.objectives.order_by("order")
+        ],
+    }
+    return [
+        {"role": "system", "content": prompt.system},
+        {"role": "user", "content": gateway.context_message(prompt.instruction, context)},
+    ], "reconstructed"
+
+
+def seen_by_worker(turn: Turn) -> bool:
+    return turn.actor not in UNSEEN_ACTORS and turn.action not in UNSEEN_ACTIONS
+
+
+def turn_messages(turn: Turn) -> list[dict[str, Any]]:
+    """The messages one turn adds to the worker's conversation. Event notes and tool results
+    are exactly what the engine showed the worker; assistant messages are what it produced."""
+    messages = memory.history_messages([turn])
+    if turn.actor != Turn.Actor.WORKER or not messages:
+        return messages
+    assistant = dict(messages[0])
+    if turn.action:
+        arguments = (
+            turn.raw_arguments
+            if turn.arguments is None
+            else json.dumps(turn.arguments, ensure_ascii=False)
+        )
+        call = dict(assistant["tool_calls"][0])
+        call["function"] = {"name": turn.action, "arguments": arguments}
+        assistant["tool_calls"] = [call]
+        assistant["content"] = turn.reasoning or None
+    else:
+        assistant["content"] = turn.reasoning or "…"
+    return [assistant, *messages[1:]]
+
+
+def _models(sim: Simulation) -> dict[str, list[dict[str, str]]]:
+    rows = (
+        LLMCall.objects.filter(simulation_id=sim.pk)
+        .values_list("role", "model", "backend")
+        .distinct()
+        .order_by("role", "model")
+    )
+    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for role, model, backend in rows:
+        out[role].append({"model": model, "backend": backend})
+    return dict(out)
+
+
+def _persona(sim: Simulation) -> dict[str, Any]:
+    persona = sim.computer.persona
+    return {
+        "id": persona.pk,
+        "text": persona.text,
+        "name": persona.name,
+        "role": persona.role,
+        "org": persona.org,
+        "industry": persona.industry,
+    }
+
+
+def _computer(sim: Simulation) -> dict[str, Any]:
+    c = sim.computer
+    profile = c.profile or {}
+    return {
+        "id": c.pk,
+        "name": c.display_name,
+        "job_title": c.job_title,
+        "employer": c.employer,
+        "industry": c.industry,
+        "occupation_family": profile.get("occupation_family", ""),
+        "department": profile.get("department", ""),
+        "collaborators": [
+            {k: p.get(k, "") for k in ("name", "role", "email")}
+            for p in profile.get("collaborators") or []
+        ],
+        "files": (c.stats or {}).get("files"),
+        "file_kinds": (c.stats or {}).get("by_kind", {}),
+    }
+
+
+def _objectives(sim: Simulation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    objectives, deliverables = [], []
+    for o in sim.objectives.prefetch_related("rubric", "deliverables").order_by("order"):
+        rubric = sorted(o.rubric.all(), key=lambda r: r.order)
+        ds = sorted(o.deliverables.all(), key=lambda d: d.key)
+        by_id = {d.pk: d.key for d in ds}
+        objectives.append(
+            {
+                "key": o.key,
+                "title": o.title,
+                "description": o.description,
+                "reviewer": o.reviewer,
+                "target_date": o.target_date.isoformat(),
+                "milestones": o.milestones,
+                "inputs": o.inputs,
+                "status": o.status,
+                "score": o.score,
+                "max_score": o.max_score,
+                "rubric": [
+                    {
+                        "item": n,
+                        "tag": r.tag,
+                        "points": r.points,
+                        "text": r.text,
+                        "deliverable": by_id.get(r.deliverable_id),
+                        "awarded": r.awarded,
+                        "reason": r.reason,
+                    }
+                    for n, r in enumerate(rubric, start=1)
+                ],
+                "deliverables": [
+                    {
+                        "key": d.key,
+                        "title": d.title,
+                        "kind": d.kind,
+                        "path": d.path,
+                        "due": d.due_date.isoformat(),
+                    }
+                    for d in ds
+                ],
+            }
+        )
+        for d in ds:
+            late = bool(d.submitted_at and d.submitted_at.date() > d.due_date)
+            deliverables.append(
+                {
+                    "key": d.key,
+                    "objective": o.key,
+                    "title": d.title,
+                    "kind": d.kind,
+                    "path": d.path,
+                    "status": d.status,
+                    "submitted_path": d.submitted_path,
+                    "submitted_seq": d.submitted_seq,
+                    "submissions": d.submissions,
+                    "late": late,
+                    "score": d.score,
+                    "max_score": d.max_score,
+                    "judge": d.judge_reasons,
+                }
+            )
+    return objectives, deliverables
+
+
+def _labels_by_seq(sim: Simulation) -> tuple[dict[int, list[str]], int | None]:
+    """Label names per turn seq, and the first seq carrying a bad label (None if none)."""
+    rows = (
+        TurnAnnotation.labels.through.objects.filter(turnannotation__simulation=sim)
+        .values_list("turnannotation__turn__seq", "label__name")
+        .order_by()
+    )
+    by_seq: dict[int, list[str]] = defaultdict(list)
+    for seq, name in rows:
+        if name not in by_seq[seq]:
+            by_seq[seq].append(name)
+    first_bad = TurnAnnotation.objects.filter(simulation=sim, labels__is_bad=True).aggregate(
+        m=Min("turn__seq")
+    )["m"]
+    return by_seq, first_bad
+
+
+def trajectory_record(
+    sim: Simulation, *, policy: BadTurnPolicy, bad_label_names: list[str]
+) -> tuple[dict[str, Any] | None, str]:
+    """One JSONL record, or (None, why) when the policy leaves the trajectory out."""
+    labels_by_seq, first_bad = _labels_by_seq(sim)
+    if first_bad is not None and policy == BadTurnPolicy.DROP:
+        return None, "bad_label"
+    cut_before = first_bad if policy == BadTurnPolicy.CUT else None
+    messages, context_source = _first_context(sim)
+    per_turn: list[dict[str, Any]] = []
+    turns = Turn.objects.filter(simulation=sim).order_by("seq")
+    if cut_before is not None:
+        turns = turns.filter(seq__lt=cut_before)
+    last_seq = 0
+    assistant_turns = 0
+    for turn in turns.iterator(chunk_size=TURN_CHUNK):
+        last_seq = turn.seq
+        index = None
+        if seen_by_worker(turn):
+            added = turn_messages(turn)
+            if added:
+                index = len(messages)
+                messages.extend(added)
+                assistant_turns += turn.actor == Turn.Actor.WORKER
+        if (
+            turn.actor == Turn.Actor.WORKER
+            or turn.signals
+            or turn.error
+            or turn.seq in labels_by_seq
+        ):
+            per_turn.append(
+                {
+                    "seq": turn.seq,
+                    "actor": turn.actor,
+                    "action": turn.action,
+                    "message_index": index,
+                    "flags": list(turn.signals or []),
+                    "error": bool(turn.error),
+                    "retry": turn.is_retry,
+                    "sim_time": turn.sim_time.isoformat(),
+                    "sim_minutes": turn.sim_minutes,
+                    "tokens": turn.prompt_tokens + turn.completion_tokens,
+                    "labels": labels_by_seq.get(turn.seq, []),
+                }
+            )
+    if not assistant_turns:
+        return None, "empty"
+    objectives, deliverables = _objectives(sim)
+    outcome = sim.outcome or {}
+    run_signals = [
+        {
+            "kind": s.kind,
+            "severity": s.severity,
+            "message": s.message,
+            "seq": s.turn.seq if s.turn_id else None,
+        }
+        for s in Signal.objects.filter(simulation=sim).select_related("turn").order_by("id")
+    ]
+    metadata = {
+        "format": FORMAT,
+        "simulation_id": sim.pk,
+        "state": sim.state,
+        "stop_reason": sim.stop_reason,
+        "seed": sim.seed,
+        "turns": {
+            "total": sim.turn_count,
+            "exported_up_to_seq": last_seq,
+            "assistant_turns": assistant_turns,
+        },
+        "persona": _persona(sim),
+        "computer": _computer(sim),
+        "objectives": objectives,
+        "models": _models(sim),
+        "llm_backend": sim.llm_backend,
+        "context_source": context_source,
+        "policy": {
+            "flagged_bad_trajectories": "excluded",
+            "bad_turns": policy.value,
+            "bad_turns_rule": POLICY_TEXT[policy],
+            "bad_labels": bad_label_names,
+            "cut_before_seq": cut_before,
+            "truncated": cut_before is not None,
+        },
+        "flags": list(TrajectoryFlag.objects.filter(simulation=sim).values_list("flag", flat=True)),
+    }
+    signals = {
+        "process": {"turns": per_turn, "totals": outcome.get("process") or {}},
+        "outcome": {
+            "applies_to": "the full run" if cut_before is not None else "this trajectory",
+            "deliverables": deliverables,
+            "objectives": [
+                {k: o[k] for k in ("key", "title", "status", "score", "max_score")}
+                for o in objectives
+            ],
+            "score": outcome.get("score"),
+            "max_score": outcome.get("max_score"),
+            "score_pct": outcome.get("score_pct"),
+            "deliverables_submitted": outcome.get("deliverables_submitted"),
+            "failure_modes": outcome.get("failure_modes", {}),
+            "run_signals": run_signals,
+            "lessons": (sim.retrospective or {}).get("lessons", []),
+        },
+    }
+    record = {
+        "messages": messages,
+        "tools": TOOL_SPECS,
+        "parallel_tool_calls": False,
+        "metadata": metadata,
+        "signals": signals,
+    }
+    return record, "cut" if cut_before is not None else ""
+
+
+# -- the stream ----------------------------------------------------------------------------------
+
+
+def bad_label_names() -> list[str]:
+    from simulations.review.models import Label
+
+    return list(
+        Label.objects.filter(is_bad=True).order_by("order", "name").values_list("name", flat=True)
+    )
+
+
+def export_lines(
+    simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
+) -> Iterator[str]:
+    """JSONL lines (each ending in a newline), one trajectory at a time."""
+    stats = stats if stats is not None else ExportStats()
+    names = bad_label_names()
+    for sim in simulations.iterator(chunk_size=SIMULATION_CHUNK):
+        record, why = trajectory_record(sim, policy=policy, bad_label_names=names)
+        if record is None:
+            if why == "bad_label":
+                stats.dropped_bad_label += 1
+            else:
+                stats.empty += 1
+            continue
+        stats.written += 1
+        stats.cut += why == "cut"
+        stats.messages += len(record["messages"])
+        stats.simulation_ids.append(sim.pk)
+        yield json.dumps(record, ensure_ascii=False, default=str) + "\n"
+
+
+def export_chunks(lines: Iterator[str], *, chunk_bytes: int = 256 * 1024) -> Iterator[str]:
+    """Lines grouped into chunks of about ``chunk_bytes`` (fewer, larger writes)."""
+    buffer: list[str] = []
+    size = 0
+    for line in lines:
+        buffer.append(line)
+        size += len(line)
+        if size >= chunk_bytes:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def manifest(
+    *,
+    policy: BadTurnPolicy,
+    filters: SimulationFilters,
+    stats: ExportStats | None = None,
+    candidates: int | None = None,
+    flagged_bad: int | None = None,
+) -> dict[str, Any]:
+    """What an export holds and how it was made; the CLI writes it beside the file."""
+    tools_digest = hashlib.sha256(json.dumps(TOOL_SPECS, sort_keys=True).encode()).hexdigest()
+    out: dict[str, Any] = {
+        "format": FORMAT,
+        "created_at": timezone.now().isoformat(),
+        "policy": {
+            "flagged_bad_trajectories": "excluded",
+            "bad_turns": policy.value,
+            "bad_turns_rule": POLICY_TEXT[policy],
+            "bad_labels": bad_label_names(),
+        },
+        "filters": {k: v for k, v in asdict(filters).items() if v not in ("", None)},
+        "tools_sha256": tools_digest,
+        "messages": "system + the worker's first situation message, then every turn the worker "
+        "saw, with its own full tool calls (see simulations/review/export.py)",
+    }
+    if candidates is not None:
+        out["candidates"] = candidates
+    if flagged_bad is not None:
+        out["excluded_flagged_bad"] = flagged_bad
+    if stats is not None:
+        out |= {
+            "written": stats.written,
+            "cut": stats.cut,
+            "dropped_bad_label": stats.dropped_bad_label,
+            "empty_after_policy": stats.empty,
+            "messages_total": stats.messages,
+            "simulation_ids": stats.simulation_ids,
+        }
+    return out
+
+
+def export_filename(now: dt.datetime | None = None) -> str:
+    return f"trajectories-{(now or timezone.now()):%Y%m%d-%H%M%S}.jsonl"

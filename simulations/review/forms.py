@@ -1,0 +1,150 @@
+"""Forms of the review pages: input checking only; services do the work."""
+
+from __future__ import annotations
+
+from django import forms
+
+from simulations.models import Simulation, Turn
+from simulations.review import selectors
+from simulations.review.export import BadTurnPolicy
+from simulations.review.models import Label, TrajectoryFlag, colour_validator
+from studio.models import PersonaPool
+
+
+def _choices(mapping: dict[str, str], empty: str) -> list[tuple[str, str]]:
+    return [("", empty), *mapping.items()]
+
+
+class SimulationFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+    state = forms.ChoiceField(
+        required=False, choices=[("", "any state"), *Simulation.State.choices]
+    )
+    flag = forms.ChoiceField(required=False, choices=_choices(selectors.FLAG_FILTERS, "any flag"))
+    label = forms.IntegerField(required=False, min_value=1)
+    annotator = forms.IntegerField(required=False, min_value=1)
+    signal = forms.ChoiceField(
+        required=False, choices=_choices(selectors.SIMULATION_SIGNALS, "any signal")
+    )
+    computer = forms.IntegerField(required=False, min_value=1)
+
+    def filters(self) -> selectors.SimulationFilters:
+        if not self.is_valid():
+            return selectors.SimulationFilters()
+        d = self.cleaned_data
+        return selectors.SimulationFilters(
+            q=d["q"].strip(),
+            state=d["state"],
+            flag=d["flag"],
+            label=d["label"],
+            annotator=d["annotator"],
+            signal=d["signal"],
+            computer=d["computer"],
+        )
+
+
+class TurnFilterForm(forms.Form):
+    simulation = forms.IntegerField(required=False, min_value=1)
+    label = forms.IntegerField(required=False, min_value=1)
+    annotator = forms.IntegerField(required=False, min_value=1)
+    signal = forms.ChoiceField(
+        required=False,
+        choices=_choices(
+            {**selectors.TURN_SIGNALS, "low_score": selectors.SIMULATION_SIGNALS["low_score"]},
+            "any signal",
+        ),
+    )
+    actor = forms.ChoiceField(required=False, choices=[("", "any actor"), *Turn.Actor.choices])
+    action = forms.CharField(required=False, max_length=64)
+    annotated = forms.ChoiceField(
+        required=False,
+        choices=[("", "annotated or not"), ("yes", "annotated"), ("no", "not annotated")],
+    )
+
+    def filters(self) -> selectors.TurnFilters:
+        if not self.is_valid():
+            return selectors.TurnFilters()
+        d = self.cleaned_data
+        return selectors.TurnFilters(
+            simulation=d["simulation"],
+            label=d["label"],
+            annotator=d["annotator"],
+            signal=d["signal"],
+            actor=d["actor"],
+            action=d["action"].strip(),
+            annotated=d["annotated"],
+        )
+
+
+class AnnotationForm(forms.Form):
+    labels = forms.ModelMultipleChoiceField(queryset=Label.objects.all(), required=False)
+    comment = forms.CharField(required=False, max_length=4000, widget=forms.Textarea)
+
+
+class LabelToggleForm(forms.Form):
+    label = forms.ModelChoiceField(queryset=Label.objects.filter(active=True), required=False)
+    hotkey = forms.IntegerField(required=False, min_value=1, max_value=9)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("label") is None and data.get("hotkey"):
+            data["label"] = Label.objects.filter(active=True, hotkey=data["hotkey"]).first()
+        if data.get("label") is None:
+            raise forms.ValidationError("no label with that number")
+        return data
+
+
+class FlagForm(forms.Form):
+    flag = forms.ChoiceField(choices=[*TrajectoryFlag.Flag.choices, ("clear", "clear my flag")])
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(max_length=60)
+    description = forms.CharField(required=False, max_length=300)
+    colour = forms.CharField(
+        max_length=7,
+        initial="#868e96",
+        validators=[colour_validator],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    is_bad = forms.BooleanField(
+        required=False, initial=True, label="Bad (excluded by the export policy)"
+    )
+    hotkey = forms.IntegerField(required=False, min_value=1, max_value=9, label="Number key")
+    active = forms.BooleanField(required=False, initial=True)
+
+
+class ExportForm(SimulationFilterForm):
+    policy = forms.ChoiceField(
+        choices=[(p.value, p.value) for p in BadTurnPolicy], initial="cut", required=False
+    )
+    simulation = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].initial = Simulation.State.COMPLETED
+
+    @property
+    def simulation_ids(self) -> list[int] | None:
+        value = self.cleaned_data.get("simulation") if self.is_valid() else None
+        return [value] if value else None
+
+    @property
+    def bad_turn_policy(self) -> BadTurnPolicy:
+        value = self.cleaned_data.get("policy") if self.is_valid() else ""
+        return BadTurnPolicy(value or BadTurnPolicy.CUT)
+
+
+class CompareForm(forms.Form):
+    a = forms.IntegerField(min_value=1)
+    b = forms.IntegerField(min_value=1)
+
+
+class ImportComputerForm(forms.Form):
+    archive = forms.FileField(label="Archive (.zip or .tar.gz from “Export archive”)")
+    pool = forms.ModelChoiceField(queryset=PersonaPool.objects.none(), label="Into pool")
+
+    def __init__(self, *args, pools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = pools

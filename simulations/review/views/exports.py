@@ -1,0 +1,138 @@
+"""Downloads: trajectories as JSONL (streamed, filters applied), computer archives, imports."""
+
+from __future__ import annotations
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.core.handlers.asgi import ASGIRequest
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from simulations.review import archive, export, selectors
+from simulations.review.forms import ExportForm, ImportComputerForm
+from studio import selectors as studio_selectors
+from studio.views.access import get_computer_for_user
+
+
+def _export_request(request):
+    form = ExportForm(request.GET or {"state": "completed", "policy": "cut"})
+    filters = form.filters()
+    candidates = export.export_candidates(
+        user=request.user, filters=filters, simulation_ids=form.simulation_ids
+    )
+    return form, filters, candidates
+
+
+async def _async_chunks(chunks):
+    """Hand a synchronous generator to an ASGI server one chunk at a time. (Given a sync
+    iterator, Django's ASGI handler would first read it whole into a list.)"""
+    done = object()
+    iterator = iter(chunks)
+    while True:
+        chunk = await sync_to_async(next, thread_sensitive=True)(iterator, done)
+        if chunk is done:
+            return
+        yield chunk
+
+
+@require_GET
+def export_page(request):
+    form, filters, candidates = _export_request(request)
+    return render(
+        request,
+        "review/export.html",
+        {
+            "form": form,
+            "filters": filters,
+            "candidates": candidates.count(),
+            "flagged_bad": export.flagged_bad_count(candidates),
+            "with_bad_labels": candidates.filter(annotations__labels__is_bad=True)
+            .distinct()
+            .count(),
+            "labels": selectors.labels_active(),
+            "annotators": selectors.annotators(user=request.user),
+            "bad_labels": export.bad_label_names(),
+            "policies": export.POLICY_TEXT,
+            "query_string": request.GET.urlencode() or "state=completed&policy=cut",
+        },
+    )
+
+
+@require_GET
+def export_download(request):
+    form, filters, candidates = _export_request(request)
+    policy = form.bad_turn_policy
+    lines = export.export_lines(export.export_queryset(candidates), policy=policy)
+    chunks = export.export_chunks(lines)
+    content = _async_chunks(chunks) if isinstance(request, ASGIRequest) else chunks
+    response = StreamingHttpResponse(content, content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.export_filename()}"'
+    response["X-Export-Format"] = export.FORMAT
+    response["X-Export-Policy"] = f"flagged-bad=excluded; bad-turns={policy.value}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def export_manifest(request):
+    form, filters, candidates = _export_request(request)
+    return JsonResponse(
+        export.manifest(
+            policy=form.bad_turn_policy,
+            filters=filters,
+            candidates=candidates.count(),
+            flagged_bad=export.flagged_bad_count(candidates),
+        )
+    )
+
+
+# -- computer archives ---------------------------------------------------------------------------
+
+
+@require_GET
+def computer_archive(request, pk: int):
+    computer = get_computer_for_user(request, pk)
+    fmt = request.GET.get("format", "zip")
+    if fmt not in ("zip", "tar"):
+        fmt = "zip"
+    if computer.state != computer.State.READY:
+        messages.error(
+            request, f"Computer #{computer.pk} is {computer.state}: only a ready computer exports."
+        )
+        return redirect("studio-computer-detail", pk=computer.pk)
+    pieces = archive.archive_stream(computer, fmt=fmt)
+    content = _async_chunks(pieces) if isinstance(request, ASGIRequest) else pieces
+    suffix, content_type = (
+        ("zip", "application/zip") if fmt == "zip" else ("tar.gz", "application/gzip")
+    )
+    response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="computer-{computer.pk}.{suffix}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def computer_import(request):
+    pools = studio_selectors.pool_list(user=request.user).order_by("name")
+    form = ImportComputerForm(request.POST or None, request.FILES or None, pools=pools)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["archive"]
+            try:
+                with upload.open("rb") as source:
+                    computer = archive.archive_import(
+                        source=source, pool=form.cleaned_data["pool"], created_by=request.user
+                    )
+            except archive.ArchiveError as exc:
+                form.add_error("archive", str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Imported computer #{computer.pk} ({computer.display_name}) "
+                    f"with {computer.files.count()} files.",
+                )
+                return redirect("studio-computer-detail", pk=computer.pk)
+    limits = archive.ArchiveLimits.from_env()
+    return render(request, "review/import.html", {"form": form, "limits": limits}, status=status)
