@@ -54,12 +54,14 @@ def run(count: int, files: int, var: Path) -> None:
     from studio.services.computers import computer_batch_create
     from studio.services.personas import persona_pool_import
 
-    personas = b"\n".join([
-        b'{"persona": "A pediatric nurse who coordinates night shifts on a busy ward."}',
-        b'{"persona": "The CFO of a mid-sized food manufacturer preparing the annual budget."}',
-        b'{"persona": "A backend software engineer on a payments platform team."}',
-        b'{"persona": "A secondary-school chemistry teacher and head of year."}',
-    ])
+    personas = b"\n".join(
+        [
+            b'{"persona": "A pediatric nurse who coordinates night shifts on a busy ward."}',
+            b'{"persona": "The CFO of a mid-sized food manufacturer preparing the annual budget."}',
+            b'{"persona": "A backend software engineer on a payments platform team."}',
+            b'{"persona": "A secondary-school chemistry teacher and head of year."}',
+        ]
+    )
     pool = persona_pool_import(pool_name="bench", source=personas, filename="p.jsonl").pool
     batch = computer_batch_create(pool=pool, count=count, target_files=files, seed=1, enqueue=False)
 
@@ -91,10 +93,14 @@ def run(count: int, files: int, var: Path) -> None:
         raw_cpu = time.process_time() - started
         totals[0] += pipeline_cpu
         totals[1] += raw_cpu
-        print(f"{computer.pk:>8} {len(recorded):>6} {pipeline_cpu:>11.2f} {raw_cpu:>14.2f} "
-              f"{pipeline_cpu / raw_cpu:>6.2f}")
-    print(f"{'mean':>8} {'':>6} {totals[0] / count:>11.2f} {totals[1] / count:>14.2f} "
-          f"{totals[0] / totals[1]:>6.2f}   (goal <= 1.50)")
+        print(
+            f"{computer.pk:>8} {len(recorded):>6} {pipeline_cpu:>11.2f} {raw_cpu:>14.2f} "
+            f"{pipeline_cpu / raw_cpu:>6.2f}"
+        )
+    print(
+        f"{'mean':>8} {'':>6} {totals[0] / count:>11.2f} {totals[1] / count:>14.2f} "
+        f"{totals[0] / totals[1]:>6.2f}   (goal <= 1.50)"
+    )
 
 
 if __name__ == "__main__":

@@ -58,6 +58,9 @@ class GenerationBatch(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"Batch {self.pk}: {self.count} from {self.pool_id}"
+
 
 class Computer(models.Model):
     class State(models.TextChoices):
@@ -137,6 +140,9 @@ class Folder(models.Model):
         ]
         indexes = [models.Index(fields=["computer", "parent"])]
 
+    def __str__(self) -> str:
+        return self.path
+
 
 class ComputerFile(models.Model):
     class Scope(models.TextChoices):
@@ -193,10 +199,11 @@ class FileEdge(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "target", "relation"], name="edge_unique"
-            )
+            models.UniqueConstraint(fields=["source", "target", "relation"], name="edge_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.relation} {self.target_id}"
 
 
 class LLMCall(models.Model):
@@ -225,3 +232,6 @@ class LLMCall(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.model} {self.outcome}"

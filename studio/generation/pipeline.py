@@ -125,7 +125,9 @@ def _check_outline(target: int) -> Callable[[s.FolderOutline], None]:
     return check
 
 
-def _check_files(*, prefix: str, count: int | None, known: set[str]) -> Callable[[s.FilePlan], None]:
+def _check_files(
+    *, prefix: str, count: int | None, known: set[str]
+) -> Callable[[s.FilePlan], None]:
     def check(plan: s.FilePlan) -> None:
         if count is not None and len(plan.files) != count:
             raise ValueError(f"planned {len(plan.files)} files; exactly {count} are needed")
@@ -176,8 +178,14 @@ def _unique_path(path: str, taken: set[str]) -> str:
 def _existing_for_context(plan: Plan) -> list[dict]:
     recent = [i for i in plan.items if not i.owner][-_EXISTING_IN_CONTEXT:]
     return [
-        {"key": i.key, "path": i.file.path, "kind": i.file.kind, "title": i.file.title,
-         "project": i.file.project, "date": i.file.date.isoformat()}
+        {
+            "key": i.key,
+            "path": i.file.path,
+            "kind": i.file.kind,
+            "title": i.file.title,
+            "project": i.file.project,
+            "date": i.file.date.isoformat(),
+        }
         for i in recent
     ]
 
@@ -263,7 +271,9 @@ def dependency_order(items: Iterable[PlanItem]) -> list[PlanItem]:
                 ready.append(child)
     if len(order) != len(items):
         stuck = sorted(k for k, d in indegree.items() if d > 0)[:5]
-        raise GenerationError(f"the file plan has a dependency cycle (involving {', '.join(stuck)})")
+        raise GenerationError(
+            f"the file plan has a dependency cycle (involving {', '.join(stuck)})"
+        )
     _date_after_dependencies(order, by_key)
     return order
 
@@ -300,7 +310,9 @@ def _thread_root(item: PlanItem, by_key: dict[str, PlanItem]) -> PlanItem:
 def _envelope(item: PlanItem, profile: s.Profile, by_key, computer: Computer) -> s.EmailEnvelope:
     me = s.Person(name=profile.full_name, email=profile.email)
     root = _thread_root(item, by_key)
-    other_index = int(hashlib.sha256(root.key.encode()).hexdigest(), 16) % len(profile.collaborators)
+    other_index = int(hashlib.sha256(root.key.encode()).hexdigest(), 16) % len(
+        profile.collaborators
+    )
     other_c = profile.collaborators[other_index]
     other = s.Person(name=other_c.name, email=other_c.email)
     depth, node = 0, item
@@ -347,27 +359,39 @@ def _write_one(computer, item: PlanItem, profile, by_key, written: dict[str, Wri
         for d in f.depends_on
         if d.key in written
     ]
-    context = {"profile": profile.model_dump(mode="json"), "file": f.model_dump(mode="json"),
-               "dependencies": deps}
+    context = {
+        "profile": profile.model_dump(mode="json"),
+        "file": f.model_dump(mode="json"),
+        "dependencies": deps,
+    }
     envelope = None
     if f.kind == "eml":
         envelope = _envelope(item, profile, by_key, computer)
         context["envelope"] = envelope.model_dump(mode="json")
         context["thread"] = [
             {"subject": written[d["key"]].facts.get("subject", d["title"]), "summary": d["summary"]}
-            for d in deps if d["relation"] == "replies_to"
+            for d in deps
+            if d["relation"] == "replies_to"
         ]
-    content = _ask(computer, role="artifact", schema=schema, prompt_name="artifact", key=f.key,
-                   context=context)
+    content = _ask(
+        computer, role="artifact", schema=schema, prompt_name="artifact", key=f.key, context=context
+    )
     if isinstance(content, s.EmailContent):
         content.facts.setdefault("subject", content.subject)
     path = _disk_path(computer, item)
     author = item.owner or profile.full_name
-    size = write_artifact(path, f.kind, content, envelope=envelope, author=author,
-                          mtime=_aware(f.date))
+    size = write_artifact(
+        path, f.kind, content, envelope=envelope, author=author, mtime=_aware(f.date)
+    )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Written(item=item, size=size, sha256=digest, summary=content.summary,
-                   facts=dict(content.facts), text=content_text(content))
+    return Written(
+        item=item,
+        size=size,
+        sha256=digest,
+        summary=content.summary,
+        facts=dict(content.facts),
+        text=content_text(content),
+    )
 
 
 # -- the job ---------------------------------------------------------------------------------
@@ -388,8 +412,14 @@ def _folder_rows(computer: Computer, paths: Iterable[str]) -> list[Folder]:
         for depth in range(1, len(parts) + 1):
             folders.add("/".join(parts[:depth]))
     return [
-        Folder(computer=computer, path=p, parent=p.rpartition("/")[0], name=p.rpartition("/")[2],
-               depth=p.count("/") + 1, file_count=counts.get(p, 0))
+        Folder(
+            computer=computer,
+            path=p,
+            parent=p.rpartition("/")[0],
+            name=p.rpartition("/")[2],
+            depth=p.count("/") + 1,
+            file_count=counts.get(p, 0),
+        )
         for p in sorted(folders)
     ]
 
@@ -416,33 +446,41 @@ def _index(computer: Computer, profile, done: list[Written]) -> None:
     rows = []
     for w in done:
         f = w.item.file
-        rows.append(ComputerFile(
-            computer=computer,
-            key=f.key,
-            scope=ComputerFile.Scope.COLLABORATOR if w.item.owner else ComputerFile.Scope.HOME,
-            owner=w.item.owner,
-            path=f.path,
-            folder=f.path.rpartition("/")[0],
-            name=f.path.rpartition("/")[2],
-            kind=f.kind,
-            title=f.title[:500],
-            project=f.project[:200],
-            size=w.size,
-            sha256=w.sha256,
-            mtime=_aware(f.date),
-            summary=w.summary,
-            facts=w.facts,
-            planted_error=f.planted_error,
-            text=w.text,
-            depth=f.path.count("/") + 1,
-        ))
+        rows.append(
+            ComputerFile(
+                computer=computer,
+                key=f.key,
+                scope=ComputerFile.Scope.COLLABORATOR if w.item.owner else ComputerFile.Scope.HOME,
+                owner=w.item.owner,
+                path=f.path,
+                folder=f.path.rpartition("/")[0],
+                name=f.path.rpartition("/")[2],
+                kind=f.kind,
+                title=f.title[:500],
+                project=f.project[:200],
+                size=w.size,
+                sha256=w.sha256,
+                mtime=_aware(f.date),
+                summary=w.summary,
+                facts=w.facts,
+                planted_error=f.planted_error,
+                text=w.text,
+                depth=f.path.count("/") + 1,
+            )
+        )
     with transaction.atomic():
         ComputerFile.objects.bulk_create(rows, batch_size=500)
         ids = dict(ComputerFile.objects.filter(computer=computer).values_list("key", "id"))
         edges = [
-            FileEdge(computer=computer, source_id=ids[w.item.key], target_id=ids[d.key],
-                     relation=d.relation)
-            for w in done for d in w.item.file.depends_on if d.key in ids
+            FileEdge(
+                computer=computer,
+                source_id=ids[w.item.key],
+                target_id=ids[d.key],
+                relation=d.relation,
+            )
+            for w in done
+            for d in w.item.file.depends_on
+            if d.key in ids
         ]
         FileEdge.objects.bulk_create(edges, batch_size=1000, ignore_conflicts=True)
         folders = _folder_rows(computer, (r.path for r in rows if r.scope == "home"))
@@ -466,10 +504,12 @@ def _reset(computer: Computer) -> None:
         shutil.rmtree(computer.root)
 
 
-def computer_generate(*, computer: Computer, on_progress: Callable[[Computer], None] | None = None
-                      ) -> Computer:
+def computer_generate(
+    *, computer: Computer, on_progress: Callable[[Computer], None] | None = None
+) -> Computer:
     """Build ``computer`` on disk and index it. On failure the computer is marked failed with
     a readable reason, and the exception is not raised further."""
+
     def report(stage: str, **extra) -> None:
         _progress(computer, stage=stage[:64], **extra)
         if on_progress:
@@ -477,12 +517,24 @@ def computer_generate(*, computer: Computer, on_progress: Callable[[Computer], N
 
     try:
         _reset(computer)
-        report("profile", state=Computer.State.RUNNING, started_at=timezone.now(), files_done=0,
-               files_total=0, attempts=computer.attempts + 1,
-               llm_backend=gateway.backend_label("artifact"))
+        report(
+            "profile",
+            state=Computer.State.RUNNING,
+            started_at=timezone.now(),
+            files_done=0,
+            files_total=0,
+            attempts=computer.attempts + 1,
+            llm_backend=gateway.backend_label("artifact"),
+        )
         profile = _profile(computer)
-        _progress(computer, profile=profile.model_dump(mode="json"), display_name=profile.full_name,
-                  job_title=profile.job_title, employer=profile.employer, industry=profile.industry)
+        _progress(
+            computer,
+            profile=profile.model_dump(mode="json"),
+            display_name=profile.full_name,
+            job_title=profile.job_title,
+            employer=profile.employer,
+            industry=profile.industry,
+        )
         report("filesystem policy")
         policy = _policy(computer, profile)
         _progress(computer, policy=policy.model_dump(mode="json"))

@@ -51,7 +51,9 @@ class Profile(Contract):
     department: str
     employer: str
     industry: str
-    occupation_family: str = Field(description="broad family, e.g. healthcare, finance, engineering")
+    occupation_family: str = Field(
+        description="broad family, e.g. healthcare, finance, engineering"
+    )
     location: str
     responsibilities: list[str] = Field(min_length=2)
     projects: list[Project] = Field(min_length=1)

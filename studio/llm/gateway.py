@@ -153,7 +153,9 @@ def _record(
 
 def context_message(text: str, context: Mapping[str, Any]) -> str:
     """A user message: instructions, then the inputs as JSON inside <context> tags."""
-    return f"{text}\n\n<context>\n{json.dumps(context, default=str, ensure_ascii=False)}\n</context>"
+    return (
+        f"{text}\n\n<context>\n{json.dumps(context, default=str, ensure_ascii=False)}\n</context>"
+    )
 
 
 def _create(config: RoleConfig, **kwargs: Any):
@@ -228,10 +230,19 @@ def structured(
     for attempt in range(settings.LLM_MAX_REASKS + 1):
         started = time.perf_counter()
         try:
-            completion = _create(config, messages=messages, response_format=response_format, seed=seed)
+            completion = _create(
+                config, messages=messages, response_format=response_format, seed=seed
+            )
         except LLMUnavailable as exc:
-            _record(config=config, tags=tags, schema=name, outcome="error", error=str(exc),
-                    latency_ms=_ms(started), request=messages)
+            _record(
+                config=config,
+                tags=tags,
+                schema=name,
+                outcome="error",
+                error=str(exc),
+                latency_ms=_ms(started),
+                request=messages,
+            )
             raise
         choice = completion.choices[0]
         text = choice.message.content or ""
@@ -242,22 +253,40 @@ def structured(
             if check is not None:
                 check(result)
         except (ValidationError, ValueError) as exc:
-            problem = (
-                _validation_feedback(exc) if isinstance(exc, ValidationError) else f"- {exc}"
+            problem = _validation_feedback(exc) if isinstance(exc, ValidationError) else f"- {exc}"
+            _record(
+                config=config,
+                tags=tags,
+                schema=name,
+                outcome="invalid",
+                usage=completion.usage,
+                latency_ms=_ms(started),
+                error=problem,
+                request=messages,
+                response=text,
             )
-            _record(config=config, tags=tags, schema=name, outcome="invalid", usage=completion.usage,
-                    latency_ms=_ms(started), error=problem, request=messages, response=text)
             log.info("%s reply to %s invalid (attempt %d): %s", role, name, attempt + 1, problem)
             messages = messages[:2] + [
                 {"role": "assistant", "content": text},
-                {"role": "user", "content": (
-                    f"Your reply was not a valid {name} JSON object:\n{problem}\n"
-                    "Reply again with only the corrected JSON object."
-                )},
+                {
+                    "role": "user",
+                    "content": (
+                        f"Your reply was not a valid {name} JSON object:\n{problem}\n"
+                        "Reply again with only the corrected JSON object."
+                    ),
+                },
             ]
             continue
-        _record(config=config, tags=tags, schema=name, outcome="ok", usage=completion.usage,
-                latency_ms=_ms(started), request=messages, response=text)
+        _record(
+            config=config,
+            tags=tags,
+            schema=name,
+            outcome="ok",
+            usage=completion.usage,
+            latency_ms=_ms(started),
+            request=messages,
+            response=text,
+        )
         return result
     raise LLMOutputError(
         f"the {role} model ({config.label}) did not return a valid {name} after "
@@ -304,8 +333,15 @@ def chat(
     try:
         completion = _create(config, **kwargs)
     except LLMUnavailable as exc:
-        _record(config=config, tags=tags, schema="", outcome="error", error=str(exc),
-                latency_ms=_ms(started), request=list(messages))
+        _record(
+            config=config,
+            tags=tags,
+            schema="",
+            outcome="error",
+            error=str(exc),
+            latency_ms=_ms(started),
+            request=list(messages),
+        )
         raise
     choice = completion.choices[0]
     calls = []
@@ -323,8 +359,13 @@ def chat(
     latency = _ms(started)
     content = choice.message.content or ""
     record = _record(
-        config=config, tags=tags, schema="", outcome="invalid" if bad else "ok", usage=usage,
-        latency_ms=latency, request=list(messages),
+        config=config,
+        tags=tags,
+        schema="",
+        outcome="invalid" if bad else "ok",
+        usage=usage,
+        latency_ms=latency,
+        request=list(messages),
         response={"content": content, "tool_calls": [c.raw_arguments for c in calls]},
         error="tool call arguments are not a JSON object" if bad else "",
     )

@@ -32,7 +32,11 @@ def _enqueue(computer_ids: list[int]) -> None:
 
 
 def computer_create(
-    *, persona: Persona, created_by=None, target_files: int = 100, seed: int | None = None,
+    *,
+    persona: Persona,
+    created_by=None,
+    target_files: int = 100,
+    seed: int | None = None,
     enqueue: bool = True,
 ) -> Computer:
     _check_files(target_files)
@@ -49,8 +53,13 @@ def computer_create(
 
 
 def computer_batch_create(
-    *, pool: PersonaPool, count: int, created_by=None, target_files: int = 100,
-    seed: int | None = None, enqueue: bool = True,
+    *,
+    pool: PersonaPool,
+    count: int,
+    created_by=None,
+    target_files: int = 100,
+    seed: int | None = None,
+    enqueue: bool = True,
 ) -> GenerationBatch:
     """``count`` computers from ``pool``: personas drawn without replacement while they last."""
     _check_files(target_files)
@@ -71,8 +80,14 @@ def computer_batch_create(
             rng.shuffle(round_ids)
             picks.extend(round_ids[: count - len(picks)])
         computers = Computer.objects.bulk_create(
-            Computer(persona_id=pid, pool=pool, batch=batch, created_by=created_by,
-                     target_files=target_files, seed=seed * 100_003 + index)
+            Computer(
+                persona_id=pid,
+                pool=pool,
+                batch=batch,
+                created_by=created_by,
+                target_files=target_files,
+                seed=seed * 100_003 + index,
+            )
             for index, pid in enumerate(picks)
         )
         if enqueue:
@@ -83,8 +98,9 @@ def computer_batch_create(
 def computer_retry(*, computer: Computer) -> Computer:
     if computer.state != Computer.State.FAILED:
         raise ComputerRequestError("only a failed computer can be retried")
-    Computer.objects.filter(pk=computer.pk).update(state=Computer.State.QUEUED, stage="", error="",
-                                                   error_detail="", files_done=0)
+    Computer.objects.filter(pk=computer.pk).update(
+        state=Computer.State.QUEUED, stage="", error="", error_detail="", files_done=0
+    )
     computer.refresh_from_db()
     _enqueue([computer.pk])
     return computer

@@ -75,10 +75,11 @@ def _row_from_mapping(data: dict, line: int) -> _Row:
             if isinstance(value, str | int | float) and str(value).strip():
                 attrs[target] = _normalise(str(value))[:200]
                 break
+    aliased = {alias for aliases in _FIELD_ALIASES.values() for alias in aliases}
     for key, value in clean.items():
-        if key not in attrs and isinstance(value, str | int | float) and str(value).strip():
-            if key not in _TEXT_FIELDS and not any(key in a for a in _FIELD_ALIASES.values()):
-                attrs[key] = _normalise(str(value))[:500]
+        extra = key not in attrs and key not in _TEXT_FIELDS and key not in aliased
+        if extra and isinstance(value, str | int | float) and str(value).strip():
+            attrs[key] = _normalise(str(value))[:500]
     text = ""
     for key in _TEXT_FIELDS:
         value = clean.get(key)
@@ -112,10 +113,14 @@ def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
-            report.errors.append(LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            report.errors.append(
+                LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            )
             continue
         if not isinstance(data, dict):
-            report.errors.append(LineError(number, f"expected a JSON object, got {type(data).__name__}"))
+            report.errors.append(
+                LineError(number, f"expected a JSON object, got {type(data).__name__}")
+            )
             continue
         try:
             rows.append(_row_from_mapping(data, number))
@@ -131,7 +136,9 @@ def _parse_csv(text: str, report: ImportReport) -> list[_Row]:
         return []
     known = set(_TEXT_FIELDS) | {a for aliases in _FIELD_ALIASES.values() for a in aliases}
     if not {f.strip().lower() for f in reader.fieldnames if f} & known:
-        report.errors.append(LineError(1, "the header needs a 'persona' column or 'name'/'role' columns"))
+        report.errors.append(
+            LineError(1, "the header needs a 'persona' column or 'name'/'role' columns")
+        )
         return []
     rows = []
     for data in reader:
@@ -158,10 +165,7 @@ def _detect_format(filename: str, text: str) -> str:
 
 
 def _read_limited(source: IO[bytes] | bytes, limit: int) -> bytes:
-    if isinstance(source, bytes):
-        data = source
-    else:
-        data = source.read(limit + 1)
+    data = source if isinstance(source, bytes) else source.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"the file is larger than the limit of {limit / 1024 / 1024:.0f} MB")
     return data

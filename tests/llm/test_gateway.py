@@ -35,9 +35,15 @@ def _worker(req):
 
 def ask(model="offline", schema=Widget, schema_name=None, **kw):
     return gateway.structured(
-        role="persona", schema=schema, schema_name=schema_name, system="You make widgets.",
-        prompt="Make a widget.", context={"name": "sprocket"}, seed=7,
-        overrides={"model": model}, **kw,
+        role="persona",
+        schema=schema,
+        schema_name=schema_name,
+        system="You make widgets.",
+        prompt="Make a widget.",
+        context={"name": "sprocket"},
+        seed=7,
+        overrides={"model": model},
+        **kw,
     )
 
 
@@ -57,8 +63,9 @@ def test_structured_output_is_validated_and_recorded():
 def test_same_seed_same_answer_different_seed_differs():
     first, second = ask(), ask()
     assert first == second
-    other = gateway.structured(role="persona", schema=Widget, system="s", prompt="p",
-                               context={"name": "sprocket"}, seed=8)
+    other = gateway.structured(
+        role="persona", schema=Widget, system="s", prompt="p", context={"name": "sprocket"}, seed=8
+    )
     assert (other.name, other.size) != (first.name, first.size) or other.size != first.size
 
 
@@ -95,8 +102,14 @@ def test_malformed_replies_are_reasked(fault):
     """Replies cut off or not JSON are re-asked; the re-ask (a new request) recovers."""
     names = [f"w{i}" for i in range(8)]
     for name in names:
-        got = gateway.structured(role="persona", schema=Widget, system="s", prompt="p",
-                                 context={"name": name}, overrides={"model": f"offline:faults={fault}@0.4"})
+        got = gateway.structured(
+            role="persona",
+            schema=Widget,
+            system="s",
+            prompt="p",
+            context={"name": name},
+            overrides={"model": f"offline:faults={fault}@0.4"},
+        )
         assert got.name == name
     assert LLMCall.objects.filter(outcome="invalid").count() > 0
     assert LLMCall.objects.filter(outcome="ok").count() == len(names)
@@ -118,20 +131,33 @@ def test_unreachable_endpoint_is_a_clear_error(settings):
     gateway._client.cache_clear()
     port = runtime.free_port()
     with pytest.raises(gateway.LLMUnavailable, match="cannot reach"):
-        gateway.structured(role="persona", schema=Widget, system="s", prompt="p", context={},
-                           overrides={"base_url": f"http://127.0.0.1:{port}/v1", "model": "m"})
+        gateway.structured(
+            role="persona",
+            schema=Widget,
+            system="s",
+            prompt="p",
+            context={},
+            overrides={"base_url": f"http://127.0.0.1:{port}/v1", "model": "m"},
+        )
     assert LLMCall.objects.get().outcome == "error"
 
 
 def test_tool_calls_and_invalid_tool_json():
-    result = gateway.chat(role="worker", messages=[{"role": "user", "content": "go"}],
-                          tools=[{"type": "function", "function": {"name": "list_dir",
-                                                                   "parameters": {"type": "object"}}}])
+    result = gateway.chat(
+        role="worker",
+        messages=[{"role": "user", "content": "go"}],
+        tools=[
+            {"type": "function", "function": {"name": "list_dir", "parameters": {"type": "object"}}}
+        ],
+    )
     assert result.tool_calls[0].name == "list_dir"
     assert result.tool_calls[0].arguments == {"path": "."}
-    bad = gateway.chat(role="worker", messages=[{"role": "user", "content": "go"}],
-                       tools=[{"type": "function", "function": {"name": "list_dir"}}],
-                       overrides={"model": "offline:faults=badjson@1"})
+    bad = gateway.chat(
+        role="worker",
+        messages=[{"role": "user", "content": "go"}],
+        tools=[{"type": "function", "function": {"name": "list_dir"}}],
+        overrides={"model": "offline:faults=badjson@1"},
+    )
     assert bad.tool_calls[0].arguments is None
     assert LLMCall.objects.filter(outcome="invalid").count() == 1
 
@@ -153,9 +179,13 @@ def test_real_socket_server(settings):
     thread.start()
     runtime.wait_for_port(port)
     gateway._client.cache_clear()
-    widget = gateway.structured(role="persona", schema=Widget, system="s", prompt="p",
-                                context={"name": "socket"},
-                                overrides={"base_url": f"http://127.0.0.1:{port}/v1",
-                                           "model": "offline"})
+    widget = gateway.structured(
+        role="persona",
+        schema=Widget,
+        system="s",
+        prompt="p",
+        context={"name": "socket"},
+        overrides={"base_url": f"http://127.0.0.1:{port}/v1", "model": "offline"},
+    )
     assert widget.name == "socket"
     assert LLMCall.objects.get().backend == f"offline @ http://127.0.0.1:{port}/v1"

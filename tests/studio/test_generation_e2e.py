@@ -51,7 +51,9 @@ def open_with_reader(path, kind):
 
 def assert_index_matches_disk(computer):
     files = list(computer.files.all())
-    on_disk = {p.relative_to(computer.home).as_posix() for p in computer.home.rglob("*") if p.is_file()}
+    on_disk = {
+        p.relative_to(computer.home).as_posix() for p in computer.home.rglob("*") if p.is_file()
+    }
     indexed = {f.path for f in files if f.scope == ComputerFile.Scope.HOME}
     assert on_disk == indexed
     for f in files:
@@ -71,10 +73,15 @@ def assert_index_matches_disk(computer):
 @pytest.mark.django_db(transaction=True)
 def test_pool_to_computers_through_celery(celery_worker_process, user):
     report = persona_pool_import(pool_name="e2e", source=PERSONAS, filename="p.jsonl", owner=user)
-    batch = computer_batch_create(pool=report.pool, count=3, target_files=30, seed=11, created_by=user)
+    batch = computer_batch_create(
+        pool=report.pool, count=3, target_files=30, seed=11, created_by=user
+    )
     ids = list(batch.computers.values_list("id", flat=True))
-    wait_until(lambda: Computer.objects.filter(id__in=ids, state__in=["ready", "failed"]).count() == 3,
-               timeout=180, message="computers did not finish")
+    wait_until(
+        lambda: Computer.objects.filter(id__in=ids, state__in=["ready", "failed"]).count() == 3,
+        timeout=180,
+        message="computers did not finish",
+    )
     computers = list(Computer.objects.filter(id__in=ids).select_related("persona"))
     assert [c.error for c in computers if c.state != "ready"] == []
     for computer in computers:
@@ -96,7 +103,9 @@ def test_pool_to_computers_through_celery(celery_worker_process, user):
 @pytest.mark.django_db
 def test_hundred_file_computer_is_realistic(user):
     report = persona_pool_import(pool_name="real", source=PERSONAS, filename="p.jsonl")
-    batch = computer_batch_create(pool=report.pool, count=1, target_files=112, seed=3, enqueue=False)
+    batch = computer_batch_create(
+        pool=report.pool, count=1, target_files=112, seed=3, enqueue=False
+    )
     computer = computer_generate(computer=batch.computers.get())
     assert computer.state == "ready", computer.error
     stats = computer.stats
@@ -125,8 +134,10 @@ def test_invalid_model_output_fails_clearly_then_retry_succeeds(celery_worker_pr
     report = persona_pool_import(pool_name="flaky", source=PERSONAS, filename="p.jsonl")
     batch = computer_batch_create(pool=report.pool, count=1, target_files=12, seed=5, enqueue=False)
     computer = batch.computers.get()
-    broken = {**settings.LLM_ROLE_CONFIG, "artifact": {**settings.LLM_ROLE_CONFIG["artifact"],
-                                                       "model": "offline:faults=badjson@1"}}
+    broken = {
+        **settings.LLM_ROLE_CONFIG,
+        "artifact": {**settings.LLM_ROLE_CONFIG["artifact"], "model": "offline:faults=badjson@1"},
+    }
     settings.LLM_ROLE_CONFIG = broken
     computer_generate(computer=computer)
     computer.refresh_from_db()
@@ -134,7 +145,9 @@ def test_invalid_model_output_fails_clearly_then_retry_succeeds(celery_worker_pr
     assert "did not return a valid" in computer.error and "attempts" in computer.error
     assert not computer.files.exists()
     computer_retry(computer=computer)  # the real worker runs with a healthy model
-    wait_until(lambda: Computer.objects.get(pk=computer.pk).state in ("ready", "failed"), timeout=120)
+    wait_until(
+        lambda: Computer.objects.get(pk=computer.pk).state in ("ready", "failed"), timeout=120
+    )
     computer.refresh_from_db()
     assert computer.state == "ready", computer.error
     assert computer.attempts == 2
@@ -146,8 +159,10 @@ def test_transient_faults_are_survived_during_generation(settings):
     report = persona_pool_import(pool_name="faulty", source=PERSONAS, filename="p.jsonl")
     batch = computer_batch_create(pool=report.pool, count=1, target_files=15, seed=9, enqueue=False)
     # ~10 % of replies malformed: with 5 attempts a call fails about once in 10^5
-    config = {role: {**cfg, "model": "offline:faults=429@0.2,500@0.2,truncate@0.05,badjson@0.05"}
-              for role, cfg in settings.LLM_ROLE_CONFIG.items()}
+    config = {
+        role: {**cfg, "model": "offline:faults=429@0.2,500@0.2,truncate@0.05,badjson@0.05"}
+        for role, cfg in settings.LLM_ROLE_CONFIG.items()
+    }
     settings.LLM_ROLE_CONFIG = config
     settings.LLM_MAX_REASKS = 4
     computer = computer_generate(computer=batch.computers.get())

@@ -7,8 +7,18 @@ from studio.paths import PathEscapeError, clean_relative, resolve_inside, saniti
 
 @pytest.mark.parametrize(
     "raw",
-    ["../etc/passwd", "a/../../b", "/etc/passwd", "C:\\Windows\\system.ini", "~/x", "", "a\x00b",
-     "..", "./..", "a/b/../../.."],
+    [
+        "../etc/passwd",
+        "a/../../b",
+        "/etc/passwd",
+        "C:\\Windows\\system.ini",
+        "~/x",
+        "",
+        "a\x00b",
+        "..",
+        "./..",
+        "a/b/../../..",
+    ],
 )
 def test_escapes_are_refused(tmp_path, raw):
     with pytest.raises(PathEscapeError):

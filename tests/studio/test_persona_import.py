@@ -14,11 +14,15 @@ def jsonl(*rows):
 
 
 def test_personahub_and_rich_shapes():
-    report = persona_pool_import(pool_name="mixed", source=jsonl(
-        {"persona": "A pediatric nurse who coordinates night shifts on a busy ward."},
-        {"name": "Dana Ruiz", "role": "CFO", "company": "Northwind Foods", "industry": "Food"},
-        "",
-    ), filename="p.jsonl")
+    report = persona_pool_import(
+        pool_name="mixed",
+        source=jsonl(
+            {"persona": "A pediatric nurse who coordinates night shifts on a busy ward."},
+            {"name": "Dana Ruiz", "role": "CFO", "company": "Northwind Foods", "industry": "Food"},
+            "",
+        ),
+        filename="p.jsonl",
+    )
     assert report.created == 2 and report.duplicates == 0
     cfo = Persona.objects.get(role="CFO")
     assert cfo.org == "Northwind Foods" and "CFO" in cfo.text and cfo.industry == "Food"
@@ -26,8 +30,11 @@ def test_personahub_and_rich_shapes():
 
 def test_bad_lines_are_reported_by_number_and_nothing_is_imported():
     with pytest.raises(PersonaImportError) as info:
-        persona_pool_import(pool_name="bad", source=jsonl(
-            {"persona": "fine"}, "{not json", [1, 2], {"hobby": "chess"}), filename="p.jsonl")
+        persona_pool_import(
+            pool_name="bad",
+            source=jsonl({"persona": "fine"}, "{not json", [1, 2], {"hobby": "chess"}),
+            filename="p.jsonl",
+        )
     lines = [(e.line, e.reason) for e in info.value.report.errors]
     assert [n for n, _ in lines] == [2, 3, 4]
     assert "not valid JSON" in lines[0][1] and "JSON object" in lines[1][1]
@@ -38,22 +45,28 @@ def test_bad_lines_are_reported_by_number_and_nothing_is_imported():
 
 def test_duplicates_skipped_and_counted_across_imports():
     persona_pool_import(pool_name="p", source=jsonl({"persona": "A CFO"}), filename="a.jsonl")
-    report = persona_pool_import(pool_name="p", source=jsonl(
-        {"persona": "a  cfo"}, {"persona": "A teacher"}, {"persona": "A teacher"}), filename="b.jsonl")
+    report = persona_pool_import(
+        pool_name="p",
+        source=jsonl({"persona": "a  cfo"}, {"persona": "A teacher"}, {"persona": "A teacher"}),
+        filename="b.jsonl",
+    )
     assert (report.created, report.duplicates) == (1, 2)
     assert Persona.objects.count() == 2
 
 
 def test_csv_import_and_bad_header():
     report = persona_pool_import(
-        pool_name="csv", filename="p.csv",
-        source=b"name,role,organization\nAmy Li,Site engineer,Arup\nBo Chen,Paralegal,\n")
+        pool_name="csv",
+        filename="p.csv",
+        source=b"name,role,organization\nAmy Li,Site engineer,Arup\nBo Chen,Paralegal,\n",
+    )
     assert report.created == 2
     with pytest.raises(PersonaImportError, match="header"):
         persona_pool_import(pool_name="csv2", filename="p.csv", source=b"foo,bar\n1,2\n")
     with pytest.raises(PersonaImportError, match="line 3"):
-        persona_pool_import(pool_name="csv3", filename="p.csv",
-                            source=b"persona\nA nurse\nA doctor,extra\n")
+        persona_pool_import(
+            pool_name="csv3", filename="p.csv", source=b"persona\nA nurse\nA doctor,extra\n"
+        )
 
 
 def test_size_and_encoding_limits(settings):
@@ -64,7 +77,9 @@ def test_size_and_encoding_limits(settings):
         persona_pool_import(pool_name="enc", source=b'{"persona": "caf\xe9"}', filename="p.jsonl")
     settings.PERSONA_MAX_CHARS = 100
     with pytest.raises(PersonaImportError, match="limit is 100"):
-        persona_pool_import(pool_name="long", source=jsonl({"persona": "y" * 200}), filename="p.jsonl")
+        persona_pool_import(
+            pool_name="long", source=jsonl({"persona": "y" * 200}), filename="p.jsonl"
+        )
 
 
 def test_management_command(tmp_path, capsys):

@@ -11,11 +11,14 @@ from studio.services.personas import persona_pool_import
 
 @pytest.mark.django_db
 def test_two_thousand_file_plan_is_consistent():
-    pool = persona_pool_import(pool_name="big", filename="p.jsonl", source=(
-        b'{"persona": "A regional operations manager for a logistics company."}'
-    )).pool
-    computer = computer_batch_create(pool=pool, count=1, target_files=2000, seed=2,
-                                     enqueue=False).computers.get()
+    pool = persona_pool_import(
+        pool_name="big",
+        filename="p.jsonl",
+        source=(b'{"persona": "A regional operations manager for a logistics company."}'),
+    ).pool
+    computer = computer_batch_create(
+        pool=pool, count=1, target_files=2000, seed=2, enqueue=False
+    ).computers.get()
     profile = pipeline._profile(computer)
     policy = pipeline._policy(computer, profile)
     plan = pipeline._plan(computer, profile, policy, report=lambda stage: None)
@@ -35,4 +38,3 @@ def test_two_thousand_file_plan_is_consistent():
     assert abs(kinds["docx"] / 2000 - 0.35) < 0.05
     depth = sum(i.file.path.count("/") + 1 for i in home) / 2000
     assert 3.0 <= depth <= 3.8
-

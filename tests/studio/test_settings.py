@@ -27,8 +27,14 @@ def test_typed_env_helpers_fail_fast(monkeypatch):
 def _manage(*args, **env):
     full = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     full.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_bad_setting_stops_startup():
@@ -39,8 +45,12 @@ def test_bad_setting_stops_startup():
 
 def test_check_deploy_is_clean_with_production_settings():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_PRODUCTION="1", DJANGO_SECRET_KEY="k" * 64 + "-production-secret-value",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_PRODUCTION="1",
+        DJANGO_SECRET_KEY="k" * 64 + "-production-secret-value",
         DJANGO_ALLOWED_HOSTS="studio.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -46,7 +46,9 @@ class EngineSpec:
             return cls()
         rest = model[len(OFFLINE_MODEL) :]
         if not rest.startswith(":"):
-            raise EngineSpecError(f"offline model spec must look like 'offline:k=v;…', got {model!r}")
+            raise EngineSpecError(
+                f"offline model spec must look like 'offline:k=v;…', got {model!r}"
+            )
         faults: dict[str, float] = {}
         options: dict[str, float] = {}
         for part in filter(None, rest[1:].split(";")):
@@ -55,7 +57,9 @@ class EngineSpec:
                 for item in filter(None, value.split(",")):
                     kind, _, prob = item.partition("@")
                     if kind not in FAULT_KINDS:
-                        raise EngineSpecError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+                        raise EngineSpecError(
+                            f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}"
+                        )
                     faults[kind] = _number(prob or "1", item)
             elif key in ("latency", "hang", "retry_after"):
                 options[key] = _number(value, part)
@@ -88,7 +92,12 @@ class EngineReply:
 
 
 def _uniform(digest: bytes, salt: int) -> float:
-    return int.from_bytes(hashlib.blake2b(digest, digest_size=8, salt=bytes([salt]) * 8).digest(), "big") / 2**64
+    return (
+        int.from_bytes(
+            hashlib.blake2b(digest, digest_size=8, salt=bytes([salt]) * 8).digest(), "big"
+        )
+        / 2**64
+    )
 
 
 def _extract_context(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -108,8 +117,12 @@ def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> EngineReply:
-    return EngineReply(status, {"error": {"message": message, "type": kind, "code": None}}, headers or {})
+def _error(
+    status: int, message: str, kind: str, headers: dict[str, str] | None = None
+) -> EngineReply:
+    return EngineReply(
+        status, {"error": {"message": message, "type": kind, "code": None}}, headers or {}
+    )
 
 
 def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineReply:
@@ -142,8 +155,12 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
                 fault = kind
                 break
     if fault == "429":
-        return _error(429, "offline engine: injected rate limit", "rate_limit_error",
-                      {"retry-after": f"{spec.retry_after_s:g}"})
+        return _error(
+            429,
+            "offline engine: injected rate limit",
+            "rate_limit_error",
+            {"retry-after": f"{spec.retry_after_s:g}"},
+        )
     if fault == "500":
         return _error(500, "offline engine: injected server error", "server_error")
     if fault == "hang":
@@ -161,23 +178,34 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
     if schema_name:
         responder = registry.STRUCTURED.get(schema_name)
         if responder is None:
-            return _error(400, f"offline engine has no responder for schema {schema_name!r}",
-                          "invalid_request_error")
+            return _error(
+                400,
+                f"offline engine has no responder for schema {schema_name!r}",
+                "invalid_request_error",
+            )
         content: str | None = json.dumps(responder(request), default=str)
     elif tools:
         responder = registry.AGENTS.get(role)
         if responder is None:
-            return _error(400, f"offline engine has no policy for agent role {role!r}",
-                          "invalid_request_error")
+            return _error(
+                400,
+                f"offline engine has no policy for agent role {role!r}",
+                "invalid_request_error",
+            )
         action: registry.AgentAction = responder(request)
         content = action.content or None
         if action.tool_name:
             call_id = "call_" + hashlib.blake2b(canonical, digest_size=8).hexdigest()
-            tool_calls = [{
-                "id": call_id,
-                "type": "function",
-                "function": {"name": action.tool_name, "arguments": json.dumps(action.arguments)},
-            }]
+            tool_calls = [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {
+                        "name": action.tool_name,
+                        "arguments": json.dumps(action.arguments),
+                    },
+                }
+            ]
             finish_reason = "tool_calls"
     else:
         responder = registry.AGENTS.get(role) or registry.AGENTS.get("chat")
@@ -192,7 +220,9 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
         finish_reason = "length"
     elif fault == "badjson":
         if tool_calls:
-            tool_calls[0]["function"]["arguments"] = tool_calls[0]["function"]["arguments"][:-3] + "'}"
+            tool_calls[0]["function"]["arguments"] = (
+                tool_calls[0]["function"]["arguments"][:-3] + "'}"
+            )
         else:
             content = (content or "")[:-2] + ",}"
 
@@ -211,7 +241,9 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
             "created": 0,
             "model": model,
             "system_fingerprint": "offline-engine",
-            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
+            ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
@@ -222,5 +254,12 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
 
 
 def handle_models() -> EngineReply:
-    return EngineReply(200, {"object": "list", "data": [{"id": OFFLINE_MODEL, "object": "model",
-                                                           "owned_by": "offline-engine", "created": 0}]})
+    return EngineReply(
+        200,
+        {
+            "object": "list",
+            "data": [
+                {"id": OFFLINE_MODEL, "object": "model", "owned_by": "offline-engine", "created": 0}
+            ],
+        },
+    )

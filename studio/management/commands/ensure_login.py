@@ -14,8 +14,10 @@ class Command(BaseCommand):
         credentials = User.objects.filter(is_superuser=True).exists()
         if credentials:
             first = User.objects.filter(is_superuser=True).order_by("id").first()
-            self.stdout.write(f"Login: existing user {first.username!r} "
-                              "(reset with: python manage.py changepassword USER)")
+            self.stdout.write(
+                f"Login: existing user {first.username!r} "
+                "(reset with: python manage.py changepassword USER)"
+            )
             return
         password = os.environ.get("STUDIO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)

@@ -26,8 +26,9 @@ class Command(BaseCommand):
         except PersonaPool.DoesNotExist:
             raise CommandError(f"no persona pool named {pool!r}") from None
         try:
-            batch = computer_batch_create(pool=pool_obj, count=count, target_files=files, seed=seed,
-                                          enqueue=queue)
+            batch = computer_batch_create(
+                pool=pool_obj, count=count, target_files=files, seed=seed, enqueue=queue
+            )
         except ComputerRequestError as exc:
             raise CommandError(str(exc)) from None
         computers = list(batch.computers.select_related("persona").order_by("id"))
@@ -37,7 +38,9 @@ class Command(BaseCommand):
         failed = []
         for index, computer in enumerate(computers, start=1):
             label = f"[{index}/{len(computers)}] computer {computer.pk}"
-            computer_generate(computer=computer, on_progress=lambda c, label=label: self._bar(label, c))
+            computer_generate(
+                computer=computer, on_progress=lambda c, label=label: self._bar(label, c)
+            )
             sys.stderr.write("\n")
             if computer.state == Computer.State.FAILED:
                 failed.append(computer)
@@ -50,8 +53,9 @@ class Command(BaseCommand):
                     f"depth {stats['mean_depth']} -> {computer.home}"
                 )
         if failed:
-            raise CommandError(f"{len(failed)} of {len(computers)} computers failed: "
-                               f"{failed[0].error}")
+            raise CommandError(
+                f"{len(failed)} of {len(computers)} computers failed: {failed[0].error}"
+            )
 
     def _bar(self, label: str, computer: Computer) -> None:
         width = 30

@@ -22,7 +22,9 @@ class Command(BaseCommand):
                 for error in exc.report.errors:
                     self.stderr.write(f"{file.name}: {error}")
                 raise CommandError(str(exc)) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"pool {report.pool.name!r}: {report.created} personas imported, "
-            f"{report.duplicates} duplicates skipped"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"pool {report.pool.name!r}: {report.created} personas imported, "
+                f"{report.duplicates} duplicates skipped"
+            )
+        )

@@ -14,8 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("STUDIO_PORT", 8000)))
-        parser.add_argument("--concurrency", type=int,
-                            default=int(os.environ.get("CELERY_CONCURRENCY", 16)))
+        parser.add_argument(
+            "--concurrency", type=int, default=int(os.environ.get("CELERY_CONCURRENCY", 16))
+        )
 
     def handle(self, *args, port, concurrency, **options):
         children = []
@@ -24,10 +25,14 @@ class Command(BaseCommand):
         (var / "log").mkdir(parents=True, exist_ok=True)
         redis_url = os.environ.get("REDIS_URL", "")
         if not redis_url or not runtime.redis_reachable(redis_url):
-            embedded = runtime.start_embedded_redis(var / "redis", port=6390 if not redis_url else None)
+            embedded = runtime.start_embedded_redis(
+                var / "redis", port=6390 if not redis_url else None
+            )
             children.append(embedded.process)
             reason = "REDIS_URL is unset" if not redis_url else f"{redis_url} is unreachable"
-            self.stdout.write(f"Redis: {reason}; started an embedded redis-server at {embedded.url}")
+            self.stdout.write(
+                f"Redis: {reason}; started an embedded redis-server at {embedded.url}"
+            )
             redis_url = embedded.url
         else:
             self.stdout.write(f"Redis: using {redis_url}")
@@ -45,10 +50,12 @@ class Command(BaseCommand):
         web_log = (var / "log" / "daphne.log").open("ab")
         children.append(runtime.start_worker(env, concurrency=concurrency, log_file=worker_log))
         children.append(runtime.start_daphne(port, env, log_file=web_log))
-        self.stdout.write(self.style.SUCCESS(
-            f"\nSynthetic Computers Studio is running at http://127.0.0.1:{port}/\n"
-            f"LLM backend: {self._backend()}\nlogs: {var / 'log'}  —  Ctrl-C stops everything.\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nSynthetic Computers Studio is running at http://127.0.0.1:{port}/\n"
+                f"LLM backend: {self._backend()}\nlogs: {var / 'log'}  —  Ctrl-C stops everything.\n"
+            )
+        )
         while True:
             for child in children:
                 if child.poll() is not None:
