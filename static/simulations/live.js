@@ -182,6 +182,7 @@
       var firstLine = observation.split("\n", 1)[0];
       var long = turn.observation_length > LONG_OBSERVATION || observation.split("\n").length > 6;
       details.open = !long;
+      if (!long) details.classList.add("short");
       details.querySelector("summary").textContent = long
         ? firstLine.slice(0, 140) + " … (" + number(turn.observation_length) + " characters)"
         : "observation";
@@ -397,7 +398,7 @@
       var node = objectiveTemplate.content.firstElementChild.cloneNode(true);
       fill(node, ".key", objective.key);
       fill(node, ".title", objective.title);
-      var status = fill(node, ".status", objective.status);
+      var status = fill(node, ".progress-state", objective.status);
       status.classList.add("status-" + objective.status);
       fill(node, ".score", scoreText(objective.score, objective.max_score));
       fill(node, ".target", "due " + (objective.target_date || "?") + (objective.reviewer ? " · reviewer " + objective.reviewer : ""));
@@ -407,7 +408,7 @@
         fill(item, ".key", deliverable.key);
         fill(item, ".title", deliverable.title);
         fill(item, ".path", deliverable.submitted_path || deliverable.path);
-        var badge = fill(item, ".status", deliverable.status + (deliverable.submitted_seq ? " at #" + deliverable.submitted_seq : ""));
+        var badge = fill(item, ".progress-state", deliverable.status + (deliverable.submitted_seq ? " at #" + deliverable.submitted_seq : ""));
         badge.classList.add("status-" + deliverable.status);
         fill(item, ".score", scoreText(deliverable.score, deliverable.max_score));
         var reasons = item.querySelector(".reasons");
@@ -495,7 +496,7 @@
 
   var diffView = document.getElementById("diff-view");
   document.getElementById("diff-close").addEventListener("click", function () {
-    diffView.hidden = true;
+    diffView.close();
   });
 
   function openChange(path, changeId) {
@@ -516,7 +517,7 @@
     });
     var pre = document.getElementById("diff");
     pre.textContent = "loading…";
-    diffView.hidden = false;
+    if (!diffView.open) diffView.showModal();
     getJSON(data.urls.change + changeId + "/").then(function (change) {
       pre.textContent = "";
       if (!change.diff) {
