@@ -137,6 +137,7 @@ def test_browse_a_generated_computer(live_studio, page, researcher, tmp_path, co
         page.goto(base + file_url(f))
         expect(page.locator(".file-head h1")).to_contain_text(f.name)
         assert page.locator(".preview-error").count() == 0, visible_text(page, ".preview-error")
+        page.screenshot(path=f"{SCREENSHOTS}/file-{f.kind}.png")
 
     f = files["docx"]
     open_file(f)
@@ -233,6 +234,10 @@ def test_browse_a_generated_computer(live_studio, page, researcher, tmp_path, co
     expect(page.locator("#search-summary")).to_contain_text("matching")
     expect(page.locator("ol.hits")).to_contain_text(files["docx"].path)
     expect(page.locator("ol.hits mark").first).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOTS}/search.png")
+    page.goto(base + "/")
+    expect(page.locator(".counts")).to_contain_text("computers")
+    page.screenshot(path=f"{SCREENSHOTS}/home.png", full_page=True)
 
     assert console_errors == []
 
