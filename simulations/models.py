@@ -9,6 +9,7 @@ tens of thousands of turns per simulation.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -119,9 +120,9 @@ class Simulation(models.Model):
     def __str__(self) -> str:
         return f"Simulation {self.pk} on computer {self.computer_id}"
 
-    @property
+    @cached_property
     def options(self) -> SimulationConfig:
-        """The validated config (the raw JSON is only ever written through this model)."""
+        """The validated config; a run's settings do not change once it is created."""
         return SimulationConfig.model_validate(self.config or {})
 
     @property

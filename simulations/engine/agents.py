@@ -243,16 +243,9 @@ def write_objectives(world: World, *, seq: int, attempt: int):
 
 
 def _feedback_by_deliverable(world: World) -> dict[str, list[dict]]:
-    rows = (
-        Message.objects.filter(
-            simulation=world.sim, direction=Message.Direction.INCOMING, delivered_at__isnull=False
-        )
-        .exclude(deliverable_key="")
-        .order_by("-delivered_at", "-id")
-        .only("sender", "deliverable_key", "body", "delivered_at", "read_at", "meta")[:40]
-    )
     out: dict[str, list[dict]] = {}
-    for m in rows:
+    delivered = [m for m in world.mail.incoming if m.delivered_at and m.deliverable_key]
+    for m in sorted(delivered, key=lambda m: (m.delivered_at, m.pk), reverse=True):
         bucket = out.setdefault(m.deliverable_key, [])
         if len(bucket) < 2:
             bucket.append(
@@ -268,40 +261,22 @@ def _feedback_by_deliverable(world: World) -> dict[str, list[dict]]:
 
 
 def _mail_status(world: World) -> dict[str, Any]:
-    outgoing = list(
-        Message.objects.filter(simulation=world.sim, direction=Message.Direction.OUTGOING)
-        .order_by("-id")
-        .only("id", "recipients", "subject", "sent_at")[:10]
-    )
-    replied = set(
-        Message.objects.filter(
-            in_reply_to__in=[m.pk for m in outgoing], delivered_at__isnull=False
-        ).values_list("in_reply_to_id", flat=True)
-    )
+    mail = world.mail
+    replied = {m.in_reply_to_id for m in mail.incoming if m.delivered_at}
     awaiting = [
         {
             "to": ", ".join(r["name"] for r in m.recipients),
             "subject": m.subject,
             "sent": f"{m.sent_at:%a %Y-%m-%d %H:%M}",
         }
-        for m in outgoing
+        for m in mail.outgoing[:10]
         if m.pk not in replied
     ]
-    shares = (
-        FileChange.objects.filter(simulation=world.sim, op=FileChange.Op.SHARE)
-        .order_by("-seq")
-        .values_list("path", "source_path")[:10]
-    )
-    sent_subjects = list(
-        Message.objects.filter(simulation=world.sim, direction=Message.Direction.OUTGOING)
-        .order_by("-id")
-        .values_list("subject", flat=True)[:25]
-    )
     return {
         "unread": world.unread_count(),
         "awaiting_replies": awaiting[:6],
-        "shared_with_me": [{"path": p, "from": s.split(":", 1)[0]} for p, s in shares],
-        "recently_sent_subjects": sent_subjects,
+        "shared_with_me": [{"path": p, "from": s.split(":", 1)[0]} for p, s in mail.shares],
+        "recently_sent_subjects": [m.subject for m in mail.outgoing],
     }
 
 
@@ -313,10 +288,9 @@ def worker_context(world: World) -> dict[str, Any]:
     for o in world.objectives:
         deliverables = []
         for d in (d for d in world.deliverables if d.objective_id == o.pk):
-            try:
-                exists = world.workspace.resolve(d.path).is_file()
-            except Exception:  # noqa: BLE001 - a path that cannot exist is simply not drafted
-                exists = False
+            # Deliverable paths were sanitised when the objectives were stored and tools never
+            # create symlinks, so a plain stat is enough to tell whether a draft exists.
+            exists = (world.workspace.home / d.path).is_file()
             deliverables.append(
                 {
                     "key": d.key,

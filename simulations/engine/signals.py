@@ -22,9 +22,11 @@ NARRATIVE_KINDS = ("docx", "pptx", "md", "txt")
 WORKBOOK_KINDS = ("xlsx", "csv")
 
 _FIGURE_LINE = re.compile(
-    r"(?P<label>[A-Za-z][A-Za-z0-9 &/()'%-]{2,60}?)\s*(?::|=|\t|\s-\s)\s*(?:=[^\t→]*→\s*)?"
+    r"(?P<label>[A-Za-z][A-Za-z0-9 &/()'%-]{1,59}?[A-Za-z)%])\s*(?::|=|\t|\s-\s)\s*(?:=[^\t→]*→\s*)?"
     r"(?P<value>[-+]?[$€£]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|[kKmM]\b)?)(?![\d:/.-])"
 )
+_CONNECTIVES = frozenset(["and", "or", "between", "at", "from", "to", "by", "of", "in", "on", "for",
+                          "with", "the", "a", "an", "is", "was", "per"])
 _NUMBER = re.compile(r"(?<![\w.])[-+]?[$€£]?\d[\d,]*(?:\.\d+)?%?")
 
 
@@ -98,7 +100,7 @@ def extract_figures(text: str) -> dict[str, str]:
     for line in text.splitlines():
         for match in _FIGURE_LINE.finditer(line):
             label = _norm_label(match["label"])
-            if len(label) >= 3 and not label.isdigit():
+            if len(label) >= 3 and label.split()[-1] not in _CONNECTIVES:
                 figures.setdefault(label, _norm_value(match["value"]))
     return figures
 

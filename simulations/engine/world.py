@@ -1,7 +1,11 @@
-"""What the engine knows about a simulation at the start of a turn, read from the database.
+"""What the engine knows about a simulation, read from the database.
 
-Loaded fresh for every turn (a handful of indexed queries), so a slice never acts on stale
-state and any worker can pick a simulation up where another left it.
+A slice loads the world once and then keeps it current itself: after each turn it commits,
+``committed`` applies that turn's effects to the cached simulation row, history and mail, and
+reloads only what the turn may have changed (objectives after a submission, mail after a
+message). Between turns ``refresh_control`` re-reads the only fields someone else may change
+(state and lease), so pause, resume and cancel still take effect at the next turn. Any worker
+can rebuild the same world from the database and carry on.
 """
 
 from __future__ import annotations
@@ -17,11 +21,25 @@ from django.db.models import Q
 from simulations.engine import clock
 from simulations.engine.sandbox import Workspace
 from simulations.engine.tools import DeliverableRef, InboxItem, Person
-from simulations.models import Deliverable, Message, Objective, Simulation, Turn
+from simulations.models import Deliverable, FileChange, Message, Objective, Simulation, Turn
 from studio.models import ComputerFile
 from studio.paths import slugify_name
 
 DEFAULT_MAIL_FOLDER = "Mail/Inbox"
+
+
+MAIL_WINDOW = 200  # incoming messages kept in view (the newest)
+SENT_WINDOW = 25
+
+
+@dataclass
+class Mail:
+    """The mail the engine and the worker's situation need, from four queries."""
+
+    incoming: list[Message]  # newest MAIL_WINDOW, oldest first
+    outgoing: list[Message]  # newest SENT_WINDOW, newest first
+    unanswered: list[Message]  # outgoing messages a collaborator still has to answer
+    shares: list[tuple[str, str]]  # (path, "owner:private path"), newest first
 
 
 @dataclass
@@ -29,15 +47,64 @@ class World:
     sim: Simulation
     objectives: list[Objective] = field(default_factory=list)
     deliverables: list[Deliverable] = field(default_factory=list)
+    _history: list[Turn] | None = None
+    _mail: Mail | None = None
 
     @classmethod
     def load(cls, simulation_id: int) -> World:
         sim = Simulation.objects.select_related("computer", "computer__persona").get(
             pk=simulation_id
         )
-        objectives = list(Objective.objects.filter(simulation=sim).order_by("order"))
-        deliverables = list(Deliverable.objects.filter(simulation=sim).order_by("key"))
-        return cls(sim=sim, objectives=objectives, deliverables=deliverables)
+        world = cls(sim=sim)
+        world.load_objectives()
+        return world
+
+    def load_objectives(self) -> None:
+        self.objectives = list(Objective.objects.filter(simulation=self.sim).order_by("order"))
+        self.deliverables = list(Deliverable.objects.filter(simulation=self.sim).order_by("key"))
+
+    def refresh_control(self) -> None:
+        """Re-read what another process may change between turns: state and lease."""
+        row = (
+            Simulation.objects.filter(pk=self.sim.pk)
+            .values("state", "lease_owner", "phase", "turn_count")
+            .first()
+        )
+        if row is None:
+            raise Simulation.DoesNotExist(self.sim.pk)
+        self.sim.state, self.sim.lease_owner = row["state"], row["lease_owner"]
+        if (row["phase"], row["turn_count"]) != (self.sim.phase, self.sim.turn_count):
+            fresh = World.load(self.sim.pk)  # someone else committed turns: start over from the DB
+            self.sim, self.objectives, self.deliverables = (
+                fresh.sim,
+                fresh.objectives,
+                fresh.deliverables,
+            )
+            self._history = self._mail = None
+
+    def committed(self, turn: Turn, draft) -> None:
+        """Apply a committed turn's effects to the cached state (mirrors services.turns)."""
+        sim = self.sim
+        sim.turn_count = turn.seq
+        sim.prompt_tokens += draft.prompt_tokens
+        sim.completion_tokens += draft.completion_tokens
+        sim.cost_usd += draft.cost_usd
+        sim.attempts = 1
+        for name, value in draft.simulation.items():
+            if name != "state" or sim.state in Simulation.ACTIVE_STATES:
+                setattr(sim, name, value)
+        if draft.objective_plan is not None or draft.submission is not None or draft.judged:
+            self.load_objectives()
+        if (
+            draft.messages
+            or draft.message_updates
+            or any(op.op == "share" for op in draft.file_ops)
+        ):
+            self._mail = None
+        if self._history is not None:
+            self._history.append(turn)
+            if "summary_upto_seq" in draft.simulation:
+                self._history = [t for t in self._history if t.seq > sim.summary_upto_seq]
 
     # -- who is who -----------------------------------------------------------------------
 
@@ -150,40 +217,45 @@ class World:
             for m in rows
         ]
 
+    @property
+    def mail(self) -> Mail:
+        if self._mail is None:
+            base = Message.objects.filter(simulation=self.sim)
+            incoming = list(
+                base.filter(direction=Message.Direction.INCOMING).order_by("-id")[:MAIL_WINDOW]
+            )
+            self._mail = Mail(
+                incoming=incoming[::-1],
+                outgoing=list(
+                    base.filter(direction=Message.Direction.OUTGOING).order_by("-id")[:SENT_WINDOW]
+                ),
+                unanswered=list(
+                    base.filter(direction=Message.Direction.OUTGOING, answered=False).order_by(
+                        "id"
+                    )[:5]
+                ),
+                shares=list(
+                    FileChange.objects.filter(simulation=self.sim, op=FileChange.Op.SHARE)
+                    .order_by("-seq")
+                    .values_list("path", "source_path")[:10]
+                ),
+            )
+        return self._mail
+
     def unread_count(self) -> int:
-        return Message.objects.filter(
-            simulation=self.sim,
-            direction=Message.Direction.INCOMING,
-            delivered_at__isnull=False,
-            read_at__isnull=True,
-        ).count()
+        return sum(1 for m in self.mail.incoming if m.delivered_at and m.read_at is None)
 
     def due_deliveries(self) -> list[Message]:
-        return list(
-            Message.objects.filter(
-                simulation=self.sim,
-                direction=Message.Direction.INCOMING,
-                delivered_at__isnull=True,
-                sent_at__lte=self.now,
-            ).order_by("sent_at", "id")[:10]
-        )
+        due = [m for m in self.mail.incoming if m.delivered_at is None and m.sent_at <= self.now]
+        return sorted(due, key=lambda m: (m.sent_at, m.pk))[:10]
 
     def next_delivery_at(self) -> dt.datetime | None:
-        row = (
-            Message.objects.filter(
-                simulation=self.sim, direction=Message.Direction.INCOMING, delivered_at__isnull=True
-            )
-            .order_by("sent_at")
-            .values_list("sent_at", flat=True)
-            .first()
-        )
-        return row
+        pending = [m.sent_at for m in self.mail.incoming if m.delivered_at is None]
+        return min(pending, default=None)
 
     def pending_reply(self) -> tuple[Message, dict] | None:
         """An outgoing message one of its recipients has not answered yet, with that recipient."""
-        for message in Message.objects.filter(
-            simulation=self.sim, direction=Message.Direction.OUTGOING, answered=False
-        ).order_by("id")[:5]:
+        for message in self.mail.unanswered:
             done = set(message.meta.get("answered_by", []))
             for recipient in message.recipients:
                 if recipient["name"] not in done and self.collaborator(recipient["name"]):
@@ -203,11 +275,13 @@ class World:
 
     def history(self) -> list[Turn]:
         """Turns the agent still sees verbatim: everything after the condensed summary."""
-        return list(
-            Turn.objects.filter(simulation=self.sim, seq__gt=self.sim.summary_upto_seq).order_by(
-                "seq"
+        if self._history is None:
+            self._history = list(
+                Turn.objects.filter(
+                    simulation=self.sim, seq__gt=self.sim.summary_upto_seq
+                ).order_by("seq")
             )
-        )
+        return list(self._history)
 
     def turns_since_summary(self) -> int:
         return self.sim.turn_count - self.sim.summary_upto_seq

@@ -191,12 +191,13 @@ def _run_slice(
     world = World.load(simulation_id)
     if world.sim.phase == Simulation.Phase.SETUP:
         _prepare(world, token)
+        world = World.load(simulation_id)
     elif world.sim.turn_count:
         workspace_replay_last_turn(simulation=world.sim)
     while True:
         if heartbeat.lost:
             raise LeaseLost("the heartbeat lost the lease")
-        world = World.load(simulation_id)
+        world.refresh_control()
         sim = world.sim
         if sim.lease_owner != token:
             raise LeaseLost("another worker holds the lease")
@@ -222,7 +223,8 @@ def _run_slice(
         if sim.model_errors:
             time.sleep(min(30.0, config.error_backoff_seconds() * 2 ** (sim.model_errors - 1)))
         draft = runner.build_turn(world, step, seq=sim.turn_count + 1)
-        turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
+        turn = turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
+        world.committed(turn, draft)
         result.turns += 1
 
 

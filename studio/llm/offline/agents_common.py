@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 FIGURE = re.compile(
-    r"(?P<label>[A-Za-z][A-Za-z0-9 &/()'-]{2,50}?)\s*(?::|=|\t)\s*(?:=[^\t→]*→\s*)?"
+    r"(?P<label>[A-Za-z][A-Za-z0-9 &/()'-]{1,49}?[A-Za-z)])\s*(?::|=|\t)\s*(?:=[^\t→]*→\s*)?"
     r"(?P<value>[-+]?[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?%|\s?[kKmM]\b)?)(?![\d:/.-])"
 )
 _CONNECTIVES = frozenset(

@@ -134,7 +134,7 @@ def objective_plan(req: OfflineRequest) -> dict[str, Any]:
             for kind, pattern, title in PATTERNS[i % len(PATTERNS)]
         ]
         target = max(1, round(workdays * (i + 1) / len(themes)))
-        begin = max(1, round(workdays * i / len(themes)) + 1)
+        begin = min(target, max(1, round(workdays * i / len(themes)) + 1))
         mid = max(begin, min(target, (begin + target) // 2))
         key_figures = dict(theme.get("key_figures") or {})
         for f in inputs:

@@ -1,0 +1,291 @@
+"""Simulation engine figures: the cost of a turn, and the turn rate of many simulations at once.
+
+    python bench/simulation.py [--workdays 3] [--sims 50] [--latency-ms 2000] [--window 60]
+                               [--workers 2] [--threads 40] [--skip-concurrency]
+
+1. One simulation against the zero-latency offline engine, run in this process: ms per turn
+   (wall and CPU), beside a bare openai-client loop sending exactly the same requests (recorded
+   at the transport) to the same offline engine. Goal: engine / bare <= 1.25.
+2. ``--sims`` simulations at once through real Celery workers (threads pool) with every model
+   call taking ``--latency-ms`` ("offline:latency=2000"): committed model turns per second over
+   a measurement window, against the ideal (every simulation finishing a turn every latency).
+   Goal at 500 simulations: >= 80 %. Use PostgreSQL for this part (DATABASE_URL=postgres://...):
+   SQLite serialises every commit of every worker process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PERSONA = (
+    b'{"persona": "A procurement manager at a regional hospital network who negotiates '
+    b'supplier contracts and tracks spend against budget."}\n'
+)
+
+
+def setup(var: Path) -> object:
+    from studio import runtime
+
+    os.environ["STUDIO_VAR_DIR"] = str(var)
+    os.environ["COMPUTERS_ROOT"] = str(var / "computers")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    os.environ["LLM_BASE_URL"] = "offline"
+    os.environ["LLM_MODEL"] = "offline"
+    redis = runtime.start_embedded_redis(var / "redis")
+    os.environ["REDIS_URL"] = redis.url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # a fresh database of its own, dropped at the end
+        name = f"bench_sim_{os.getpid()}"
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
+    call_command("migrate", verbosity=0)
+    return redis
+
+
+def make_computer():
+    from studio.generation.pipeline import computer_generate
+    from studio.services.computers import computer_create
+    from studio.services.personas import persona_pool_import
+
+    pool = persona_pool_import(pool_name="bench", source=PERSONA, filename="p.jsonl").pool
+    computer = computer_create(
+        persona=pool.personas.first(), target_files=20, seed=7, enqueue=False
+    )
+    computer_generate(computer=computer)
+    if computer.state != "ready":
+        raise SystemExit(f"computer generation failed: {computer.error}")
+    return computer
+
+
+# -- 1. one simulation vs. a bare client loop ---------------------------------------------------
+
+
+def single(computer, workdays: int) -> None:
+    import httpx2
+    import openai
+
+    from simulations.services.runs import simulation_run_inline
+    from simulations.services.simulations import simulation_create
+    from studio.llm.gateway import OFFLINE_BASE_URL
+    from studio.llm.offline import transport
+
+    recorded: list[tuple[dict, str]] = []
+    real_handle = transport.OfflineTransport.handle_request
+
+    def recording(self, request):
+        if request.method == "POST":
+            recorded.append((json.loads(request.read()), request.headers.get("x-studio-role", "")))
+        return real_handle(self, request)
+
+    # Warm up imports and caches as a long-running worker has them; not counted.
+    warm = simulation_create(
+        computer=computer, config={"workdays": 1, "seed": 99, "max_turns": 40}, enqueue=False
+    )
+    simulation_run_inline(simulation=warm)
+
+    transport.OfflineTransport.handle_request = recording
+    sim = simulation_create(
+        computer=computer, config={"workdays": workdays, "seed": 1}, enqueue=False
+    )
+    wall, cpu = time.perf_counter(), time.process_time()
+    sim = simulation_run_inline(simulation=sim)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    transport.OfflineTransport.handle_request = real_handle
+    if sim.state != "completed":
+        raise SystemExit(f"the simulation ended {sim.state}: {sim.error}")
+
+    client = openai.OpenAI(
+        base_url=OFFLINE_BASE_URL,
+        api_key="offline",
+        max_retries=0,
+        http_client=httpx2.Client(transport=transport.OfflineTransport()),
+    )
+    bare_wall, bare_cpu = time.perf_counter(), time.process_time()
+    for body, role in recorded:
+        extra = {k: body[k] for k in ("tools", "response_format") if k in body}
+        client.chat.completions.create(
+            model=body["model"],
+            messages=body["messages"],
+            seed=body.get("seed"),
+            extra_headers={"X-Studio-Role": role},
+            **extra,
+        )
+    bare_wall, bare_cpu = time.perf_counter() - bare_wall, time.process_time() - bare_cpu
+    turns = sim.turn_count
+    print(
+        f"1. one simulation, zero-latency offline engine: {turns} turns, {len(recorded)} model calls, "
+        f"{workdays} workdays, {json.dumps(sim.outcome.get('failure_modes', {}))} failure modes"
+    )
+    print(f"   {'':<26}{'wall ms/turn':>14}{'CPU ms/turn':>14}")
+    print(f"   {'simulation engine':<26}{1000 * wall / turns:>14.1f}{1000 * cpu / turns:>14.1f}")
+    print(
+        f"   {'bare openai-client loop':<26}{1000 * bare_wall / turns:>14.1f}{1000 * bare_cpu / turns:>14.1f}"
+    )
+    print(f"   {'ratio (goal <= 1.25)':<26}{wall / bare_wall:>14.2f}{cpu / bare_cpu:>14.2f}")
+
+
+# -- 2. many simulations through Celery -----------------------------------------------------------
+
+
+def concurrent(
+    computer, *, sims: int, latency_ms: int, window: float, workers: int, threads: int, var: Path
+) -> None:
+    from django.db import connection
+
+    from simulations.models import Simulation, Turn
+    from simulations.services.simulations import simulation_batch_create, simulation_cancel
+    from studio import runtime
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "SIM_SLICE_TURNS": "50",
+            "SIM_SLICE_SECONDS": "30",
+            "SIM_SWEEP_SECONDS": "0",
+            "LLM_LOG_BODIES": os.environ.get("LLM_LOG_BODIES", "1"),
+        }
+    )
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    (var / "log").mkdir(exist_ok=True)
+    procs = [
+        runtime.start_worker(
+            env,
+            queues="simulations",
+            concurrency=threads,
+            pool="threads",
+            log_file=(var / "log" / f"worker{n}.log").open("ab"),
+            name=f"bench{n}",
+        )
+        for n in range(workers)
+    ]
+    try:
+        model = f"offline:latency={latency_ms}"
+        config = {
+            "workdays": 20,
+            "max_turns": 100_000,
+            "models": {
+                role: {"model": model} for role in ("objectives", "worker", "collaborator", "judge")
+            },
+        }
+        batch = simulation_batch_create(computers=[computer], per_computer=sims, config=config)
+        ids = list(batch.simulations.values_list("id", flat=True))
+        model_turns = Turn.objects.filter(simulation_id__in=ids, llm_call_id__isnull=False)
+        warm_until = time.monotonic() + max(15.0, 4 * latency_ms / 1000)
+        while time.monotonic() < warm_until:
+            time.sleep(1)
+        start_count, start = model_turns.count(), time.monotonic()
+        cpu_start = _children_cpu(procs)
+        time.sleep(window)
+        end_count, elapsed = model_turns.count(), time.monotonic() - start
+        cpu = _children_cpu(procs) - cpu_start
+        rate = (end_count - start_count) / elapsed
+        ideal = sims / (latency_ms / 1000)
+        running = Simulation.objects.filter(pk__in=ids, state="running").count()
+        print(
+            f"2. {sims} simulations at once, every model call {latency_ms} ms, {workers} Celery worker "
+            f"process(es) x {threads} threads, {connection.vendor}"
+        )
+        print(
+            f"   model turns/s {rate:.1f} of an ideal {ideal:.1f} = {100 * rate / ideal:.0f} % "
+            f"(goal >= 80 %); {running}/{sims} running at the end"
+        )
+        if cpu is not None and end_count > start_count:
+            print(
+                f"   worker CPU {cpu / elapsed:.2f} cores busy, {1000 * cpu / (end_count - start_count):.0f} "
+                f"ms CPU per model turn -> one core sustains ~{(end_count - start_count) / cpu:.0f} turns/s"
+            )
+        for sim in Simulation.objects.filter(pk__in=ids).exclude(
+            state__in=Simulation.TERMINAL_STATES
+        ):
+            simulation_cancel(simulation=sim)
+    finally:
+        for proc in procs:
+            runtime.stop_process(proc)
+
+
+def _children_cpu(procs) -> float | None:
+    total = 0.0
+    try:
+        for proc in procs:
+            with open(f"/proc/{proc.pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdays", type=int, default=3)
+    parser.add_argument("--sims", type=int, default=50)
+    parser.add_argument("--latency-ms", type=int, default=2000)
+    parser.add_argument("--window", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per worker (default: sims/workers)"
+    )
+    parser.add_argument("--skip-concurrency", action="store_true")
+    parser.add_argument("--skip-single", action="store_true")
+    args = parser.parse_args()
+    var = Path(tempfile.mkdtemp(prefix="bench-sim-"))
+    redis = None
+    try:
+        redis = setup(var)
+        computer = make_computer()
+        if not args.skip_single:
+            single(computer, args.workdays)
+        if not args.skip_concurrency:
+            threads = args.threads or max(1, -(-args.sims // args.workers))
+            concurrent(
+                computer,
+                sims=args.sims,
+                latency_ms=args.latency_ms,
+                window=args.window,
+                workers=args.workers,
+                threads=threads,
+                var=var,
+            )
+    finally:
+        if redis is not None:
+            redis.stop()
+        _drop_database()
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def _drop_database() -> None:
+    try:
+        from django.db import connection
+    except ImportError:
+        return
+    name = connection.settings_dict.get("NAME", "")
+    if connection.vendor == "postgresql" and str(name).startswith("bench_sim_"):
+        connection.close()
+        import psycopg
+
+        admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""The launch form: input checking only; services do the work."""
+
+from __future__ import annotations
+
+from django import forms
+
+from simulations.config import AGENT_ROLES, SimulationConfig
+
+
+class LaunchForm(forms.Form):
+    computers = forms.ModelMultipleChoiceField(
+        queryset=None, label="Computers", widget=forms.SelectMultiple(attrs={"size": 8})
+    )
+    per_computer = forms.IntegerField(
+        label="Simulations per computer", min_value=1, max_value=100, initial=1
+    )
+    workdays = forms.IntegerField(label="Working days", min_value=1, max_value=60, initial=20)
+    max_turns = forms.IntegerField(label="Turn limit", min_value=1, max_value=200_000, initial=3000)
+    max_tokens = forms.IntegerField(label="Token budget", min_value=1, required=False)
+    max_cost_usd = forms.FloatField(label="Cost budget (USD)", min_value=0.01, required=False)
+    seed = forms.IntegerField(label="Seed (blank: random)", min_value=1, required=False)
+    label = forms.CharField(label="Batch label", max_length=200, required=False)
+
+    def __init__(self, *args, computers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["computers"].queryset = computers
+        self.fields["computers"].label_from_instance = lambda c: (
+            f"#{c.pk} {c.display_name or '(no name)'} — {c.job_title}".strip(" —")
+        )
+        for role in AGENT_ROLES:
+            self.fields[f"model_{role}"] = forms.CharField(
+                label=f"{role.capitalize()} model",
+                max_length=300,
+                required=False,
+                help_text="blank: the studio's model for this role",
+            )
+
+    def config(self) -> SimulationConfig:
+        data = self.cleaned_data
+        models = {
+            role: {"model": data[f"model_{role}"].strip()}
+            for role in AGENT_ROLES
+            if data.get(f"model_{role}", "").strip()
+        }
+        return SimulationConfig(
+            models=models,
+            workdays=data["workdays"],
+            max_turns=data["max_turns"],
+            max_tokens=data.get("max_tokens"),
+            max_cost_usd=data.get("max_cost_usd"),
+            seed=data.get("seed") or 0,
+        )

@@ -1,0 +1,157 @@
+"""Launching, listing and controlling simulations. The live page is in views_live."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from simulations import selectors
+from simulations.forms import LaunchForm
+from simulations.models import Simulation
+from simulations.services.simulations import (
+    SimulationRequestError,
+    simulation_batch_create,
+    simulation_cancel,
+    simulation_pause,
+    simulation_resume,
+)
+
+PAGE_SIZE = 50
+
+
+def _get_simulation_for_user(request, pk: int) -> Simulation:
+    simulation = selectors.simulation_get(user=request.user, pk=pk)
+    if simulation is None:
+        raise Http404("no such simulation")
+    return simulation
+
+
+def _get_controllable(request, pk: int) -> Simulation:
+    simulation = _get_simulation_for_user(request, pk)
+    if not selectors.simulation_can_control(user=request.user, simulation=simulation):
+        raise PermissionDenied(
+            "only the researcher who launched it or the pool's owner may do this"
+        )
+    return simulation
+
+
+def _back(request, simulation: Simulation):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("simulations-detail", simulation.pk)
+
+
+@require_GET
+def simulation_list(request):
+    state = request.GET.get("state", "")
+    computer = request.GET.get("computer", "")
+    simulations = selectors.simulation_list(
+        user=request.user, state=state, computer_id=int(computer) if computer.isdigit() else None
+    )
+    page = Paginator(simulations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    counts = selectors.simulation_state_counts(user=request.user)
+    return render(
+        request,
+        "simulations/list.html",
+        {
+            "page": page,
+            "state": state,
+            "states": [(value, label, counts[value]) for value, label in Simulation.State.choices],
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def simulation_new(request):
+    computers = selectors.launchable_computers(user=request.user)
+    initial = {}
+    if request.GET.get("computer", "").isdigit():
+        initial["computers"] = computers.filter(pk=int(request.GET["computer"]))
+    form = LaunchForm(request.POST or None, computers=computers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = simulation_batch_create(
+                computers=form.cleaned_data["computers"],
+                per_computer=form.cleaned_data["per_computer"],
+                created_by=request.user,
+                config=form.config(),
+                label=form.cleaned_data["label"],
+            )
+        except SimulationRequestError as exc:
+            form.add_error(None, str(exc))
+        else:
+            sims = list(batch.simulations.values_list("id", flat=True))
+            messages.success(
+                request, f"Launched {len(sims)} simulation{'s' if len(sims) != 1 else ''}."
+            )
+            if len(sims) == 1:
+                return redirect("simulations-detail", sims[0])
+            return redirect(reverse("simulations-list"))
+    return render(
+        request, "simulations/new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_GET
+def simulation_detail(request, pk: int):
+    simulation = _get_simulation_for_user(request, pk)
+    before = request.GET.get("before", "")
+    turns = selectors.turn_page(
+        simulation=simulation, before=int(before) if before.isdigit() else None
+    )
+    objectives = list(
+        simulation.objectives.prefetch_related("deliverables", "rubric").order_by("order")
+    )
+    return render(
+        request,
+        "simulations/detail.html",
+        {
+            "simulation": simulation,
+            "options": simulation.options,
+            "objectives": objectives,
+            "turns": turns,
+            "older": turns[-1].seq if turns and turns[-1].seq > 1 else None,
+            "signals": list(simulation.signals.order_by("id")[:50]),
+            "can_control": selectors.simulation_can_control(
+                user=request.user, simulation=simulation
+            ),
+        },
+    )
+
+
+def _control(request, pk: int, action, done: str):
+    simulation = _get_controllable(request, pk)
+    try:
+        action(simulation=simulation)
+    except SimulationRequestError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Simulation {simulation.pk} {done}.")
+    return _back(request, simulation)
+
+
+@require_POST
+def simulation_pause_view(request, pk: int):
+    return _control(request, pk, simulation_pause, "paused: it stops after its current turn")
+
+
+@require_POST
+def simulation_resume_view(request, pk: int):
+    return _control(request, pk, simulation_resume, "resumed")
+
+
+@require_POST
+def simulation_cancel_view(request, pk: int):
+    return _control(request, pk, simulation_cancel, "cancelled")
