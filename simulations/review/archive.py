@@ -100,6 +100,7 @@ class PersonaInfo(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     text: str = Field(min_length=1)
+    digest: str = ""
     name: str = ""
     role: str = ""
     org: str = ""
@@ -174,6 +175,7 @@ def manifest_of(computer: Computer) -> dict[str, Any]:
         "llm_backend": computer.llm_backend,
         "persona": {
             "text": persona.text,
+            "digest": persona.digest,
             "name": persona.name,
             "role": persona.role,
             "org": persona.org,
@@ -355,7 +357,8 @@ class _Reader:
             mode = item.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise ArchiveError(f"{raw_name}: symbolic links are not allowed in an archive")
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # Many zip writers leave the type bits empty: that means a plain file or folder.
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
                 raise ArchiveError(f"{raw_name}: only files and folders are allowed in an archive")
             is_dir, size = item.is_dir(), item.file_size
         else:
@@ -557,7 +560,7 @@ def _create(
     manifest: Manifest, expected: dict[str, Entry], staging: Path, *, pool: PersonaPool, created_by
 ) -> Computer:
     info = manifest.persona
-    digest = hashlib.sha256(info.text.encode()).hexdigest()
+    digest = info.digest or hashlib.sha256(info.text.encode()).hexdigest()
     with transaction.atomic():
         persona, _ = Persona.objects.get_or_create(
             pool=pool,

@@ -352,7 +352,8 @@ def trajectory_record(
                 messages.extend(added)
                 assistant_turns += turn.actor == Turn.Actor.WORKER
         if (
-            turn.actor == Turn.Actor.WORKER
+            index is not None
+            or turn.actor == Turn.Actor.WORKER
             or turn.signals
             or turn.error
             or turn.seq in labels_by_seq

@@ -25,7 +25,7 @@ from simulations.models import FileChange, Simulation, Turn
 from simulations.review.models import Label
 from studio.llm.offline import agents
 from studio.llm.offline.registry import AGENTS
-from studio.models import Computer, ComputerFile, Persona, PersonaPool
+from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
 
 # Playwright's sync API keeps an event loop running in the test thread; see tests/browser.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -138,7 +138,7 @@ def computer_template(django_db_setup, django_db_blocker, tmp_path_factory):
         assert computer.state == Computer.State.READY, computer.error
         folder = tmp_path_factory.mktemp("review-computer") / "root"
         shutil.copytree(computer.root, folder)
-        return {
+        snapshot = {
             "persona": {
                 "text": persona.text,
                 "name": persona.name,
@@ -148,8 +148,18 @@ def computer_template(django_db_setup, django_db_blocker, tmp_path_factory):
             },
             "computer": {f: getattr(computer, f) for f in _COMPUTER_FIELDS},
             "files": [{f: getattr(row, f) for f in _FILE_FIELDS} for row in computer.files.all()],
+            "folders": list(
+                computer.folders.values("path", "parent", "name", "depth", "file_count")
+            ),
+            "edges": list(computer.edges.values_list("source__key", "target__key", "relation")),
             "root": folder,
         }
+        # Leave the database as the tests expect it: no computer but their own.
+        shutil.rmtree(computer.root, ignore_errors=True)
+        computer.delete()
+        report.pool.delete()
+        owner.delete()
+    return snapshot
 
 
 def clone_computer(template, *, owner=None, shared: bool = True) -> Computer:
@@ -162,6 +172,12 @@ def clone_computer(template, *, owner=None, shared: bool = True) -> Computer:
     )
     ComputerFile.objects.bulk_create(
         ComputerFile(computer=computer, **row) for row in template["files"]
+    )
+    Folder.objects.bulk_create(Folder(computer=computer, **row) for row in template["folders"])
+    ids = dict(computer.files.values_list("key", "id"))
+    FileEdge.objects.bulk_create(
+        FileEdge(computer=computer, source_id=ids[s], target_id=ids[t], relation=r)
+        for s, t, r in template["edges"]
     )
     shutil.rmtree(computer.root, ignore_errors=True)
     shutil.copytree(template["root"], computer.root)
@@ -282,6 +298,9 @@ def record_change(
         defaults={"actor": Turn.Actor.WORKER, "action": "write_file", "sim_time": T0},
     )
     index = FileChange.objects.filter(simulation=sim, seq=seq).count()
+    if seq > sim.turn_count:
+        Simulation.objects.filter(pk=sim.pk).update(turn_count=seq)
+        sim.turn_count = seq
     return FileChange.objects.create(
         turn=turn,
         simulation=sim,
