@@ -39,7 +39,7 @@ def _extract(path: Path, kind: str, max_chars: int) -> str:
 
     Known kinds go through the studio's safe readers; a file of another kind is read as
     UTF-8 text when it is text, and refused when it is binary."""
-    if kind in readers._TEXT_EXTRACTORS:  # noqa: SLF001 - the readers' own table of kinds
+    if kind in readers.READABLE_KINDS:
         return readers.extract_text(Path(path), kind, max_chars=max_chars)
     if Path(path).stat().st_size > _PLAIN_LIMIT_BYTES:
         raise ArtifactReadError(f"{Path(path).name} is too large to read as text")

@@ -1,0 +1,125 @@
+"""What previews are made of, the limits that bound them, and the cuts that enforce them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from studio.artifacts.safety import MB
+
+TRUNCATION_MARKER = "[… truncated]"
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class PreviewLimits:
+    max_rows: int = 500
+    max_columns: int = 50
+    max_cell_chars: int = 2_000
+    max_sheets: int = 20
+    max_text_chars: int = 200_000
+    max_slides: int = 200
+    max_events: int = 1_000
+    max_decompressed_bytes: int = 200 * MB
+    # eml and ics are parsed whole, so their size is capped instead of their output.
+    max_parsed_file_bytes: int = 25 * MB
+
+
+DEFAULT_LIMITS = PreviewLimits()
+
+
+@dataclass
+class CellPreview:
+    value: str
+    formula: str | None = None
+
+
+@dataclass
+class SheetPreview:
+    name: str
+    rows: list[list[CellPreview]] = field(default_factory=list)
+    truncated: bool = False
+    total_rows: int | None = None
+    total_columns: int | None = None
+    column_letters: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SlidePreview:
+    number: int
+    title: str
+    bullets: list[str] = field(default_factory=list)
+    levels: list[int] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class EmailPreview:
+    headers: dict[str, str]
+    subject: str
+    sender: str
+    to: str
+    cc: str
+    date: str
+    message_id: str
+    in_reply_to: str
+    references: list[str]
+    body_text: str
+    attachments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EventPreview:
+    title: str
+    start: dt.datetime | dt.date | None
+    end: dt.datetime | dt.date | None
+    when: str
+    all_day: bool = False
+    location: str = ""
+    description: str = ""
+    attendees: list[str] = field(default_factory=list)
+    organizer: str = ""
+    uid: str = ""
+    recurrence: str = ""
+
+
+@dataclass
+class TablePreview:
+    columns: list[str]
+    rows: list[list[str]]
+    truncated: bool = False
+
+
+@dataclass
+class Preview:
+    kind: str
+    html: str | None = None  # already sanitised
+    text: str | None = None
+    sheets: list[SheetPreview] = field(default_factory=list)
+    slides: list[SlidePreview] = field(default_factory=list)
+    email: EmailPreview | None = None
+    events: list[EventPreview] = field(default_factory=list)
+    table: TablePreview | None = None
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, message: str) -> None:
+        """Record that something was left out."""
+        self.truncated = True
+        if message not in self.notes:
+            self.notes.append(message)
+
+
+# -- cutting to the limits ---------------------------------------------------------------
+
+
+def cut_text(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    return text[:max_chars].rstrip() + "\n" + TRUNCATION_MARKER
+
+
+def cut_cell(text: str, limits: PreviewLimits) -> tuple[str, bool]:
+    if len(text) <= limits.max_cell_chars:
+        return text, False
+    return text[: limits.max_cell_chars] + ELLIPSIS, True
