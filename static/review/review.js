@@ -102,7 +102,26 @@
         var fresh = holder.firstElementChild;
         var container = form.closest(form.getAttribute("data-ajax") === "flag" ? ".flag-panel" : ".annotation");
         if (fresh && container) {
+          // The reader may have started typing a comment while the request was out: keep
+          // what they typed, and their place in it.
+          var typingIn = container.contains(document.activeElement) ? document.activeElement : null;
           container.replaceWith(fresh);
+          if (typingIn && typingIn.name) {
+            var selector = '[name="' + typingIn.name + '"]';
+            if (typingIn.type === "radio" || typingIn.type === "checkbox") {
+              selector += '[value="' + typingIn.value + '"]';
+            }
+            var twin = fresh.querySelector(selector);
+            if (twin && typingIn.tagName === "TEXTAREA") {
+              var start = typingIn.selectionStart;
+              var end = typingIn.selectionEnd;
+              twin.value = typingIn.value;
+              twin.focus();
+              twin.setSelectionRange(start, end);
+            } else if (twin) {
+              twin.focus();
+            }
+          }
           var freshNote = fresh.querySelector(".form-status");
           if (freshNote) {
             freshNote.textContent = result.ok ? "saved" : result.data.error;

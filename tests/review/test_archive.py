@@ -219,7 +219,7 @@ def test_commands_round_trip(computer, tmp_path, user):
 
 
 def test_download_and_upload_in_the_studio(auth_client, computer):
-    response = auth_client.get(reverse("review-computer-archive", args=[computer.pk]))
+    response = auth_client.get(reverse("review-archive", args=[computer.pk]))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Disposition"] == f'attachment; filename="computer-{computer.pk}.zip"'
     data = b"".join(response.streaming_content)
@@ -227,7 +227,7 @@ def test_download_and_upload_in_the_studio(auth_client, computer):
 
     upload = SimpleUploadedFile("computer.zip", data, content_type="application/zip")
     response = auth_client.post(
-        reverse("review-computer-import"), {"archive": upload, "pool": computer.pool_id}
+        reverse("review-archive-import"), {"archive": upload, "pool": computer.pool_id}
     )
     imported = Computer.objects.exclude(pk=computer.pk).get()
     assert response.status_code == 302 and response.url == reverse(
@@ -237,7 +237,7 @@ def test_download_and_upload_in_the_studio(auth_client, computer):
 
     hostile = SimpleUploadedFile("evil.zip", zip_of({"../../evil": b"x"}).getvalue())
     response = auth_client.post(
-        reverse("review-computer-import"), {"archive": hostile, "pool": computer.pool_id}
+        reverse("review-archive-import"), {"archive": hostile, "pool": computer.pool_id}
     )
     assert (
         response.status_code == 400

@@ -134,7 +134,7 @@ def test_a_removed_workspace_is_said_plainly(history, auth_client):
     at4 = timetravel.files_at(simulation=sim, seq=4)
     with pytest.raises(timetravel.VersionUnavailable, match="workspace was removed"):
         timetravel.version_path(simulation=sim, version=at4[docx.path])
-    page = auth_client.get(reverse("review-timetravel-file", args=[sim.pk, docx.path]), {"at": 4})
+    page = auth_client.get(reverse("review-version", args=[sim.pk, docx.path]), {"at": 4})
     assert page.status_code == 200 and "workspace was removed" in page.content.decode()
 
 
@@ -160,26 +160,24 @@ def test_time_travel_pages(history, auth_client):
     body = tree.content.decode()
     assert tree.status_code == 200 and "Archive/" in body and "moved from Notes/plan.md" in body
     assert "Notes/" not in body.split('id="timetravel-tree"')[1].split("</section>")[0]
-    before = auth_client.get(reverse("review-timetravel-file", args=[sim.pk, docx.path]), {"at": 3})
-    after = auth_client.get(reverse("review-timetravel-file", args=[sim.pk, docx.path]), {"at": 4})
+    before = auth_client.get(reverse("review-version", args=[sim.pk, docx.path]), {"at": 3})
+    after = auth_client.get(reverse("review-version", args=[sim.pk, docx.path]), {"at": 4})
     assert "turn four" not in before.content.decode() and "turn four" in after.content.decode()
     download = auth_client.get(
-        reverse("review-timetravel-download", args=[sim.pk, "Notes/plan.md"]), {"at": 2}
+        reverse("review-version-download", args=[sim.pk, "Notes/plan.md"]), {"at": 2}
     )
     assert b"".join(download.streaming_content) == b"first line\n"
     assert (
         auth_client.get(
-            reverse("review-timetravel-download", args=[sim.pk, "Notes/plan.md"]), {"at": 6}
+            reverse("review-version-download", args=[sim.pk, "Notes/plan.md"]), {"at": 6}
         ).status_code
         == 404
     )
-    gone = auth_client.get(reverse("review-timetravel-file", args=[sim.pk, doomed.path]), {"at": 6})
+    gone = auth_client.get(reverse("review-version", args=[sim.pk, doomed.path]), {"at": 6})
     assert gone.status_code == 200 and "did not exist after turn 6" in gone.content.decode()
     changes = auth_client.get(reverse("review-turn-changes", args=[sim.pk, 7]))
     assert changes.status_code == 200 and "424" in changes.content.decode()
     assert (
-        auth_client.get(
-            reverse("review-timetravel-file", args=[sim.pk, "../etc/passwd"])
-        ).status_code
+        auth_client.get(reverse("review-version", args=[sim.pk, "../etc/passwd"])).status_code
         == 404
     )

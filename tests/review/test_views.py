@@ -38,7 +38,7 @@ def urls(sim, sibling, label):
         ("export", reverse("review-export"), "get"),
         ("manifest", reverse("review-export-manifest"), "get"),
         ("learn", reverse("review-skill-list"), "get"),
-        ("import", reverse("review-computer-import"), "get"),
+        ("import", reverse("review-archive-import"), "get"),
         ("annotate", reverse("review-turn-annotate", args=[sim.pk, 3]), "post"),
         ("label", reverse("review-turn-label", args=[sim.pk, 3]), "post"),
         ("flag", reverse("review-flag", args=[sim.pk]), "post"),
@@ -91,13 +91,8 @@ def test_someone_elses_private_simulation_is_404(auth_client, sims, labels, othe
         response = auth_client.get(url) if method == "get" else auth_client.post(url, data)
         assert response.status_code == 404, name
     computer = private.computer
-    assert (
-        auth_client.get(reverse("review-timetravel-file", args=[private.pk, "x.md"])).status_code
-        == 404
-    )
-    assert (
-        auth_client.get(reverse("review-computer-archive", args=[computer.pk])).status_code == 404
-    )
+    assert auth_client.get(reverse("review-version", args=[private.pk, "x.md"])).status_code == 404
+    assert auth_client.get(reverse("review-archive", args=[computer.pk])).status_code == 404
     assert TurnAnnotation.objects.count() == 0 and TrajectoryFlag.objects.count() == 0
     # and it never shows in a list or an export
     listing = auth_client.get(reverse("review-simulation-list")).content.decode()
