@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studio.env import env_int
 from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
-from studio.paths import PathEscapeError, clean_relative, slugify_name
+from studio.paths import PathEscapeError, clean_relative, resolve_inside, slugify_name
 
 FORMAT = "synthetic-computers/computer-archive/v1"
 MANIFEST = "computer.json"
@@ -262,8 +262,11 @@ def _disk_path(computer: Computer, entry: dict[str, Any]) -> Path:
         if entry["scope"] == ComputerFile.Scope.HOME
         else (computer.private_root / slugify_name(entry["owner"]))
     )
-    path = base / entry["path"]
-    if path.is_symlink() or not path.is_file():
+    try:
+        path = resolve_inside(base, entry["path"])
+    except PathEscapeError as exc:
+        raise ArchiveError(f"{entry['path']}: {exc}") from None
+    if not path.is_file():
         raise ArchiveError(f"{entry['path']} is missing from computer {computer.pk}'s folder")
     return path
 

@@ -145,6 +145,18 @@ class ImportComputerForm(forms.Form):
     archive = forms.FileField(label="Archive (.zip or .tar.gz from “Export archive”)")
     pool = forms.ModelChoiceField(queryset=PersonaPool.objects.none(), label="Into pool")
 
-    def __init__(self, *args, pools, **kwargs):
+    def __init__(self, *args, pools, limits, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
+        self.limits = limits
+
+    def clean_archive(self):
+        upload = self.cleaned_data["archive"]
+        # Packed data is never much larger than what it unpacks to: refuse early what would
+        # surely unpack past the limit, before reading any of it.
+        if upload.size > self.limits.max_total_bytes + 1024 * 1024:
+            raise forms.ValidationError(
+                f"The archive is {upload.size:,} bytes; the limit is "
+                f"{self.limits.max_total_bytes:,} bytes unpacked."
+            )
+        return upload

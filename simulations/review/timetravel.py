@@ -18,6 +18,7 @@ from simulations.models import FileChange, Simulation
 from studio.artifacts import readers
 from studio.artifacts.safety import ArtifactReadError
 from studio.models import ComputerFile
+from studio.paths import PathEscapeError, resolve_inside
 
 CHUNK = 2_000
 TEXT_CHARS = 200_000
@@ -130,8 +131,8 @@ def version_path(*, simulation: Simulation, version: FileVersion) -> Path:
         if blob.is_file():
             return blob
     if not version.changed_seq:
-        original = simulation.computer.home / version.path
-        if original.is_file() and not original.is_symlink():
+        original = _original(simulation, version.path)
+        if original is not None:
             return original
         raise VersionUnavailable(f"{version.path} is missing from the computer's folder")
     raise VersionUnavailable(
@@ -146,10 +147,19 @@ def sha_path(*, simulation: Simulation, sha256: str, path: str = "") -> Path:
     if blob.is_file():
         return blob
     if path:
-        original = simulation.computer.home / path
-        if original.is_file() and not original.is_symlink() and _sha_file(original) == sha256:
+        original = _original(simulation, path)
+        if original is not None and _sha_file(original) == sha256:
             return original
     raise VersionUnavailable(f"version {sha256[:12]} is no longer on disk")
+
+
+def _original(simulation: Simulation, path: str) -> Path | None:
+    """The computer's own file at ``path``, if it is a regular file inside its home folder."""
+    try:
+        original = resolve_inside(simulation.computer.home, path)
+    except PathEscapeError:
+        return None
+    return original if original.is_file() else None
 
 
 def _sha_file(path: Path) -> str:

@@ -243,3 +243,26 @@ def test_download_and_upload_in_the_studio(auth_client, computer):
         response.status_code == 400
         and "is not allowed in a member name" in response.content.decode()
     )
+
+
+def test_upload_far_over_the_limit_is_refused_unread(auth_client, computer, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_MAX_TOTAL_MB", "1")
+    big = SimpleUploadedFile("big.zip", b"PK" + b"\0" * (3 * archive.MB))
+    response = auth_client.post(
+        reverse("review-archive-import"), {"archive": big, "pool": computer.pool_id}
+    )
+    assert (
+        response.status_code == 400
+        and "the limit is 1,048,576 bytes unpacked" in response.content.decode()
+    )
+    assert Computer.objects.count() == 1
+
+
+def test_export_does_not_follow_a_planted_symlink(computer, tmp_path):
+    victim = computer.files.filter(scope="home").first()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not part of any computer")
+    victim.disk_path.unlink()
+    victim.disk_path.symlink_to(secret)
+    with pytest.raises(archive.ArchiveError, match="symbolic links are not followed"):
+        archive_bytes(computer)

@@ -5,7 +5,7 @@ to the turn); review.js sends the same forms with fetch and swaps in the returne
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -236,7 +236,3 @@ def label_edit(request, label_id: int):
         return redirect("review-label-list")
     messages.success(request, f"Label “{label.name}” saved.")
     return redirect("review-label-list")
-
-
-def bad_request(message: str) -> HttpResponseBadRequest:
-    return HttpResponseBadRequest(message)

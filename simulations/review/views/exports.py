@@ -114,7 +114,10 @@ def computer_archive(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def computer_import(request):
     pools = studio_selectors.pool_list(user=request.user).order_by("name")
-    form = ImportComputerForm(request.POST or None, request.FILES or None, pools=pools)
+    limits = archive.ArchiveLimits.from_env()
+    form = ImportComputerForm(
+        request.POST or None, request.FILES or None, pools=pools, limits=limits
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -123,7 +126,10 @@ def computer_import(request):
             try:
                 with upload.open("rb") as source:
                     computer = archive.archive_import(
-                        source=source, pool=form.cleaned_data["pool"], created_by=request.user
+                        source=source,
+                        pool=form.cleaned_data["pool"],
+                        created_by=request.user,
+                        limits=limits,
                     )
             except archive.ArchiveError as exc:
                 form.add_error("archive", str(exc))
@@ -134,5 +140,4 @@ def computer_import(request):
                     f"with {computer.files.count()} files.",
                 )
                 return redirect("studio-computer-detail", pk=computer.pk)
-    limits = archive.ArchiveLimits.from_env()
     return render(request, "review/import.html", {"form": form, "limits": limits}, status=status)
