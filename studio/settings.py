@@ -123,7 +123,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py >= 6 reads with a 5 s timeout by default, which is exactly how long
+            # channels-redis blocks in BZPOPMIN: an idle consumer would die of TimeoutError.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
             "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=10),
             "expiry": 30,
         },

@@ -156,28 +156,26 @@ def test_a_dropped_turn_is_recovered_by_the_backfill(user, monkeypatch):
     """channels-redis drops messages over capacity: the client sees a gap and backfills."""
     simulation = make_simulation(owner=user)
     commit_turn(simulation)
+    commit_turn(simulation)
     headers = session_headers(user)
-    real_send = broadcast._send
-    monkeypatch.setattr(broadcast, "_send", lambda simulation_id, message: False)
-    commit_turn(simulation)  # turn 2 never reaches the group
-    monkeypatch.setattr(broadcast, "_send", real_send)
+    real_hint = broadcast.turn_committed
 
     async def scenario():
-        communicator = client(simulation.pk, headers, "last_seq=1")
-        await opened(communicator)
-        await turns_until_replay(communicator)  # turn 2, replayed from the database
-        lost = client(simulation.pk, headers)  # live only: never saw turn 2
-        await opened(lost)
-        monkeypatch.setattr(broadcast, "_send", lambda simulation_id, message: False)
-        await commit(simulation)  # turn 3 dropped too
-        monkeypatch.setattr(broadcast, "_send", real_send)
+        watcher = client(simulation.pk, headers, "last_seq=2")
+        await opened(watcher)
+        assert (await turns_until_replay(watcher))[0] == []
+        monkeypatch.setattr(broadcast, "turn_committed", lambda turn: False)
+        await commit(simulation)  # turn 3: its hint is lost
+        monkeypatch.setattr(broadcast, "turn_committed", real_hint)
         await commit(simulation)
-        live = await lost.receive_json_from(timeout=5)
+        live = await watcher.receive_json_from(timeout=5)
         assert live["turn"]["seq"] == 4  # a gap: 3 is missing
-        await lost.send_json_to({"type": "backfill", "after": 2})
-        assert (await turns_until_replay(lost))[0] == [3, 4]
-        await communicator.disconnect()
-        await lost.disconnect()
+        await watcher.send_json_to({"type": "backfill", "after": 2})
+        assert await turns_until_replay(watcher) == (
+            [3, 4],
+            {"type": "replay", "after": 2, "upto": 4, "more": False},
+        )
+        await watcher.disconnect()
 
     run(scenario)
 
@@ -247,5 +245,24 @@ def test_the_group_is_left_on_disconnect(user):
         await communicator.disconnect()
         await asyncio.sleep(0.1)
         assert await redis.zcard(group_key) == 0
+
+    run(scenario)
+
+
+def test_an_idle_socket_stays_open(user):
+    """channels-redis waits up to 5 s in BZPOPMIN for the next message; the Redis client's
+    read timeout must outlast that, or an idle consumer dies with a TimeoutError."""
+    simulation = make_simulation(owner=user)
+    headers = session_headers(user)
+
+    async def scenario():
+        communicator = client(simulation.pk, headers, "last_seq=0")
+        await opened(communicator)
+        await turns_until_replay(communicator)
+        assert await communicator.receive_nothing(timeout=7.5, interval=0.5)
+        await commit(simulation)
+        live = await communicator.receive_json_from(timeout=5)
+        assert live["type"] == "turn" and live["turn"]["seq"] == 1
+        await communicator.disconnect()
 
     run(scenario)
