@@ -5,10 +5,13 @@ live page shows to the group of the simulation. The database is the record and t
 only a hint: a failed or dropped send costs a client nothing but a backfill, so errors here
 are logged and never raised into the engine.
 
-Sends go through one event loop per process, on a daemon thread, so the channel layer keeps
-its Redis connections across turns (``async_to_sync`` would start a loop, a thread and a
-connection for every send). The caller waits for its send, which keeps a simulation's turns
-in commit order on the wire.
+The engine does not wait for the hint: ``turn_committed`` and ``simulation_changed`` put the
+committed object on a queue and return. One daemon thread per process drains the queue in
+batches: it builds the batch's messages with a few queries however many turns it holds (on
+its own connection, so it reads only committed rows), then sends them through its own event
+loop, which keeps the channel layer's Redis connections across sends (``async_to_sync`` would
+start a loop, a thread and a connection for every send). Messages of one simulation go out
+one after another in commit order; different simulations' go out concurrently.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import queue
 import threading
-from concurrent.futures import TimeoutError as FutureTimeout
+import time
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -27,6 +31,9 @@ from simulations import payloads
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT = 5.0
+QUEUE_SIZE = 10_000  # past this, hints are dropped (clients backfill)
+BATCH = 200  # queued items built with one set of queries
+IDLE_SECONDS = 0.5  # the sender's DB connection is closed after this long without work
 MESSAGE_TYPE = "live.message"  # the consumer's handler: SimulationLiveConsumer.live_message
 
 
@@ -34,94 +41,138 @@ def group_name(simulation_id: int) -> str:
     return f"simulation-{simulation_id}"
 
 
-class _Loop:
-    """A private event loop on a daemon thread; recreated after a fork."""
+class _Sender:
+    """A queue and the daemon thread that drains it; recreated after a fork."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: queue.Queue | None = None
         self._pid = 0
 
-    def get(self) -> asyncio.AbstractEventLoop:
+    def submit(self, item: tuple[str, Any]) -> bool:
         with self._lock:
-            if self._loop is None or self._pid != os.getpid() or self._loop.is_closed():
-                loop = asyncio.new_event_loop()
+            if self._queue is None or self._pid != os.getpid():
+                self._queue, self._pid = queue.Queue(QUEUE_SIZE), os.getpid()
                 threading.Thread(
-                    target=loop.run_forever, name="live-broadcast", daemon=True
+                    target=self._run, args=(self._queue,), name="live-broadcast", daemon=True
                 ).start()
-                self._loop, self._pid = loop, os.getpid()
-            return self._loop
+            pending = self._queue
+        try:
+            pending.put_nowait(item)
+        except queue.Full:
+            log.warning("live broadcast queue full: dropping a %s hint", item[0])
+            return False
+        return True
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every submitted message was sent (or failed). For tests and benches."""
+        pending = self._queue
+        deadline = time.monotonic() + timeout
+        while pending is not None and pending.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+        return True
+
+    def _run(self, pending: queue.Queue) -> None:
+        from django.db import connection
+
+        loop = asyncio.new_event_loop()
+        while True:
+            try:
+                batch = [pending.get(timeout=IDLE_SECONDS)]
+            except queue.Empty:
+                connection.close()  # never hold a connection (or a test database) while idle
+                continue
+            while len(batch) < BATCH:
+                try:
+                    batch.append(pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                loop.run_until_complete(_send_all(build_messages(batch)))
+            except Exception:  # noqa: BLE001 - the socket is a hint; the DB has the record
+                log.warning("live broadcast of %d message(s) failed", len(batch), exc_info=True)
+                connection.close()
+            finally:
+                for _ in batch:
+                    pending.task_done()
 
 
-_loop = _Loop()
+_sender = _Sender()
 
 
-def _send(simulation_id: int, message: dict[str, Any]) -> bool:
+def build_messages(items: list[tuple[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """The messages for queued ("turn", Turn) and ("simulation", id) items, in their order.
+
+    A turn sends itself, the header's figures (read now: they may be a few turns ahead,
+    never behind) and, when it may have moved an objective or deliverable, the objectives.
+    A state change sends the figures and the objectives (a finished run has its scores)."""
+    from simulations import selectors_live
+
+    turns = [subject for kind, subject in items if kind == "turn"]
+    built = dict(zip(map(id, turns), selectors_live.turn_payloads_for(turns=turns), strict=True))
+    simulation_ids = {t.simulation_id for t in turns}
+    simulation_ids |= {subject for kind, subject in items if kind == "simulation"}
+    statuses = selectors_live.simulation_statuses(simulation_ids=simulation_ids)
+    objectives: dict[int, list] = {}
+
+    def objectives_of(simulation_id: int) -> list:
+        if simulation_id not in objectives:
+            objectives[simulation_id] = selectors_live.simulation_objectives(
+                simulation_id=simulation_id
+            )
+        return objectives[simulation_id]
+
+    messages = []
+    for kind, subject in items:
+        if kind == "turn":
+            simulation_id = subject.simulation_id
+            message = payloads.turn_message(built[id(subject)])
+            if simulation_id in statuses:
+                message["status"] = statuses[simulation_id]
+            if subject.action in payloads.OBJECTIVE_ACTIONS:
+                message["objectives"] = objectives_of(simulation_id)
+        else:
+            simulation_id = subject
+            if simulation_id not in statuses:
+                continue  # deleted since
+            message = payloads.status_message(statuses[simulation_id])
+            message["objectives"] = objectives_of(simulation_id)
+        messages.append((simulation_id, message))
+    return messages
+
+
+async def _send_all(messages: list[tuple[int, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
-    if layer is None:
-        return False
-    envelope = {"type": MESSAGE_TYPE, "simulation": simulation_id, "message": message}
-    future = asyncio.run_coroutine_threadsafe(
-        layer.group_send(group_name(simulation_id), envelope), _loop.get()
-    )
-    try:
-        future.result(SEND_TIMEOUT)
-    except FutureTimeout:
-        future.cancel()
-        log.warning("broadcast to %s timed out", group_name(simulation_id))
-        return False
-    except Exception:  # noqa: BLE001 - the socket is a hint; the DB already has the record
-        log.warning("broadcast to %s failed", group_name(simulation_id), exc_info=True)
-        return False
-    return True
+    if layer is None or not messages:
+        return
+    by_simulation: dict[int, list[dict[str, Any]]] = {}
+    for simulation_id, message in messages:
+        by_simulation.setdefault(simulation_id, []).append(message)
+
+    async def send_in_order(simulation_id: int, queued: list[dict[str, Any]]) -> None:
+        group = group_name(simulation_id)
+        for message in queued:
+            envelope = {"type": MESSAGE_TYPE, "simulation": simulation_id, "message": message}
+            try:
+                await asyncio.wait_for(layer.group_send(group, envelope), SEND_TIMEOUT)
+            except Exception:  # noqa: BLE001
+                log.warning("broadcast to %s failed", group, exc_info=True)
+
+    await asyncio.gather(*(send_in_order(s, queued) for s, queued in by_simulation.items()))
 
 
-def turn_message(turn) -> dict[str, Any]:
-    """What a committed turn sends: the turn, the header's figures after it and, when the turn
-    may have moved an objective or deliverable, the objectives."""
-    from simulations import selectors_live
-
-    [payload] = selectors_live.turn_payloads_for(simulation_id=turn.simulation_id, turns=[turn])
-    message = payloads.turn_message(payload)
-    status = selectors_live.simulation_status(simulation_id=turn.simulation_id)
-    if status is not None:
-        message["status"] = status
-    if turn.action in payloads.OBJECTIVE_ACTIONS:
-        message["objectives"] = selectors_live.simulation_objectives(
-            simulation_id=turn.simulation_id
-        )
-    return message
-
-
-def simulation_message(simulation_id: int) -> dict[str, Any] | None:
-    """What a state change sends: the header's figures and the objectives (a finished run has
-    its judge's scores)."""
-    from simulations import selectors_live
-
-    status = selectors_live.simulation_status(simulation_id=simulation_id)
-    if status is None:
-        return None
-    message = payloads.status_message(status)
-    message["objectives"] = selectors_live.simulation_objectives(simulation_id=simulation_id)
-    return message
+def flush(timeout: float = 10.0) -> bool:
+    return _sender.flush(timeout)
 
 
 def turn_committed(turn) -> bool:
-    try:
-        message = turn_message(turn)
-    except Exception:  # noqa: BLE001 - never fail the engine for a hint
-        log.warning("could not build the live message of turn %s", turn.pk, exc_info=True)
-        return False
-    return _send(turn.simulation_id, message)
+    """After a turn's commit: queue its message (built and sent on the sender thread)."""
+    return _sender.submit(("turn", turn))
 
 
 def simulation_changed(simulation) -> bool:
+    """After a state change's commit (a Simulation or its id)."""
     simulation_id = simulation if isinstance(simulation, int) else simulation.pk
-    try:
-        message = simulation_message(simulation_id)
-    except Exception:  # noqa: BLE001
-        log.warning(
-            "could not build the live message of simulation %s", simulation_id, exc_info=True
-        )
-        return False
-    return message is not None and _send(simulation_id, message)
+    return _sender.submit(("simulation", simulation_id))

@@ -75,36 +75,49 @@ def _turn_rows() -> QuerySet[Turn]:
     )
 
 
-def turn_payloads_for(*, simulation_id: int, turns: Sequence[Turn]) -> list[dict[str, Any]]:
-    """Payloads for ``turns`` (in their order) with their file changes and the messages they
-    wrote or delivered: two queries for the whole page."""
+def turn_payloads_for(*, turns: Sequence[Turn]) -> list[dict[str, Any]]:
+    """Payloads for ``turns`` (in their order, of one simulation or several) with their file
+    changes and the messages they wrote or delivered: two queries however many turns."""
     if not turns:
         return []
-    seqs = [t.seq for t in turns]
-    changes: dict[int, list[FileChange]] = {s: [] for s in seqs}
+    keys = {(t.simulation_id, t.seq) for t in turns}
+    by_id = {t.pk: (t.simulation_id, t.seq) for t in turns}
+    changes: dict[tuple[int, int], list[FileChange]] = {k: [] for k in keys}
     for change in (
-        FileChange.objects.filter(simulation_id=simulation_id, seq__in=seqs)
+        FileChange.objects.filter(turn_id__in=list(by_id))
         .defer("diff", "before_sha256", "after_sha256")
         .annotate(diff_length=Length("diff"))
         .order_by("seq", "index")
     ):
-        changes[change.seq].append(change)
-    mail: dict[int, list[Message]] = {s: [] for s in seqs}
-    turn_seq = {t.pk: t.seq for t in turns}
+        changes[by_id[change.turn_id]].append(change)
+    mail: dict[tuple[int, int], list[Message]] = {k: [] for k in keys}
+    delivered = Q(
+        simulation_id__in={t.simulation_id for t in turns}, delivered_seq__in={t.seq for t in turns}
+    )
     for message in (
-        Message.objects.filter(
-            Q(turn_id__in=list(turn_seq)) | Q(delivered_seq__in=seqs), simulation_id=simulation_id
-        )
+        Message.objects.filter(Q(turn_id__in=list(by_id)) | delivered)
         .annotate(turn_seq=F("turn__seq"))
         .order_by("id")
     ):
-        if message.turn_id in turn_seq:
-            mail[turn_seq[message.turn_id]].append(message)
-        if message.delivered_seq in mail and message.delivered_seq != turn_seq.get(message.turn_id):
-            mail[message.delivered_seq].append(message)
+        written = by_id.get(message.turn_id)
+        if written:
+            mail[written].append(message)
+        delivery = (message.simulation_id, message.delivered_seq)
+        if delivery in mail and delivery != written:
+            mail[delivery].append(message)
     return [
-        payloads.turn_payload(t, file_changes=changes[t.seq], messages=mail[t.seq]) for t in turns
+        payloads.turn_payload(
+            t,
+            file_changes=changes[(t.simulation_id, t.seq)],
+            messages=mail[(t.simulation_id, t.seq)],
+        )
+        for t in turns
     ]
+
+
+def simulation_statuses(*, simulation_ids) -> dict[int, dict[str, Any]]:
+    rows = Simulation.objects.filter(pk__in=list(simulation_ids)).values(*payloads.STATUS_FIELDS)
+    return {row["id"]: payloads.status_payload(row) for row in rows}
 
 
 def turn_page_after(*, simulation_id: int, after: int, limit: int = PAGE) -> list[dict[str, Any]]:
@@ -114,7 +127,7 @@ def turn_page_after(*, simulation_id: int, after: int, limit: int = PAGE) -> lis
         .filter(simulation_id=simulation_id, seq__gt=after)
         .order_by("seq")[: max(1, min(limit, PAGE))]
     )
-    return turn_payloads_for(simulation_id=simulation_id, turns=rows)
+    return turn_payloads_for(turns=rows)
 
 
 def turn_page_before(
@@ -127,7 +140,7 @@ def turn_page_before(
         rows = rows.filter(seq__lt=before)
     page = list(rows.order_by("-seq")[: max(1, min(limit, PAGE))])
     page.reverse()
-    return turn_payloads_for(simulation_id=simulation_id, turns=page)
+    return turn_payloads_for(turns=page)
 
 
 def turns_exist_after(*, simulation_id: int, after: int) -> bool:

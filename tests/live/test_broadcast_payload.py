@@ -1,11 +1,15 @@
 """Layer 1: what a committed turn or state change sends to its simulation's group, and that
-nothing is sent before the transaction commits."""
+nothing is sent before the transaction commits. (Transactional tests: the broadcast reads on
+its own thread and connection, so it sees only committed rows — as in production.)"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
+from django.db import transaction
 
 from simulations import broadcast, payloads
 from simulations.engine.tools import Submission
@@ -13,7 +17,7 @@ from simulations.models import Deliverable, Objective, Simulation
 from simulations.services.simulations import simulation_pause
 from tests.live.conftest import T0, GroupListener, commit_turn, mail, make_simulation, workspace
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -28,15 +32,11 @@ def listener(simulation):
     listener.close()
 
 
-def test_a_turn_is_sent_only_after_its_transaction_commits(
-    simulation, listener, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        commit_turn(simulation)
-    assert callbacks, "the turn's broadcast must wait for the commit"
-    assert listener.nothing(), "nothing may reach the group before the commit"
-    for callback in callbacks:
-        callback()
+def test_a_turn_is_sent_only_after_its_transaction_commits(simulation, listener):
+    with transaction.atomic():
+        commit_turn(simulation)  # the engine's own atomic block is a savepoint in this one
+        assert broadcast.flush()
+        assert listener.nothing(), "nothing may reach the group before the commit"
     envelope = listener.receive()
     assert envelope["type"] == broadcast.MESSAGE_TYPE
     assert envelope["simulation"] == simulation.pk
@@ -44,21 +44,28 @@ def test_a_turn_is_sent_only_after_its_transaction_commits(
     assert envelope["message"]["turn"]["seq"] == 1
 
 
-def test_the_turn_payload(simulation, listener, tmp_path, django_capture_on_commit_callbacks):
+def test_a_rolled_back_turn_is_never_sent(simulation, listener):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        commit_turn(simulation)
+        raise RuntimeError("the worker died before the commit")
+    assert broadcast.flush()
+    assert listener.nothing()
+
+
+def test_the_turn_payload(simulation, listener, tmp_path):
     space = workspace(simulation, tmp_path)
     write = space.stage_write("Plans/route-plan.md", b"# Route plan\n\nMonday: depot A\n")
     long_observation = "line\n" * 1_000
-    with django_capture_on_commit_callbacks(execute=True):
-        commit_turn(
-            simulation,
-            action="write_file",
-            arguments={"path": "Plans/route-plan.md", "content": "x" * 5_000},
-            observation=long_observation,
-            error="Tool failed: <script>alert(1)</script>",
-            signals=["tool_error"],
-            file_ops=[write],
-            messages=[mail()],
-        )
+    commit_turn(
+        simulation,
+        action="write_file",
+        arguments={"path": "Plans/route-plan.md", "content": "x" * 5_000},
+        observation=long_observation,
+        error="Tool failed: <script>alert(1)</script>",
+        signals=["tool_error"],
+        file_ops=[write],
+        messages=[mail()],
+    )
     message = listener.receive()["message"]
     turn = message["turn"]
     assert turn["seq"] == 1
@@ -87,9 +94,7 @@ def test_the_turn_payload(simulation, listener, tmp_path, django_capture_on_comm
     json.dumps(message)  # what goes on the wire is plain JSON
 
 
-def test_a_submission_sends_the_objectives(
-    simulation, listener, django_capture_on_commit_callbacks
-):
+def test_a_submission_sends_the_objectives(simulation, listener):
     objective = Objective.objects.create(
         simulation=simulation,
         order=1,
@@ -108,14 +113,11 @@ def test_a_submission_sends_the_objectives(
         path="Plans/route-plan.md",
         due_date=T0.date(),
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        commit_turn(
-            simulation,
-            action="submit_deliverable",
-            submission=Submission(
-                key="D1", path="Plans/route-plan.md", sha256="ab" * 32, note="done"
-            ),
-        )
+    commit_turn(
+        simulation,
+        action="submit_deliverable",
+        submission=Submission(key="D1", path="Plans/route-plan.md", sha256="ab" * 32, note="done"),
+    )
     message = listener.receive()["message"]
     [sent] = message["objectives"]
     assert sent["key"] == "O1" and sent["status"] == "submitted"
@@ -123,24 +125,35 @@ def test_a_submission_sends_the_objectives(
     assert deliverable["status"] == "submitted" and deliverable["submitted_seq"] == 1
 
 
-def test_a_state_change_sends_the_status(simulation, listener, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        simulation_pause(simulation=simulation)
+def test_a_state_change_sends_the_status(simulation, listener):
+    simulation_pause(simulation=simulation)
     message = listener.receive()["message"]
     assert message["type"] == "status"
     assert message["status"]["state"] == Simulation.State.PAUSED
     assert message["objectives"] == []
 
 
-def test_a_broken_channel_layer_never_breaks_the_engine(
-    simulation, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_a_broken_channel_layer_never_breaks_the_engine(simulation, monkeypatch, caplog):
     class Broken:
         async def group_send(self, group, message):
             raise ConnectionError("redis is down")
 
     monkeypatch.setattr(broadcast, "get_channel_layer", lambda: Broken())
-    with django_capture_on_commit_callbacks(execute=True):
-        turn = commit_turn(simulation)
+    turn = commit_turn(simulation)
     assert turn.seq == 1
-    assert broadcast.turn_committed(turn) is False
+    assert broadcast.flush()
+    assert f"broadcast to simulation-{simulation.pk} failed" in caplog.text
+    assert commit_turn(simulation).seq == 2  # the engine carries on
+
+
+def test_the_engine_does_not_wait_for_the_channel_layer(simulation, monkeypatch):
+    class Slow:
+        async def group_send(self, group, message):
+            await asyncio.sleep(0.5)
+
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: Slow())
+    started = time.monotonic()
+    for _ in range(3):
+        commit_turn(simulation)
+    assert time.monotonic() - started < 0.5
+    assert broadcast.flush()

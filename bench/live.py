@@ -1,0 +1,398 @@
+"""Delay from a turn's commit to its arrival at websocket clients, with 200 simulations running.
+
+    python bench/live.py [--simulations 200] [--rate 100] [--seconds 30] [--clients-per-sim 1]
+                         [--drivers 2]
+
+What runs: an embedded Redis, SQLite (WAL), daphne serving studio.asgi (the real consumer,
+behind the origin check and session auth) and one websocket client per simulation (autobahn,
+logged in with a real session cookie, connected with ``?last_seq=0``). Driver processes
+commit turns through the engine's own ``turn_commit`` (lease check, counters, file-change and
+message rows, ``transaction.on_commit`` -> ``simulations.broadcast``), round-robin over the
+simulations at ``--rate`` turns per second in total — 100/s is 200 runs each waiting ~2 s on
+its model per turn. The model calls themselves are not made: this measures the live path
+(commit -> broadcast -> channels-redis -> daphne consumer -> socket), not the engine.
+
+Delay = the wall-clock time a client read the turn's frame minus the time the turn's
+transaction committed (taken in an on_commit callback registered before the broadcast's).
+Every process runs on this machine, so the clocks agree. Turns of the first two seconds are
+warm-up and not counted. Goal: p95 <= 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import struct
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+LEASE = "bench-live"
+WARMUP = 2.0
+OBSERVATION = ("Quarterly figures: revenue 1,204,332; cost of sales 804,120; margin 33.2%. " * 20)[
+    :1500
+]
+
+
+def configure(var: Path, redis_url: str) -> dict[str, str]:
+    env = {
+        "STUDIO_VAR_DIR": str(var),
+        "COMPUTERS_ROOT": str(var / "computers"),
+        "DJANGO_SETTINGS_MODULE": "studio.settings",
+        "LLM_BASE_URL": "offline",
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    return dict(os.environ)
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+# -- setup: a computer, N simulations holding our lease, a user with a session ------------------
+
+
+def create_world(simulations: int) -> tuple[list[int], str]:
+    import datetime as dt
+    import hashlib
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    from simulations.models import Simulation
+    from simulations.services.simulations import simulation_batch_create
+    from studio.models import Computer, Persona, PersonaPool
+
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_user("bench", password=None)
+    pool = PersonaPool.objects.create(name="bench-live", owner=user)
+    text = "A logistics planner who schedules deliveries for a regional freight company."
+    persona = Persona.objects.create(
+        pool=pool, text=text, digest=hashlib.sha256(text.encode()).hexdigest()
+    )
+    computer = Computer.objects.create(
+        persona=persona,
+        pool=pool,
+        created_by=user,
+        state=Computer.State.READY,
+        display_name="Bench Planner",
+    )
+    batch = simulation_batch_create(
+        computers=[computer],
+        per_computer=simulations,
+        created_by=user,
+        config={"max_turns": 200_000},
+        enqueue=False,
+    )
+    start = dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC)
+    ids = list(batch.simulations.order_by("id").values_list("id", flat=True))
+    Simulation.objects.filter(pk__in=ids).update(
+        state=Simulation.State.RUNNING,
+        phase=Simulation.Phase.WORK,
+        lease_owner=LEASE,
+        sim_started_at=start,
+        sim_now=start,
+    )
+    client = Client()
+    client.force_login(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return ids, cookie
+
+
+# -- drivers: commit turns through the engine's commit -----------------------------------------------
+
+
+def drive(env: dict[str, str], simulation_ids: list[int], rate: float, until: float, out) -> None:
+    os.environ.update(env)
+    django_setup()
+    import datetime as dt
+
+    from django.db import transaction
+
+    from simulations import broadcast
+    from simulations.engine.draft import MessageDraft, TurnDraft
+    from simulations.models import Simulation
+    from simulations.services.turns import turn_commit
+
+    start = dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC)
+    seqs = {sid: 0 for sid in simulation_ids}
+    simulations = Simulation.objects.in_bulk(simulation_ids)
+    commits: list[tuple[int, int, float, float]] = []
+    interval = 1.0 / rate
+    next_at = time.time()
+    n = 0
+    while time.time() < until:
+        sid = simulation_ids[n % len(simulation_ids)]
+        n += 1
+        seq = seqs[sid] + 1
+        seqs[sid] = seq
+        when = start + dt.timedelta(minutes=5 * seq)
+        messages = []
+        if seq % 20 == 0:
+            messages = [
+                MessageDraft(
+                    direction="outgoing",
+                    sender="Bench Planner",
+                    sender_email="p@x.test",
+                    recipients=[{"name": "Rosa", "email": "r@x.test"}],
+                    subject="Route plan",
+                    body="Could you check the Monday routes? " * 10,
+                    sent_at=when,
+                )
+            ]
+        draft = TurnDraft(
+            actor="worker",
+            action="read_file",
+            actor_name="Bench Planner",
+            sim_time=when,
+            arguments={"path": f"Reports/q{seq % 4 + 1}.xlsx"},
+            observation=OBSERVATION,
+            reasoning="Checking the quarter's figures before the review.",
+            sim_minutes=5,
+            prompt_tokens=3_000,
+            completion_tokens=120,
+            cost_usd=0.002,
+            messages=messages,
+            simulation={"sim_now": when + dt.timedelta(minutes=5)},
+        )
+        committed: dict[str, float] = {}
+        simulation = simulations[sid]
+        with transaction.atomic():
+            transaction.on_commit(lambda c=committed: c.setdefault("t", time.time()))
+            turn_commit(simulation=simulation, lease_token=LEASE, seq=seq, draft=draft)
+        commits.append((sid, seq, committed["t"], time.time() - committed["t"]))
+        next_at += interval
+        pause = next_at - time.time()
+        if pause > 0:
+            time.sleep(pause)
+    broadcast.flush(30)  # a worker process lives on and sends what it queued
+    out.put(commits)
+
+
+# -- clients ----------------------------------------------------------------------------------------
+
+
+class Socket:
+    """A minimal websocket client (RFC 6455) on asyncio streams: daphne's own autobahn pins
+    txaio to Twisted in a process that has loaded Django, and the bench wants the client
+    side as light as possible anyway."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def connect(cls, port: int, path: str, cookie: str) -> Socket:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: http://127.0.0.1:{port}\r\nCookie: {cookie}\r\n\r\n"
+            ).encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise RuntimeError(f"handshake refused: {head[:60]!r}")
+        return cls(reader, writer)
+
+    async def frames(self):
+        message = b""
+        while True:
+            first, second = await self.reader.readexactly(2)
+            opcode, length = first & 0x0F, second & 0x7F
+            if length == 126:
+                length = struct.unpack("!H", await self.reader.readexactly(2))[0]
+            elif length == 127:
+                length = struct.unpack("!Q", await self.reader.readexactly(8))[0]
+            payload = await self.reader.readexactly(length)
+            if opcode == 0x8:
+                return
+            if opcode == 0x9:
+                self._send(0xA, payload)
+                continue
+            if opcode in (0x0, 0x1, 0x2):
+                message += payload
+                if first & 0x80:
+                    yield message
+                    message = b""
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.writer.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def watch(
+    port: int,
+    cookie: str,
+    simulation_ids: list[int],
+    per_sim: int,
+    arrivals: list,
+    connected: asyncio.Event,
+) -> None:
+    async def listen(socket: Socket, simulation_id: int) -> None:
+        try:
+            async for frame in socket.frames():
+                now = time.time()
+                message = json.loads(frame)
+                if message.get("type") == "turn":
+                    arrivals.append((simulation_id, message["turn"]["seq"], now))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+
+    listeners = []
+    for sid in simulation_ids:
+        for _ in range(per_sim):
+            socket = await Socket.connect(port, f"/ws/simulations/{sid}/?last_seq=0", cookie)
+            listeners.append((socket, asyncio.create_task(listen(socket, sid))))
+    connected.set()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for socket, task in listeners:
+            task.cancel()
+            socket.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--simulations", type=int, default=200)
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="turns per second, all simulations"
+    )
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients-per-sim", type=int, default=1)
+    parser.add_argument("--drivers", type=int, default=2, help="processes committing turns")
+    args = parser.parse_args()
+
+    var = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    from studio import runtime
+
+    redis = runtime.start_embedded_redis(var / "redis")
+    daphne = None
+    try:
+        env = configure(var, redis.url)
+        django_setup()
+        ids, cookie = create_world(args.simulations)
+        port = runtime.free_port()
+        daphne = runtime.start_daphne(port, env, log_file=(var / "daphne.log").open("ab"))
+
+        arrivals: list[tuple[int, int, float]] = []
+        ctx = multiprocessing.get_context("spawn")
+        results = ctx.Queue()
+
+        async def run() -> list:
+            connected = asyncio.Event()
+            started = time.time()
+            watcher = asyncio.create_task(
+                watch(port, cookie, ids, args.clients_per_sim, arrivals, connected)
+            )
+            await asyncio.wait_for(connected.wait(), 120)
+            print(
+                f"{len(ids) * args.clients_per_sim} websocket clients connected in "
+                f"{time.time() - started:.1f}s"
+            )
+            begin = time.time()
+            until = begin + args.seconds
+            shares = [ids[k :: args.drivers] for k in range(args.drivers)]
+            procs = [
+                ctx.Process(
+                    target=drive, args=(env, share, args.rate / args.drivers, until, results)
+                )
+                for share in shares
+                if share
+            ]
+            for proc in procs:
+                proc.start()
+            commits = []
+            for _ in procs:
+                commits.extend(await asyncio.get_running_loop().run_in_executor(None, results.get))
+            for proc in procs:
+                proc.join()
+            await asyncio.sleep(2.0)  # the last frames
+            watcher.cancel()
+            return [begin, commits]
+
+        begin, commits = asyncio.run(run())
+        report(args, begin, commits, arrivals)
+    finally:
+        if daphne is not None:
+            runtime.stop_process(daphne)
+        redis.stop()
+        if os.environ.get("BENCH_DEBUG"):
+            print(f"kept {var} (daphne.log)")
+        else:
+            shutil.rmtree(var, ignore_errors=True)
+
+
+def report(args, begin: float, commits: list, arrivals: list) -> None:
+    committed_at = {(sid, seq): t for sid, seq, t, _ in commits}
+    broadcast_cost = [b for _, _, t, b in commits if t >= begin + WARMUP]
+    delays = []
+    seen = set()
+    for sid, seq, t in arrivals:
+        key = (sid, seq)
+        if key in committed_at and committed_at[key] >= begin + WARMUP:
+            delays.append((t - committed_at[key]) * 1000)
+            seen.add(key)
+    counted = [k for k, t in committed_at.items() if t >= begin + WARMUP]
+    span = max(t for t in committed_at.values()) - begin if committed_at else 0
+    print(
+        f"{args.simulations} simulations, {args.clients_per_sim} client(s) each, {args.drivers} driver "
+        f"process(es); {len(commits)} turns committed in {span:.1f}s = {len(commits) / max(span, 1e-9):.1f} "
+        f"turns/s (target {args.rate:g}); {os.cpu_count()} CPUs"
+    )
+    if not delays:
+        print("no turn arrived: see the daphne log")
+        return
+    print(
+        f"commit -> websocket client delay over {len(delays)} deliveries (after {WARMUP:g}s warm-up):"
+    )
+    print(
+        f"  p50 {statistics.median(delays):7.1f} ms   p95 {percentile(delays, 95):7.1f} ms   "
+        f"p99 {percentile(delays, 99):7.1f} ms   max {max(delays):7.1f} ms   goal p95 <= 250 ms"
+    )
+    print(
+        f"  broadcast in the committing process (build + group_send), p50 "
+        f"{statistics.median(broadcast_cost) * 1000:.1f} ms, p95 {percentile(broadcast_cost, 95) * 1000:.1f} ms"
+    )
+    missing = len(counted) - len(seen)
+    if os.environ.get("BENCH_DEBUG"):
+        lost = sorted(set(counted) - seen)
+        print(
+            "missing",
+            lost[:20],
+            "arrivals of those sims:",
+            {sid: sorted(q for s_, q, _ in arrivals if s_ == sid)[-5:] for sid, _ in lost[:3]},
+        )
+    print(
+        f"  turns never delivered live: {missing} of {len(counted)} (a client would backfill them)"
+    )
+
+
+if __name__ == "__main__":
+    main()
