@@ -243,20 +243,20 @@ def write_objectives(world: World, *, seq: int, attempt: int):
 
 
 def _feedback_by_deliverable(world: World) -> dict[str, list[dict]]:
+    """The latest review of each deliverable. Its text is shown while it may still need work
+    (not submitted yet, or received after the submission); afterwards only who and when."""
+    submitted = {d.key: d.submitted_at for d in world.deliverables}
     out: dict[str, list[dict]] = {}
     delivered = [m for m in world.mail.incoming if m.delivered_at and m.deliverable_key]
     for m in sorted(delivered, key=lambda m: (m.delivered_at, m.pk), reverse=True):
-        bucket = out.setdefault(m.deliverable_key, [])
-        if len(bucket) < 2:
-            bucket.append(
-                {
-                    "id": m.pk,
-                    "from": m.sender,
-                    "received": f"{m.delivered_at:%a %Y-%m-%d %H:%M}",
-                    "read": m.read_at is not None,
-                    "excerpt": memory.clip(m.body, 1200),
-                }
-            )
+        if m.deliverable_key in out:
+            continue
+        entry = {"id": m.pk, "from": m.sender, "received": f"{m.delivered_at:%a %Y-%m-%d %H:%M}",
+                 "read": m.read_at is not None}
+        handed_in = submitted.get(m.deliverable_key)
+        if handed_in is None or m.delivered_at >= handed_in:
+            entry["excerpt"] = memory.clip(m.body, 1200)
+        out[m.deliverable_key] = [entry]
     return out
 
 

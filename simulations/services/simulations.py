@@ -142,7 +142,7 @@ def simulation_pause(*, simulation: Simulation) -> Simulation:
     return simulation
 
 
-def simulation_resume(*, simulation: Simulation) -> Simulation:
+def simulation_resume(*, simulation: Simulation, enqueue: bool = True) -> Simulation:
     """Resume a paused run, or retry a failed one from the turn where it stopped."""
     with transaction.atomic():
         current = Simulation.objects.select_for_update().get(pk=simulation.pk)
@@ -157,7 +157,8 @@ def simulation_resume(*, simulation: Simulation) -> Simulation:
             finished_at=None,
             updated_at=timezone.now(),
         )
-        simulation_enqueue(simulation_ids=[simulation.pk])
+        if enqueue:
+            simulation_enqueue(simulation_ids=[simulation.pk])
         _changed(simulation.pk)
     simulation.refresh_from_db()
     return simulation

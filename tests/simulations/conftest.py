@@ -114,13 +114,16 @@ def clone_computer(snapshot, *, owner=None) -> Computer:
     ComputerFile.objects.bulk_create(
         ComputerFile(computer=computer, **row) for row in snapshot["files"]
     )
+    shutil.rmtree(computer.root, ignore_errors=True)  # ids come back after a rolled-back test
     shutil.copytree(snapshot["root"], computer.root)
     return computer
 
 
 @pytest.fixture
 def computer(computer_snapshot, user):
-    return clone_computer(computer_snapshot, owner=user)
+    computer = clone_computer(computer_snapshot, owner=user)
+    yield computer
+    shutil.rmtree(computer.root, ignore_errors=True)
 
 
 @pytest.fixture

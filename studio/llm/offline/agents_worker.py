@@ -275,7 +275,7 @@ class Worker:
             tag = f"applied {feedback['id']}"
             if tag in self.memory.get(dkey, ""):
                 continue
-            for edit in self.corrections(feedback["excerpt"], deliverable):
+            for edit in self.corrections(feedback.get("excerpt", ""), deliverable):
                 if self.did("edit_file", **edit) is None:
                     return _act(
                         f"Applying {first_name(feedback['from'])}'s correction.",

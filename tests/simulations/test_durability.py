@@ -1,0 +1,176 @@
+"""Durable execution in one process: the lease, atomic turns, crashes, pause/resume/cancel
+between turns, budgets and a model that keeps failing."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from simulations.engine import runner
+from simulations.engine.draft import TurnDraft
+from simulations.models import Simulation, Turn
+from simulations.services.runs import lease_acquire, simulation_advance, simulation_run_inline
+from simulations.services.simulations import (
+    SimulationRequestError,
+    simulation_cancel,
+    simulation_create,
+    simulation_pause,
+    simulation_resume,
+)
+from simulations.services.turns import LeaseLost, turn_commit
+from tests.simulations.checks import assert_contiguous_turns
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def simulation(computer, user, fast_engine):
+    return simulation_create(
+        computer=computer, created_by=user, enqueue=False, config={"workdays": 2, "seed": 21}
+    )
+
+
+def _draft(sim):
+    return TurnDraft(
+        actor="system", action="note", sim_time=sim.sim_now or timezone.now(), observation="x"
+    )
+
+
+def test_one_lease_at_a_time_and_an_expired_lease_can_be_taken(simulation):
+    assert lease_acquire(simulation_id=simulation.pk, token="a" * 32, lease=60)
+    assert not lease_acquire(simulation_id=simulation.pk, token="b" * 32, lease=60)
+    assert simulation_advance(simulation_id=simulation.pk, enqueue_next=False).reason == "busy"
+    Simulation.objects.filter(pk=simulation.pk).update(
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert lease_acquire(simulation_id=simulation.pk, token="c" * 32, lease=60)
+    sim = Simulation.objects.get(pk=simulation.pk)
+    assert sim.lease_owner == "c" * 32 and sim.attempts == 2 and sim.state == "running"
+    assert "took over turn 1" in sim.error_detail
+
+
+def test_a_turn_commits_only_under_the_lease_and_only_once(simulation):
+    assert lease_acquire(simulation_id=simulation.pk, token="a" * 32, lease=60)
+    sim = Simulation.objects.get(pk=simulation.pk)
+    turn_commit(simulation=sim, lease_token="a" * 32, seq=1, draft=_draft(sim))
+    with pytest.raises(LeaseLost):  # the same seq again: already committed
+        turn_commit(simulation=sim, lease_token="a" * 32, seq=1, draft=_draft(sim))
+    with pytest.raises(LeaseLost):  # someone else's lease
+        turn_commit(simulation=sim, lease_token="z" * 32, seq=2, draft=_draft(sim))
+    Turn.objects.create(
+        simulation=sim, seq=2, actor="system", action="rogue", sim_time=timezone.now()
+    )
+    with pytest.raises(LeaseLost):  # the unique (simulation, seq) stops a duplicate even so
+        Simulation.objects.filter(pk=sim.pk).update(turn_count=1)
+        turn_commit(simulation=sim, lease_token="a" * 32, seq=2, draft=_draft(sim))
+    assert list(Turn.objects.filter(simulation=sim).values_list("seq", "action")) == [
+        (1, "note"),
+        (2, "rogue"),
+    ]
+    assert Simulation.objects.get(pk=sim.pk).turn_count == 1
+
+
+def test_pause_takes_effect_between_turns_and_resume_continues(simulation, monkeypatch):
+    real = runner.build_turn
+    built = []
+
+    def pause_during_turn_five(world, step, *, seq):
+        built.append(seq)
+        if seq == 5:  # a researcher clicks pause while turn 5 is being worked on
+            simulation_pause(simulation=Simulation.objects.get(pk=world.sim.pk))
+        return real(world, step, seq=seq)
+
+    monkeypatch.setattr(runner, "build_turn", pause_during_turn_five)
+    result = simulation_advance(simulation_id=simulation.pk, enqueue_next=False)
+    assert result.reason == "paused" and result.turns == 5 and not result.again
+    sim = Simulation.objects.get(pk=simulation.pk)
+    assert sim.state == "paused" and sim.turn_count == 5 and sim.lease_owner == ""
+    assert simulation_advance(simulation_id=simulation.pk, enqueue_next=False).reason == "busy"
+    with pytest.raises(SimulationRequestError):
+        simulation_pause(simulation=sim)
+    simulation_resume(simulation=sim, enqueue=False)
+    monkeypatch.setattr(runner, "build_turn", real)
+    result = simulation_advance(simulation_id=simulation.pk, max_turns=3, enqueue_next=False)
+    assert result.turns == 3 and result.again
+    assert Simulation.objects.get(pk=simulation.pk).turn_count == 8
+
+
+def test_cancel_stops_a_run_for_good(simulation):
+    simulation_advance(simulation_id=simulation.pk, max_turns=4, enqueue_next=False)
+    simulation_cancel(simulation=simulation)
+    assert simulation_advance(simulation_id=simulation.pk, enqueue_next=False).reason == "busy"
+    sim = Simulation.objects.get(pk=simulation.pk)
+    assert sim.state == "cancelled" and sim.turn_count == 4 and sim.finished_at
+    with pytest.raises(SimulationRequestError):
+        simulation_cancel(simulation=sim)
+    with pytest.raises(SimulationRequestError):
+        simulation_resume(simulation=sim)
+
+
+def test_a_run_that_keeps_crashing_fails_with_the_reason(simulation, monkeypatch):
+    monkeypatch.setenv("SIM_MAX_ATTEMPTS", "3")
+    real_build_turn = runner.build_turn
+    simulation_advance(simulation_id=simulation.pk, max_turns=3, enqueue_next=False)
+
+    def broken(world, step, *, seq):
+        raise ZeroDivisionError("a bug in turn building")
+
+    monkeypatch.setattr(runner, "build_turn", broken)
+    reasons = [
+        simulation_advance(simulation_id=simulation.pk, enqueue_next=False).reason for _ in range(4)
+    ]
+    assert reasons == ["crashed", "crashed", "crashed", "failed"]
+    sim = Simulation.objects.get(pk=simulation.pk)
+    assert sim.state == "failed" and sim.turn_count == 3
+    assert (
+        "did not get past turn 4 in 3 attempts" in sim.error
+        and "ZeroDivisionError" in sim.error_detail
+    )
+    # a researcher can retry it once the bug is fixed
+    monkeypatch.setattr(runner, "build_turn", real_build_turn)
+    simulation_resume(simulation=sim, enqueue=False)
+    result = simulation_advance(simulation_id=simulation.pk, max_turns=2, enqueue_next=False)
+    assert result.turns == 2 and Simulation.objects.get(pk=simulation.pk).attempts == 0
+
+
+def test_a_model_that_keeps_failing_fails_the_run(computer, user, fast_engine, monkeypatch):
+    monkeypatch.setenv("SIM_MAX_MODEL_ERRORS", "3")
+    sim = simulation_create(
+        computer=computer,
+        created_by=user,
+        enqueue=False,
+        config={"workdays": 2, "models": {"objectives": {"model": "offline:bogus=1"}}},
+    )
+    sim = simulation_run_inline(simulation=sim, max_seconds=60)
+    assert sim.state == "failed" and "the model kept failing (3 calls in a row)" in sim.error
+    assert "unknown offline option" in sim.error
+    errors = list(sim.turns.values_list("action", "is_retry"))
+    assert errors == [("model_error", False), ("model_error", True), ("model_error", True)]
+    assert_contiguous_turns(sim)
+
+
+@pytest.mark.parametrize(
+    ("config", "reason"),
+    [
+        ({"max_turns": 30}, "turn limit reached (30 turns)"),
+        ({"max_tokens": 60_000}, "token budget reached"),
+        ({"max_cost_usd": 0.05}, "cost budget reached"),
+    ],
+)
+def test_budgets_stop_the_work_cleanly_and_the_run_is_still_judged(
+    computer, user, fast_engine, settings, config, reason
+):
+    settings.LLM_PRICE_PER_MTOK = {
+        "offline": (300.0, 300.0)
+    }  # the offline engine, priced like a model
+    sim = simulation_create(
+        computer=computer, created_by=user, enqueue=False, config={"workdays": 5, **config}
+    )
+    sim = simulation_run_inline(simulation=sim, max_seconds=120)
+    assert sim.state == "completed" and sim.stop_reason.startswith(reason)
+    stop = sim.turns.get(action="stop")
+    assert sim.turns.filter(seq__gt=stop.seq, actor="worker").count() == 0
+    assert sim.turns.filter(action="score_objective").count() == sim.objectives.count()
+    assert sim.retrospective["summary"] and sim.outcome["stop_reason"] == sim.stop_reason
+    if "max_cost_usd" in config:
+        assert sim.cost_usd >= 0.05 and sim.turns.filter(seq__lt=stop.seq, cost_usd__gt=0).exists()

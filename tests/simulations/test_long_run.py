@@ -1,0 +1,64 @@
+"""Thousands of turns: the run completes and the worker's prompt stays bounded."""
+
+import statistics
+
+import pytest
+
+from simulations.services.runs import simulation_run_inline
+from simulations.services.simulations import simulation_create
+from tests.simulations.checks import assert_contiguous_turns
+
+TURNS = 2000
+
+
+def _worker_prompts(simulation, low, high):
+    return list(
+        simulation.turns.filter(actor="worker", seq__gte=low, seq__lte=high)
+        .exclude(action="model_error")
+        .values_list("prompt_chars", flat=True)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_2000_turn_run_completes_with_a_bounded_prompt(
+    computer, user, fast_engine, monkeypatch, settings
+):
+    # Speed only: no request bodies in the call log and no live broadcast (tested elsewhere).
+    settings.LLM_LOG_BODIES = False
+    monkeypatch.setattr("simulations.services.turns.broadcast.turn_committed", lambda turn: True)
+    monkeypatch.setenv("SIM_SLICE_TURNS", "500")
+    monkeypatch.setenv("SIM_SLICE_SECONDS", "600")
+    simulation = simulation_create(
+        computer=computer,
+        created_by=user,
+        enqueue=False,
+        config={
+            "workdays": 25,
+            "max_turns": TURNS,
+            "seed": 5,
+            "keep_recent_turns": 8,
+            "condense_every": 12,
+        },
+    )
+    simulation = simulation_run_inline(simulation=simulation, max_seconds=600)
+    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    assert simulation.stop_reason == f"turn limit reached ({TURNS:,} turns)"
+    seqs = assert_contiguous_turns(simulation)
+    assert len(seqs) >= TURNS  # the judge and the retrospective come after the limit
+    assert simulation.workday >= 10, "2,000 turns should span weeks of workdays"
+
+    around_100 = _worker_prompts(simulation, 80, 120)
+    around_2000 = _worker_prompts(simulation, 1960, 2000)
+    assert around_100 and around_2000
+    print(
+        f"worker prompt chars: turn ~100 mean {statistics.mean(around_100):,.0f} max {max(around_100):,}; "
+        f"turn ~2000 mean {statistics.mean(around_2000):,.0f} max {max(around_2000):,}"
+    )
+    assert max(around_2000) <= 2 * statistics.mean(around_100), (
+        f"prompt at turn 2,000 ({max(around_2000):,} chars) is more than twice that at turn 100 "
+        f"({statistics.mean(around_100):,.0f})"
+    )
+    # the history the model sees is bounded: condensation kept folding it
+    condensed = simulation.turns.filter(action="condense").count()
+    assert condensed >= (TURNS - 30) // simulation.options.condense_every - 5
+    assert len(simulation.summary) <= 3000

@@ -1,0 +1,133 @@
+"""Real worker processes: one killed with SIGKILL mid-run and replaced; faults injected by the
+offline engine (429, 500, hangs, invalid tool JSON) survived and recorded."""
+
+import os
+import signal
+
+import pytest
+
+from simulations.models import Simulation, Turn
+from simulations.services.simulations import simulation_create
+from studio import runtime
+from studio.models import LLMCall
+from tests.conftest import _log, _service_env, wait_until
+from tests.simulations.checks import assert_contiguous_turns, assert_workspace_is_the_replayed_log
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _worker(env, queue, name):
+    return runtime.start_worker(env, queues=queue, concurrency=2, name=name, log_file=_log(name))
+
+
+def _sim(pk):
+    return Simulation.objects.get(pk=pk)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_no_turn_is_lost_or_doubled(
+    computer, user, tmp_path
+):
+    env = _service_env()
+    env.update(
+        SIM_LEASE_SECONDS="3",
+        SIM_SWEEP_SECONDS="0.5",
+        SIM_REQUEUE_AFTER_SECONDS="5",
+        SIM_SLICE_TURNS="40",
+        SIM_SLICE_SECONDS="10",
+    )
+    queue = "sim-crash-test"
+    simulation = simulation_create(
+        computer=computer,
+        created_by=user,
+        config={
+            "workdays": 2,
+            "seed": 3,
+            "queue": queue,
+            "models": {"worker": {"model": "offline:latency=30"}},
+        },
+    )
+    doomed = _worker(env, queue, "sim-doomed")
+    try:
+        wait_until(lambda: _sim(simulation.pk).turn_count >= 40, timeout=90, message="no progress")
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(10)
+    finally:
+        runtime.stop_process(doomed)
+    at_kill = _sim(simulation.pk)
+    assert at_kill.state == "running" and at_kill.lease_owner, (
+        "the dead worker still holds the lease"
+    )
+    replacement = _worker(env, queue, "sim-replacement")
+    try:
+        wait_until(
+            lambda: _sim(simulation.pk).is_terminal, timeout=180, message="the run did not finish"
+        )
+    finally:
+        runtime.stop_process(replacement)
+    simulation = _sim(simulation.pk)
+    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    assert simulation.turn_count > at_kill.turn_count
+    assert (
+        "took over turn" in simulation.error_detail
+    )  # the replacement took the dead worker's lease
+    assert_contiguous_turns(simulation)
+    assert_workspace_is_the_replayed_log(simulation, tmp_path)
+    assert simulation.attempts == 0 and simulation.lease_owner == ""
+
+
+def test_injected_faults_are_survived_and_recorded(computer, user):
+    env = _service_env()
+    env.update(
+        LLM_MAX_RETRIES="0",
+        LLM_TIMEOUT="1",
+        SIM_ERROR_BACKOFF_SECONDS="0.01",
+        SIM_SWEEP_SECONDS="1",
+    )
+    queue = "sim-fault-test"
+    faulty = "offline:faults=429@0.08,500@0.08,hang@0.04,badjson@0.08;hang=1.5"
+    simulation = simulation_create(
+        computer=computer,
+        created_by=user,
+        config={
+            "workdays": 2,
+            "seed": 8,
+            "queue": queue,
+            "models": {"worker": {"model": faulty}, "collaborator": {"model": faulty}},
+        },
+    )
+    worker = _worker(env, queue, "sim-faults")
+    try:
+        wait_until(
+            lambda: _sim(simulation.pk).is_terminal, timeout=240, message="the run did not finish"
+        )
+    finally:
+        runtime.stop_process(worker)
+    simulation = _sim(simulation.pk)
+    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    assert_contiguous_turns(simulation)
+    errors = list(
+        Turn.objects.filter(simulation=simulation, action="model_error").values_list(
+            "error", flat=True
+        )
+    )
+    assert any("rate-limiting" in e for e in errors), errors
+    assert any("HTTP 500" in e for e in errors), errors
+    assert any("timed out" in e for e in errors), errors
+    # every failed call was retried by the next turn
+    for seq in Turn.objects.filter(simulation=simulation, action="model_error").values_list(
+        "seq", flat=True
+    ):
+        assert Turn.objects.get(simulation=simulation, seq=seq + 1).is_retry
+    # invalid tool JSON came back to the model as an observation and was recorded
+    bad = Turn.objects.filter(
+        simulation=simulation, actor="worker", arguments__isnull=True
+    ).exclude(action="")
+    bad = [t for t in bad if t.action != "model_error"]
+    assert bad and all("not a valid JSON object" in t.observation and t.raw_arguments for t in bad)
+    assert all("invalid_arguments" in t.signals for t in bad)
+    outcomes = set(
+        LLMCall.objects.filter(simulation_id=simulation.pk).values_list("outcome", flat=True)
+    )
+    assert outcomes == {"ok", "invalid", "error"}
+    process = simulation.outcome["process"]
+    assert process["model_errors"] == len(errors) and process["invalid_arguments"] >= len(bad)
