@@ -172,4 +172,14 @@ def test_review_in_the_browser(
     TypeAdapter(list[ChatCompletionMessageParam]).validate_python(records[0]["messages"])
     shot(page, "export")
 
+    # -- learn: the Celery worker distills the skill document; the flagged run taught nothing --
+    page.goto(live_studio + "/review/learn/")
+    page.click("#distill-all")
+    badge = page.locator("section.occupation .badge")
+    expect(badge).to_have_text("ready", timeout=30_000)  # the page polls while it distills
+    page.locator("section.occupation a", has_text="Skills for").click()
+    expect(page.locator("ol.lessons")).to_contain_text(f"#{second.pk}")
+    expect(page.locator(f"ol.lessons a[href='/review/simulations/{first.pk}/']")).to_have_count(0)
+    shot(page, "skill")
+
     assert not console_errors, console_errors
