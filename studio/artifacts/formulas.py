@@ -5,8 +5,14 @@ show no numbers at all. This evaluates the common subset -- numbers, strings, ce
 references (A1, $A$1, Sheet!A1, 'My Sheet'!A1:B3), + - * / ^ & %, comparisons, parentheses
 and SUM, AVERAGE, MIN, MAX, COUNT, COUNTA, ROUND, ABS, IF, AND, OR, NOT -- with Excel's
 semantics for blanks, text and errors. It never calls eval(): formulas are tokenised, parsed
-into tuples and interpreted. Anything outside the subset, cycles and runaway work raise
-FormulaError, which callers show as an unknown ("") value.
+into tuples and compiled into Python closures. Anything outside the subset, cycles and
+runaway work raise FormulaError, which callers show as an unknown ("") value.
+
+Formulas are compiled by shape: references are taken relative to the formula's cell (as in
+R1C1 notation), so =D2*E2 in F2 and =D3*E3 in F3 share one parsed and compiled closure, and a
+column of 50,000 row formulas is parsed once. Only the cells a requested value needs are
+computed, each once; FormulaEngine can cap the cells one value may read (FormulaTooCostly),
+so a preview says a value was left out instead of spending seconds on it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ __all__ = [
     "ExcelError",
     "FormulaEngine",
     "FormulaError",
+    "FormulaTooCostly",
     "Value",
     "column_index",
     "display_value",
@@ -39,6 +46,10 @@ MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 
 class FormulaError(Exception):
     """The formula is outside the supported subset, cyclic, or too costly to evaluate."""
+
+
+class FormulaTooCostly(FormulaError):
+    """Computing the value would read more cells than the engine allows: it is unknown."""
 
 
 @dataclass(frozen=True)
@@ -78,9 +89,9 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
-_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+_CELL_RE = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)([0-9]+)")
 
-Token = tuple[str, str]
+Token = tuple[str, Any]
 
 
 def _tokenize(formula: str) -> list[Token]:
@@ -95,6 +106,67 @@ def _tokenize(formula: str) -> list[Token]:
             tokens.append((kind, match.group(kind)))
         position = match.end()
     return tokens
+
+
+# -- shapes ------------------------------------------------------------------------------
+#
+# A formula's *shape* is its tokens with each reference made relative to the cell holding it,
+# as R1C1 notation does: in F2, =D2*E2 reads "this row, two columns left, times this row, one
+# column left" -- and so do =D3*E3 in F3 and every other row of the column. Shapes are parsed
+# and compiled into closures once, and a closure is called with the position of the cell it
+# computes, so a 50,000-row column of row formulas costs one parse, not 50,000.
+
+# One corner of a reference: (row, row is relative, column, column is relative), where a
+# relative row or column is an offset from the formula's cell and an absolute one ($A$1) is
+# the row or column itself. The position is then `value + anchor * relative`.
+Corner = tuple[int, int, int, int]
+
+
+def _shape(tokens: list[Token], row: int, column: int) -> tuple[Token, ...]:
+    """The tokens with references as ("ref", (sheet, corner, corner or None)) relative to
+    the cell at (row, column); row = column = 0 keeps every reference absolute."""
+    return tuple(
+        ("ref", _relative_reference(text, row, column)) if kind == "ref" else (kind, text)
+        for kind, text in tokens
+    )
+
+
+def _relative_reference(text: str, row: int, column: int) -> tuple[Any, ...]:
+    sheet: str | None = None
+    if "!" in text:
+        sheet_part, _, text = text.rpartition("!")
+        sheet = sheet_part[1:-1].replace("''", "'") if sheet_part.startswith("'") else sheet_part
+    first, _, last = text.partition(":")
+    return (
+        sheet,
+        _corner(first, row, column),
+        _corner(last, row, column) if last else None,
+    )
+
+
+def _corner(text: str, row: int, column: int) -> Corner:
+    match = _CELL_RE.fullmatch(text)
+    if match is None:
+        raise FormulaError(f"bad reference {text!r}")
+    column_fixed, letters, row_fixed, digits = match.groups()
+    at_row, at_column = int(digits), column_index(letters)
+    if not (1 <= at_row <= MAX_ROWS and 1 <= at_column <= MAX_COLUMNS):
+        raise FormulaError(f"reference out of range {text!r}")
+    row_relative, column_relative = int(not row_fixed), int(not column_fixed)
+    return (
+        at_row - row * row_relative,
+        row_relative,
+        at_column - column * column_relative,
+        column_relative,
+    )
+
+
+def column_index(letters: str) -> int:
+    """'A' -> 1, 'AA' -> 27."""
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + (ord(char) - 64)
+    return index
 
 
 # -- parser ------------------------------------------------------------------------------
@@ -121,6 +193,8 @@ _PERCENT_POWER = 12
 
 
 class _Parser:
+    """Parses a shape (tokens with relative references) into a tree of tuples."""
+
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.position = 0
@@ -179,7 +253,8 @@ class _Parser:
         if kind == "error":
             return ("value", ExcelError(text.upper()))
         if kind == "ref":
-            return _reference(text)
+            sheet, first, last = text
+            return ("ref", sheet, first) if last is None else ("range", sheet, first, last)
         if kind == "func":
             return self.call(text.upper())
         if kind == "op" and text == "(":
@@ -211,43 +286,156 @@ class _Parser:
                 raise FormulaError(f"expected ',' or ')', got {text!r}")
 
 
-def _reference(text: str) -> Node:
-    sheet: str | None = None
-    if "!" in text:
-        sheet_part, _, text = text.rpartition("!")
-        sheet = sheet_part[1:-1].replace("''", "'") if sheet_part.startswith("'") else sheet_part
-    first, _, last = text.partition(":")
-    row1, col1 = _cell(first)
-    if not last:
-        return ("ref", sheet, row1, col1)
-    row2, col2 = _cell(last)
-    return ("range", sheet, min(row1, row2), min(col1, col2), max(row1, row2), max(col1, col2))
+# -- compiler ----------------------------------------------------------------------------
+
+# A compiled shape: (engine, sheet the formula sits on, its row, its column) -> value.
+Compiled = Callable[["FormulaEngine", str, int, int], Any]
 
 
-def _cell(text: str) -> tuple[int, int]:
-    match = _CELL_RE.fullmatch(text)
-    if match is None:
-        raise FormulaError(f"bad reference {text!r}")
-    row, column = int(match.group(2)), column_index(match.group(1))
-    if not (1 <= row <= MAX_ROWS and 1 <= column <= MAX_COLUMNS):
-        raise FormulaError(f"reference out of range {text!r}")
-    return row, column
-
-
-def column_index(letters: str) -> int:
-    """'A' -> 1, 'AA' -> 27."""
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + (ord(char) - 64)
-    return index
-
-
-@lru_cache(maxsize=4096)
-def _parse(formula: str) -> Node:
+def _compiled(formula: str, row: int, column: int) -> Compiled:
+    """The compiled shape of `formula` sitting at (row, column); raises FormulaError."""
     body = formula[1:] if formula.startswith("=") else formula
     if len(body) > MAX_FORMULA_CHARS:
         raise FormulaError("formula is too long")
-    return _Parser(_tokenize(body)).parse()
+    compiled = _compile_shape(_shape(_tokenize(body), row, column))
+    if isinstance(compiled, FormulaError):
+        raise FormulaError(str(compiled))
+    return compiled
+
+
+@lru_cache(maxsize=4096)
+def _compile_shape(shape: tuple[Token, ...]) -> Compiled | FormulaError:
+    """Parse and compile once per shape; a shape outside the subset is remembered as such."""
+    try:
+        return _compile(_Parser(list(shape)).parse())
+    except FormulaError as exc:
+        return FormulaError(str(exc))  # kept without its traceback
+    except RecursionError:
+        return FormulaError("formula is nested too deeply")
+
+
+def _compile(node: Node) -> Compiled:
+    """A closure computing the node's single value, as Excel would where one is expected."""
+    kind = node[0]
+    if kind == "value":
+        constant = node[1]
+        return lambda engine, sheet, row, column: constant
+    if kind == "ref":
+        return _compile_ref(node[1], node[2])
+    if kind == "range":
+        return lambda engine, sheet, row, column: VALUE  # a range where one value is expected
+    if kind == "negate":
+        operand = _compile(node[1])
+
+        def negate(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+            number = _number(operand(engine, sheet, row, column))
+            return number if isinstance(number, ExcelError) else -number
+
+        return negate
+    if kind == "percent":
+        operand = _compile(node[1])
+
+        def percent(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+            number = _number(operand(engine, sheet, row, column))
+            return number if isinstance(number, ExcelError) else number / 100
+
+        return percent
+    if kind == "binary":
+        return _compile_binary(node[1], _compile(node[2]), _compile(node[3]))
+    if kind == "call":
+        return _compile_call(node[1], node[2])
+    raise FormulaError(f"unknown node {kind}")
+
+
+def _compile_ref(sheet_name: str | None, corner: Corner) -> Compiled:
+    row_value, row_relative, column_value, column_relative = corner
+
+    def ref(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+        return engine._read(
+            sheet_name or sheet,
+            row_value + row * row_relative,
+            column_value + column * column_relative,
+        )
+
+    return ref
+
+
+def _compile_range(sheet_name: str | None, first: Corner, last: Corner) -> Compiled:
+    def values(engine: FormulaEngine, sheet: str, row: int, column: int) -> _RangeValues:
+        row1 = first[0] + row * first[1]
+        row2 = last[0] + row * last[1]
+        column1 = first[2] + column * first[3]
+        column2 = last[2] + column * last[3]
+        return engine._read_range(
+            sheet_name or sheet,
+            min(row1, row2),
+            min(column1, column2),
+            max(row1, row2),
+            max(column1, column2),
+        )
+
+    return values
+
+
+def _compile_argument(node: Node) -> Compiled:
+    """A function argument: references give _RangeValues, which functions treat apart."""
+    if node[0] == "ref":
+        scalar = _compile(node)
+        return lambda engine, sheet, row, column: _RangeValues([scalar(engine, sheet, row, column)])
+    if node[0] == "range":
+        return _compile_range(node[1], node[2], node[3])
+    return _compile(node)
+
+
+def _compile_binary(operator: str, left: Compiled, right: Compiled) -> Compiled:
+    def binary(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+        return _binary(
+            operator, left(engine, sheet, row, column), right(engine, sheet, row, column)
+        )
+
+    return binary
+
+
+def _compile_call(name: str, args: tuple[Node, ...]) -> Compiled:
+    if name == "IF":
+        return _compile_if(args)
+    function = _FUNCTIONS.get(name)
+    if function is None:
+        message = f"unsupported function {name}"
+
+        def unsupported(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+            raise FormulaError(message)  # only when reached, as IF(TRUE, 1, VLOOKUP(…)) is 1
+
+        return unsupported
+    arguments = [_compile_argument(arg) for arg in args]
+
+    def call(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+        return function([argument(engine, sheet, row, column) for argument in arguments])
+
+    return call
+
+
+def _compile_if(args: tuple[Node, ...]) -> Compiled:
+    if not 1 < len(args) <= 3:
+
+        def wrong(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+            raise FormulaError("IF takes 2 or 3 arguments")
+
+        return wrong
+    condition, if_true = _compile(args[0]), _compile(args[1])
+    if_false = _compile(args[2]) if len(args) == 3 else None
+
+    def if_(engine: FormulaEngine, sheet: str, row: int, column: int) -> Value:
+        truth = _truth(condition(engine, sheet, row, column))
+        if isinstance(truth, ExcelError):
+            return truth
+        if truth:
+            return _blank_as_zero(if_true(engine, sheet, row, column))
+        if if_false is None:
+            return False
+        return _blank_as_zero(if_false(engine, sheet, row, column))
+
+    return if_
 
 
 # -- evaluation --------------------------------------------------------------------------
@@ -261,7 +449,16 @@ _UNKNOWN = object()  # memo marker for a cell whose formula could not be evaluat
 
 
 class FormulaEngine:
-    """Evaluates formulas of one workbook, memoising cell results across calls."""
+    """Evaluates formulas of one workbook, memoising cell results across calls.
+
+    Only what is asked for is computed: a cell's formula, and the cells it reads,
+    transitively. Work is bounded twice: `cell_budget` caps the range cells read by the
+    engine in all, and `value_cell_limit` (None: no limit) caps the cells one top-level
+    cell_value or evaluate call may read, counting each reference and each cell of a range,
+    with an already computed cell counting once. Past either the call raises
+    FormulaTooCostly, before reading a range that would not fit. Cells computed on the way
+    stay memoised: they are right, only the value asked for is unknown.
+    """
 
     def __init__(
         self,
@@ -269,30 +466,74 @@ class FormulaEngine:
         sheet_names: Iterable[str],
         *,
         cell_budget: int = DEFAULT_CELL_BUDGET,
+        value_cell_limit: int | None = None,
     ) -> None:
         self._lookup = lookup
         self._sheets = {name.casefold(): name for name in sheet_names}
         self._memo: dict[tuple[str, int, int], Any] = {}
         self._active: set[tuple[str, int, int]] = set()
         self._budget = cell_budget
+        self._total_budget = cell_budget
+        self._value_limit = value_cell_limit
+        self._read_for_value = 0  # cells read for the current top-level value
 
     def evaluate(self, formula: str, sheet: str) -> Value:
         """Value of `formula` as if it sat on `sheet`; raises FormulaError when unknown."""
+        compiled = _compiled(formula, 0, 0)  # at (0, 0) every reference is absolute
+        self._read_for_value = 0
         try:
-            result = self._scalar(_parse(formula), sheet)
+            result = compiled(self, sheet, 0, 0)
         except RecursionError as exc:
             raise FormulaError("formula is nested too deeply") from exc
         return 0.0 if result is None else result
 
     def cell_value(self, sheet: str, row: int, column: int) -> Value:
         """Value of a cell, evaluating it when it holds a formula."""
-        key = (self._sheet_name(sheet), row, column)
-        cached = self._memo.get(key)
-        if cached is _UNKNOWN:
-            raise FormulaError("depends on a formula that cannot be evaluated")
-        if cached is not None or key in self._memo:
+        self._read_for_value = 0
+        return self._cell(self._sheet_name(sheet), row, column)
+
+    # reads made by compiled formulas
+    def _read(self, sheet: str, row: int, column: int) -> Value:
+        self._charge(1)
+        return self._cell(self._sheet_name(sheet), row, column)
+
+    def _read_range(
+        self, sheet: str, row1: int, column1: int, row2: int, column2: int
+    ) -> _RangeValues:
+        name = self._sheet_name(sheet)
+        size = (row2 - row1 + 1) * (column2 - column1 + 1)
+        self._budget -= size
+        if self._budget < 0:
+            raise FormulaTooCostly(
+                f"reads too many cells: over the {self._total_budget:,} allowed for the workbook"
+            )
+        self._charge(size)
+        cell = self._cell
+        return _RangeValues(
+            cell(name, row, column)
+            for row in range(row1, row2 + 1)
+            for column in range(column1, column2 + 1)
+        )
+
+    def _charge(self, cells: int) -> None:
+        self._read_for_value += cells
+        limit = self._value_limit
+        if limit is not None and self._read_for_value > limit:
+            if cells > limit:  # one range is past the limit on its own
+                raise FormulaTooCostly(
+                    f"depends on at least {cells:,} cells, over the limit of {limit:,}"
+                )
+            raise FormulaTooCostly(f"reads more than {limit:,} cells, the limit for one value")
+
+    def _cell(self, name: str, row: int, column: int) -> Value:
+        key = (name, row, column)
+        memo = self._memo
+        if key in memo:
+            cached = memo[key]
+            if cached is _UNKNOWN:
+                raise FormulaError("depends on a formula that cannot be evaluated")
             return cached
-        raw = self._lookup(*key)
+        raw = self._lookup(name, row, column)
         if not (isinstance(raw, str) and raw.startswith("=") and len(raw) > 1):
             return _plain(raw)
         if key in self._active:
@@ -301,73 +542,20 @@ class FormulaEngine:
             raise FormulaError("formula chain is too long")
         self._active.add(key)
         try:
-            value = self.evaluate(raw, key[0])
+            value = _compiled(raw, row, column)(self, name, row, column)
+        except FormulaTooCostly:
+            raise  # a limit on the value asked for, not a property of this cell
         except FormulaError:
-            self._memo[key] = _UNKNOWN
+            memo[key] = _UNKNOWN
             raise
+        except RecursionError as exc:
+            memo[key] = _UNKNOWN
+            raise FormulaError("formula is nested too deeply") from exc
         finally:
             self._active.discard(key)
-        self._memo[key] = value
+        value = 0.0 if value is None else value
+        memo[key] = value
         return value
-
-    # nodes
-    def _scalar(self, node: Node, sheet: str) -> Value:
-        kind = node[0]
-        if kind == "value":
-            return node[1]
-        if kind == "ref":
-            return self.cell_value(node[1] or sheet, node[2], node[3])
-        if kind == "range":
-            return VALUE  # a range used where one value is expected
-        if kind == "negate":
-            number = _number(self._scalar(node[1], sheet))
-            return number if isinstance(number, ExcelError) else -number
-        if kind == "percent":
-            number = _number(self._scalar(node[1], sheet))
-            return number if isinstance(number, ExcelError) else number / 100
-        if kind == "binary":
-            return _binary(node[1], self._scalar(node[2], sheet), self._scalar(node[3], sheet))
-        if kind == "call":
-            return self._call(node[1], node[2], sheet)
-        raise FormulaError(f"unknown node {kind}")
-
-    def _argument(self, node: Node, sheet: str) -> Value | _RangeValues:
-        if node[0] == "ref":
-            return _RangeValues([self._scalar(node, sheet)])
-        if node[0] == "range":
-            return self._range(node, sheet)
-        return self._scalar(node, sheet)
-
-    def _range(self, node: Node, sheet: str) -> _RangeValues:
-        _, name, row1, col1, row2, col2 = node
-        size = (row2 - row1 + 1) * (col2 - col1 + 1)
-        self._budget -= size
-        if self._budget < 0:
-            raise FormulaError("too many cells referenced")
-        name = name or sheet
-        return _RangeValues(
-            self.cell_value(name, row, column)
-            for row in range(row1, row2 + 1)
-            for column in range(col1, col2 + 1)
-        )
-
-    def _call(self, name: str, args: tuple[Node, ...], sheet: str) -> Value:
-        if name == "IF":
-            return self._if(args, sheet)
-        function = _FUNCTIONS.get(name)
-        if function is None:
-            raise FormulaError(f"unsupported function {name}")
-        return function([self._argument(arg, sheet) for arg in args])
-
-    def _if(self, args: tuple[Node, ...], sheet: str) -> Value:
-        if not 1 < len(args) <= 3:
-            raise FormulaError("IF takes 2 or 3 arguments")
-        condition = _truth(self._scalar(args[0], sheet))
-        if isinstance(condition, ExcelError):
-            return condition
-        if condition:
-            return _blank_as_zero(self._scalar(args[1], sheet))
-        return _blank_as_zero(self._scalar(args[2], sheet)) if len(args) == 3 else False
 
     def _sheet_name(self, sheet: str) -> str:
         name = self._sheets.get(sheet.casefold())

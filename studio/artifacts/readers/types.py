@@ -23,6 +23,10 @@ class PreviewLimits:
     max_decompressed_bytes: int = 200 * MB
     # eml and ics are parsed whole, so their size is capped instead of their output.
     max_parsed_file_bytes: int = 25 * MB
+    # xlsx formulas without a cached value are computed when shown, each from at most this
+    # many cells, and the sheets' rows below what the preview shows are read for them up to
+    # this many cells in all. A value past either is left empty, with a note saying why.
+    max_formula_cells: int = 20_000
 
 
 DEFAULT_LIMITS = PreviewLimits()

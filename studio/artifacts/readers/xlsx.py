@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,12 @@ from studio.artifacts.formulas import (
     MAX_ROWS,
     FormulaEngine,
     FormulaError,
+    FormulaTooCostly,
     column_index,
     display_value,
 )
 from studio.artifacts.readers.types import (
+    ELLIPSIS,
     CellPreview,
     Preview,
     PreviewLimits,
@@ -36,7 +38,7 @@ from studio.artifacts.safety import MB
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-# A formula reaching outside the previewed window loads the whole sheet, up to this much XML.
+# Formulas reaching below the rows read for display read on into sheets of up to this much XML.
 FORMULA_LOAD_MAX_XML_BYTES = 16 * MB
 MAX_SHARED_STRINGS = 2_000_000
 
@@ -228,7 +230,9 @@ class _XlsxPackage:
                 sheets.append(_XlsxSheet(sheet.get("name", "Sheet"), part, size))
         return sheets
 
-    def rows(self, sheet: _XlsxSheet, max_rows: int, max_columns: int) -> Iterator[Any]:
+    def rows(
+        self, sheet: _XlsxSheet, max_rows: int, max_columns: int
+    ) -> Generator[Any, None, None]:
         """(row number, {column: _XlsxCell}) for rows up to max_rows, columns up to max."""
         shared: dict[str, tuple[str, str]] = {}
         with self.archive.open(sheet.part) as source:
@@ -433,22 +437,52 @@ def _shown(value: Any, number_format: str) -> str:
 @dataclass
 class _SheetGrid:
     cells: dict[tuple[int, int], Any] = field(default_factory=dict)
-    rows_loaded: int = 0
+    rows_loaded: int = 0  # rows shown or read so far, up to columns_loaded
     columns_loaded: int = 0
+    rows_streamed: int = 0  # rows read in every column for formulas reaching further
+    stream: Generator[Any, None, None] | None = None  # that read, resumed when needed
     complete: bool = False  # every non-empty cell of the sheet is in `cells`
-    load_attempted: bool = False
+
+
+@dataclass
+class _LeftOut:
+    """The first value of a sheet left out for its cost, and how many were."""
+
+    row: int
+    column: int
+    formula: str
+    reason: FormulaTooCostly
+    count: int = 1
 
 
 class _Workbook:
-    """Cells of a workbook plus a formula engine for formulas without cached values."""
+    """Cells of a workbook plus a formula engine for formulas without cached values.
 
-    def __init__(self, path: Path) -> None:
+    Formulas reaching below the rows read for display resume a full-width read of their
+    sheet just as far as they need. `load_limit` (None: no limit) caps the cells read that
+    way in all, and `value_cell_limit` the cells one computed value may read; past either the
+    value is unknown and value_text records why in `left_out`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        value_cell_limit: int | None = None,
+        load_limit: int | None = None,
+    ) -> None:
         self.package = _XlsxPackage(path)
         self.sheets = {sheet.name: sheet for sheet in self.package.sheets}
         self.grids: dict[str, _SheetGrid] = {}
-        self.engine = FormulaEngine(self.lookup, self.sheets)
+        self.engine = FormulaEngine(self.lookup, self.sheets, value_cell_limit=value_cell_limit)
+        self.load_limit = load_limit
+        self.loaded_cells = 0  # cells read for formulas beyond the rows read for display
+        self.left_out: dict[str, _LeftOut] = {}  # by sheet name
 
     def close(self) -> None:
+        for grid in self.grids.values():
+            if grid.stream is not None:
+                grid.stream.close()
         self.package.close()
 
     def rows(self, sheet: _XlsxSheet, max_rows: int, max_columns: int) -> Iterator[Any]:
@@ -473,25 +507,38 @@ class _Workbook:
     def lookup(self, sheet: str, row: int, column: int) -> Any:
         grid = self.grids.setdefault(sheet, _SheetGrid())
         if not self._covers(grid, row, column):
-            if not grid.load_attempted:
-                self._load_whole(sheet, grid)
-            if not self._covers(grid, row, column):
-                raise FormulaError("refers beyond the part of the workbook that was loaded")
+            self._stream_to(sheet, grid, row)
         return grid.cells.get((row, column))
 
     @staticmethod
     def _covers(grid: _SheetGrid, row: int, column: int) -> bool:
-        return grid.complete or (row <= grid.rows_loaded and column <= grid.columns_loaded)
+        return (
+            grid.complete
+            or row <= grid.rows_streamed
+            or (row <= grid.rows_loaded and column <= grid.columns_loaded)
+        )
 
-    def _load_whole(self, name: str, grid: _SheetGrid) -> None:
-        """Load a whole sheet (up to a size cap) for formulas reaching outside the window."""
-        grid.load_attempted = True
+    def _stream_to(self, name: str, grid: _SheetGrid, row: int) -> None:
+        """Read the sheet in every column down to `row`, resuming where the last read
+        stopped, within the size cap and `load_limit`; raises FormulaTooCostly past them."""
         sheet = self.sheets[name]
-        if sheet.size > FORMULA_LOAD_MAX_XML_BYTES:
-            return
-        for number, cells in self.package.rows(sheet, MAX_ROWS, MAX_COLUMNS):
+        if sheet.size > FORMULA_LOAD_MAX_XML_BYTES or self._over_load_limit():
+            raise _too_far(name, row)
+        if grid.stream is None:
+            grid.stream = self.package.rows(sheet, MAX_ROWS, MAX_COLUMNS)
+        for number, cells in grid.stream:
+            if number > grid.rows_loaded:  # rows read for display were paid for already
+                self.loaded_cells += len(cells)
             self._record(grid, number, cells)
+            grid.rows_streamed = number
+            if number >= row:
+                return
+            if self._over_load_limit():
+                raise _too_far(name, row)
         grid.complete = True
+
+    def _over_load_limit(self) -> bool:
+        return self.load_limit is not None and self.loaded_cells > self.load_limit
 
     def value_text(self, sheet: str, row: int, column: int, cell: _XlsxCell) -> str:
         """What the cell shows: its value, or its formula's cached or computed result."""
@@ -499,6 +546,12 @@ class _Workbook:
             return _shown(cell.value, cell.number_format)
         try:
             value = self.engine.cell_value(sheet, row, column)
+        except FormulaTooCostly as exc:
+            if sheet in self.left_out:
+                self.left_out[sheet].count += 1
+            else:
+                self.left_out[sheet] = _LeftOut(row, column, cell.formula, exc)
+            return ""
         except FormulaError:
             return ""
         return (
@@ -506,9 +559,15 @@ class _Workbook:
         )
 
 
+def _too_far(sheet: str, row: int) -> FormulaTooCostly:
+    return FormulaTooCostly(f"needs row {row:,} of {sheet}, further than a preview reads")
+
+
 def xlsx_preview(path: Path, limits: PreviewLimits) -> Preview:
     result = Preview(kind="xlsx")
-    workbook = _Workbook(path)
+    workbook = _Workbook(
+        path, value_cell_limit=limits.max_formula_cells, load_limit=limits.max_formula_cells
+    )
     try:
         sheets = workbook.package.sheets
         for sheet in sheets[: limits.max_sheets]:
@@ -551,6 +610,7 @@ def _sheet_preview(
             shown.append(preview_cell)
         preview_sheet.rows.append(shown)
     _note_sheet_limits(preview_sheet, result, limits, more_rows, more_columns, cut_cells)
+    _note_left_out(sheet.name, workbook.left_out.get(sheet.name), result)
     return preview_sheet
 
 
@@ -589,6 +649,23 @@ def _note_sheet_limits(
         result.note(f"Some cells were cut at {limits.max_cell_chars:,} characters.")
 
 
+def _note_left_out(sheet: str, left_out: _LeftOut | None, result: Preview) -> None:
+    """One note per sheet naming the first value left out for its cost, and why."""
+    if left_out is None:
+        return
+    from openpyxl.utils import get_column_letter
+
+    formula = left_out.formula
+    if len(formula) > _NOTE_FORMULA_CHARS:
+        formula = formula[:_NOTE_FORMULA_CHARS] + ELLIPSIS
+    where = f"{sheet}!{get_column_letter(left_out.column)}{left_out.row}"
+    message = f"Some values not computed: {formula} ({where}) {left_out.reason}"
+    if left_out.count > 1:
+        message += f"; {left_out.count - 1:,} more on {sheet}"
+    result.note(message + ".")
+
+
+_NOTE_FORMULA_CHARS = 120
 _TEXT_MAX_COLUMNS = 200
 
 
