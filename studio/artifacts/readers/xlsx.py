@@ -11,6 +11,7 @@ import re
 import zipfile
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ from studio.artifacts.safety import MB
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_CELL_TAG, _ROW_TAG, _DIMENSION_TAG = _S + "c", _S + "row", _S + "dimension"
+_VALUE_TAG, _FORMULA_TAG, _INLINE_TAG = _S + "v", _S + "f", _S + "is"
 # Formulas reaching below the rows read for display read on into sheets of up to this much XML.
 FORMULA_LOAD_MAX_XML_BYTES = 16 * MB
 MAX_SHARED_STRINGS = 2_000_000
@@ -241,12 +244,12 @@ class _XlsxPackage:
             next_row = 1
             for _, element in events:
                 tag = element.tag
-                if tag == _S + "c":
+                if tag == _CELL_TAG:
                     column = _column_of(element.get("r"), len(cells) + 1)
                     if column <= max_columns:
                         cells[column] = self._cell(element, shared)
                     element.clear()
-                elif tag == _S + "row":
+                elif tag == _ROW_TAG:
                     number = int(element.get("r") or next_row)
                     if number > max_rows:
                         return
@@ -255,14 +258,14 @@ class _XlsxPackage:
                     cells = {}
                     next_row = number + 1
                     element.clear()
-                elif tag == _S + "dimension":
+                elif tag == _DIMENSION_TAG:
                     sheet.dimension = _dimension(element.get("ref", ""))
 
     def _cell(self, element: Any, shared: dict[str, tuple[str, str]]) -> _XlsxCell:
         kind = element.get("t", "n")
-        value_element = element.find(_S + "v")
+        value_element = element.find(_VALUE_TAG)
         raw = value_element.text if value_element is not None else None
-        formula = _formula(element.find(_S + "f"), element.get("r") or "", shared)
+        formula = _formula(element.find(_FORMULA_TAG), element.get("r") or "", shared)
         style = element.get("s")
         fmt = (
             self.formats[int(style)]
@@ -270,7 +273,7 @@ class _XlsxPackage:
             else None
         )
         if kind == "inlineStr":
-            inline = element.find(_S + "is")
+            inline = element.find(_INLINE_TAG)
             value: Any = _rich_text(inline) if inline is not None else ""
         elif raw is None or raw == "":
             value = None
@@ -287,8 +290,6 @@ class _XlsxPackage:
         return _XlsxCell(value=value, formula=formula, number_format=fmt.code if fmt else "")
 
     def _number(self, raw: str, fmt: _CellFormat | None) -> Any:
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-
         try:
             number: Any = float(raw)
         except ValueError:
@@ -296,6 +297,12 @@ class _XlsxPackage:
         if number.is_integer() and "." not in raw and "E" not in raw.upper():
             number = int(number)
         if fmt is not None and fmt.kind in ("date", "duration"):
+            from openpyxl.utils.datetime import (
+                CALENDAR_MAC_1904,
+                CALENDAR_WINDOWS_1900,
+                from_excel,
+            )
+
             epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
             try:
                 return from_excel(number, epoch, timedelta=fmt.kind == "duration")
@@ -358,11 +365,20 @@ def _formula(element: Any, reference: str, shared: dict[str, tuple[str, str]]) -
 
 
 _REFERENCE_RE = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
+_DIGITS = "0123456789"
 
 
 def _column_of(reference: str | None, default: int) -> int:
+    if reference:  # the usual "AB12" without a regex, as this runs for every cell
+        letters = reference.rstrip(_DIGITS)
+        plain = 0 < len(letters) <= 3 and len(letters) < len(reference)
+        if plain and letters.isascii() and letters.isalpha():
+            return _letters_column(letters)
     match = _REFERENCE_RE.match(reference or "")
     return column_index(match.group(1)) if match else default
+
+
+_letters_column = lru_cache(maxsize=1024)(column_index)
 
 
 def _dimension(ref: str) -> tuple[int, int] | None:
