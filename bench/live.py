@@ -117,7 +117,9 @@ def create_world(simulations: int) -> tuple[list[int], str]:
 # -- drivers: commit turns through the engine's commit -----------------------------------------------
 
 
-def drive(env: dict[str, str], simulation_ids: list[int], rate: float, until: float, out) -> None:
+def drive(
+    env: dict[str, str], simulation_ids: list[int], rate: float, seconds: float, ready, go, out
+) -> None:
     os.environ.update(env)
     django_setup()
     import datetime as dt
@@ -134,6 +136,9 @@ def drive(env: dict[str, str], simulation_ids: list[int], rate: float, until: fl
     simulations = Simulation.objects.in_bulk(simulation_ids)
     commits: list[tuple[int, int, float, float]] = []
     interval = 1.0 / rate
+    ready.put(os.getpid())  # Django is loaded: the clock starts when every driver is
+    go.wait()
+    until = time.time() + seconds
     next_at = time.time()
     n = 0
     while time.time() < until:
@@ -316,18 +321,21 @@ def main() -> None:
                 f"{len(ids) * args.clients_per_sim} websocket clients connected in "
                 f"{time.time() - started:.1f}s"
             )
-            begin = time.time()
-            until = begin + args.seconds
-            shares = [ids[k :: args.drivers] for k in range(args.drivers)]
+            shares = [
+                share for share in (ids[k :: args.drivers] for k in range(args.drivers)) if share
+            ]
+            ready, go = ctx.Queue(), ctx.Event()
+            rate = args.rate / len(shares)
             procs = [
-                ctx.Process(
-                    target=drive, args=(env, share, args.rate / args.drivers, until, results)
-                )
+                ctx.Process(target=drive, args=(env, share, rate, args.seconds, ready, go, results))
                 for share in shares
-                if share
             ]
             for proc in procs:
                 proc.start()
+            for _ in procs:
+                await asyncio.get_running_loop().run_in_executor(None, ready.get)
+            begin = time.time()
+            go.set()
             commits = []
             for _ in procs:
                 commits.extend(await asyncio.get_running_loop().run_in_executor(None, results.get))

@@ -11,8 +11,8 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Length, Substr
 
 from simulations import payloads
+from simulations import selectors as simulation_selectors
 from simulations.models import Deliverable, FileChange, Message, Objective, Simulation, Turn
-from studio import selectors as studio_selectors
 from studio.models import ComputerFile
 
 PAGE = 200  # turns per query
@@ -21,41 +21,23 @@ REPLAY_LIMIT = 1_000  # turns one replay or backfill sends before the client ask
 MESSAGES_LIMIT = 200
 CHANGES_PER_FILE = 20
 
-# -- who may watch --------------------------------------------------------------------------
-
-
-def simulation_list_visible(*, user) -> QuerySet[Simulation]:
-    """Simulations on computers the user may see (the studio's pool rule: shared pools for
-    every logged-in user, private pools for their owner, everything for superusers)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Simulation.objects.none()
-    visible = studio_selectors.computer_list(user=user).values("pk")
-    return Simulation.objects.filter(computer__in=visible)
+# -- who may watch (the simulations pages' rule: simulations.selectors) ----------------------
 
 
 def simulation_get_visible(*, user, pk: int) -> Simulation | None:
-    return (
-        simulation_list_visible(user=user)
-        .filter(pk=pk)
-        .select_related("computer", "computer__persona", "computer__pool")
-        .first()
-    )
+    if not getattr(user, "is_active", False):
+        return None
+    return simulation_selectors.simulation_get(user=user, pk=pk)
 
 
 def simulation_visible(*, user, pk: int) -> bool:
-    return simulation_list_visible(user=user).filter(pk=pk).exists()
+    if not getattr(user, "is_active", False):
+        return False
+    return simulation_selectors.simulation_list(user=user).filter(pk=pk).exists()
 
 
 def simulation_can_control(*, user, simulation: Simulation) -> bool:
-    """Who sees pause, resume and cancel: the researcher who launched the run, the owner of
-    the computer's pool, and superusers (the control views decide for themselves)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        user.is_superuser
-        or simulation.created_by_id == user.pk
-        or simulation.computer.pool.owner_id == user.pk
-    )
+    return simulation_selectors.simulation_can_control(user=user, simulation=simulation)
 
 
 # -- turns ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from simulations import selectors_live
@@ -35,21 +35,11 @@ def _seq_param(request, name: str) -> int | None:
 
 
 def _control_urls(simulation: Simulation) -> dict[str, str]:
-    """Pause, resume and cancel belong to the simulation pages; the live page posts to them."""
-    urls = {}
-    for action in ("pause", "resume", "cancel"):
-        try:
-            urls[action] = reverse(f"simulations-{action}", args=[simulation.pk])
-        except NoReverseMatch:
-            continue
-    return urls
-
-
-def _optional_url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
+    """Pause, resume and cancel are the simulations pages' views; the live page posts to them."""
+    return {
+        action: reverse(f"simulations-{action}", args=[simulation.pk])
+        for action in ("pause", "resume", "cancel")
+    }
 
 
 def _prefix(name: str, pk: int) -> str:
@@ -89,7 +79,7 @@ def simulation_live(request, pk: int):
             "persona": simulation.computer.persona,
             "status": status,
             "controls": _control_urls(simulation) if can_control else {},
-            "detail_url": _optional_url("simulations-detail", simulation.pk),
+            "detail_url": reverse("simulations-detail", args=[simulation.pk]),
             "live": live,
         },
     )

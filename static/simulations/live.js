@@ -130,6 +130,7 @@
       fetch(form.action, {
         method: "POST",
         credentials: "same-origin",
+        redirect: "manual", // the view answers with a redirect back here; the socket has the news
         headers: { "X-CSRFToken": cookie("csrftoken") || form.querySelector("[name=csrfmiddlewaretoken]").value },
         body: new FormData(form),
       })

@@ -221,6 +221,11 @@ def test_ten_thousand_turns_stay_a_window(live_studio, chromium, user):
         )
         assert len(dom_seqs(page)) == 200
         expect(page.locator("[data-status=turn_count]")).to_have_text("10,005")
+        page.click("[data-control=pause] button")  # posted by fetch; the socket brings the news
+        expect(page.locator("[data-status=state]")).to_have_text("paused")
+        expect(page.locator("[data-control=resume]")).to_be_visible()
+        expect(page.locator("[data-control=pause]")).to_be_hidden()
+        assert Simulation.objects.get(pk=simulation.pk).state == Simulation.State.PAUSED
         page.set_viewport_size({"width": 1400, "height": 1000})
         page.screenshot(path=f"{SCREENSHOTS}/live-window.png")
         assert not errors, errors

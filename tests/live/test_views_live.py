@@ -151,3 +151,15 @@ def test_files_changes_and_mail(auth_client, simulation, tmp_path):
     assert auth_client.get(url).status_code == 404  # a change belongs to its own simulation
     messages = auth_client.get(reverse("simulations-live-messages", args=[simulation.pk])).json()
     assert [m["subject"] for m in messages["sent"]] == ["Route plan"] and messages["inbox"] == []
+
+
+def test_controls_only_for_those_allowed(client, user, other_user):
+    shared = make_simulation(owner=user, shared=True)
+    url = reverse("simulations-live", args=[shared.pk])
+    client.force_login(user)
+    body = client.get(url).content.decode()
+    assert f'action="{reverse("simulations-pause", args=[shared.pk])}"' in body
+    assert 'name="next" value="' + url + '"' in body
+    client.force_login(other_user)  # may watch a shared pool's run, not steer it
+    body = client.get(url).content.decode()
+    assert client.get(url).status_code == 200 and "data-control" not in body
