@@ -96,16 +96,31 @@ def live_studio(django_db_setup, django_db_blocker, celery_worker_process):
     runtime.stop_process(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Debian's Chromium driven by Playwright, for one test module at a time.
+
+    Playwright's sync API keeps an asyncio loop running in the test thread while it is
+    open, which makes Django refuse ORM calls (a false alarm here: the tests' ORM calls are
+    plain synchronous code) and makes async_to_sync fail. So the browser lives only as long
+    as a browser module, and the async-safety override only as long as the browser.
+    """
     from playwright.sync_api import sync_playwright
 
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ from simulations.services.simulations import simulation_create
 from tests.live.conftest import bulk_turns, commit_turn, make_simulation
 from tests.simulations.conftest import clone_computer, computer_snapshot  # noqa: F401 (fixture)
 
-# Playwright's sync API keeps an event loop running in the test thread for the whole session
-# (the chromium fixture is session-scoped), and Django refuses ORM calls from a thread with a
-# running loop. The ORM calls here are plain synchronous code, so the check is a false alarm.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = "/tmp/studio-screens"

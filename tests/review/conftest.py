@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import os
 import shutil
 
 import pytest
@@ -26,9 +25,6 @@ from simulations.review.models import Label
 from studio.llm.offline import agents
 from studio.llm.offline.registry import AGENTS
 from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
-
-# Playwright's sync API keeps an event loop running in the test thread; see tests/browser.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PERSONA = (
     b'{"persona": "A grants officer at a university research office who tracks budgets '
