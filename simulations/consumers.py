@@ -13,9 +13,10 @@ Protocol (JSON text frames; see README: Live)::
 
 A replay sends at most REPLAY_LIMIT turns, read in pages; ``more: true`` says the client must
 ask again (flow control for a client that slept through thousands of turns). The consumer
-never sends a turn twice on one connection; the client still drops duplicates across
-reconnects and asks for a backfill when it sees a gap (channels-redis drops messages to a
-channel over capacity — the database is the record, the socket only a hint).
+does not forward a live turn it has already sent on this connection (a replay and the
+broadcast of the same turn can cross); the client drops duplicates across reconnects and asks
+for a backfill when it sees a gap (channels-redis drops messages to a channel over capacity —
+the database is the record, the socket only a hint).
 """
 
 from __future__ import annotations
