@@ -67,6 +67,11 @@
     return day + " " + iso.slice(0, 10) + " " + iso.slice(11, 16);
   }
 
+  function token(value) {
+    // A class-name-safe form of a value that came from the database.
+    return String(value).replace(/[^a-z0-9_-]/gi, "");
+  }
+
   function number(n) {
     return Number(n || 0).toLocaleString("en-US");
   }
@@ -96,7 +101,7 @@
       var key = node.getAttribute("data-status");
       var value = status[key];
       if (key === "state") {
-        node.className = "badge state-" + value;
+        node.className = "badge state-" + token(value);
         node.textContent = value;
       } else if (key === "sim_now") {
         node.textContent = simTime(value) || "—";
@@ -148,7 +153,7 @@
   function renderTurn(turn) {
     var node = turnTemplate.content.firstElementChild.cloneNode(true);
     node.setAttribute("data-seq", turn.seq);
-    node.classList.add("actor-" + turn.actor);
+    node.classList.add("actor-" + token(turn.actor));
     if (turn.error) node.classList.add("has-error");
     if (turn.is_retry) node.classList.add("is-retry");
     fill(node, ".seq", "#" + turn.seq);
@@ -162,7 +167,7 @@
     fill(node, ".tokens", tokens ? number(tokens) + " tok" : "");
     var signals = node.querySelector(".signals");
     (turn.signals || []).forEach(function (signal) {
-      signals.appendChild(el("li", "signal signal-" + String(signal).replace(/[^a-z0-9_-]/gi, ""), signal));
+      signals.appendChild(el("li", "signal signal-" + token(signal), signal));
     });
     signals.hidden = !signals.children.length;
     var args = "";
@@ -202,7 +207,7 @@
     }
     var changes = node.querySelector(".turn-changes");
     (turn.file_changes || []).forEach(function (change) {
-      var item = el("li", "change op-" + change.op);
+      var item = el("li", "change op-" + token(change.op));
       var link = el("button", "link", change.op + " " + change.path);
       link.type = "button";
       link.addEventListener("click", function () {
@@ -400,7 +405,7 @@
       fill(node, ".key", objective.key);
       fill(node, ".title", objective.title);
       var status = fill(node, ".progress-state", objective.status);
-      status.classList.add("status-" + objective.status);
+      status.classList.add("status-" + token(objective.status));
       fill(node, ".score", scoreText(objective.score, objective.max_score));
       fill(node, ".target", "due " + (objective.target_date || "?") + (objective.reviewer ? " · reviewer " + objective.reviewer : ""));
       var deliverables = node.querySelector(".deliverables");
@@ -410,7 +415,7 @@
         fill(item, ".title", deliverable.title);
         fill(item, ".path", deliverable.submitted_path || deliverable.path);
         var badge = fill(item, ".progress-state", deliverable.status + (deliverable.submitted_seq ? " at #" + deliverable.submitted_seq : ""));
-        badge.classList.add("status-" + deliverable.status);
+        badge.classList.add("status-" + token(deliverable.status));
         fill(item, ".score", scoreText(deliverable.score, deliverable.max_score));
         var reasons = item.querySelector(".reasons");
         (deliverable.judge_reasons || []).forEach(function (reason) {
