@@ -102,12 +102,15 @@ def single(computer, workdays: int) -> None:
     simulation_run_inline(simulation=warm)
 
     transport.OfflineTransport.handle_request = recording
+    spent = _Meter()
     sim = simulation_create(
         computer=computer, config={"workdays": workdays, "seed": 1}, enqueue=False
     )
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu, engine_thread = time.perf_counter(), time.process_time(), time.thread_time()
     sim = simulation_run_inline(simulation=sim)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    engine_thread = time.thread_time() - engine_thread
+    spent.stop()
     transport.OfflineTransport.handle_request = real_handle
     if sim.state != "completed":
         raise SystemExit(f"the simulation ended {sim.state}: {sim.error}")
@@ -140,6 +143,50 @@ def single(computer, workdays: int) -> None:
         f"   {'bare openai-client loop':<26}{1000 * bare_wall / turns:>14.1f}{1000 * bare_cpu / turns:>14.1f}"
     )
     print(f"   {'ratio (goal <= 1.25)':<26}{wall / bare_wall:>14.2f}{cpu / bare_cpu:>14.2f}")
+    parts = dict(spent.cpu)
+    parts["engine: everything else"] = engine_thread - sum(parts.values())
+    parts["other threads (live broadcast sender, heartbeat)"] = cpu - engine_thread
+    print("   where the engine's CPU goes (ms per turn):")
+    for name, seconds in parts.items():
+        print(f"     {name:<52}{1000 * seconds / turns:>7.1f}")
+
+
+class _Meter:
+    """Thread CPU spent inside a few functions of the engine thread (none nested in another)."""
+
+    def __init__(self):
+        from simulations.engine import agents, tools
+        from simulations.services import runs
+        from studio.llm import gateway
+
+        self.cpu: dict[str, float] = {}
+        self._undo = []
+        for owner, name, label in (
+            (gateway, "_create", "model calls: openai client + offline engine"),
+            (gateway, "_record", "model call records (LLMCall rows)"),
+            (tools, "run_tool", "tools (files, office formats, search)"),
+            (runs, "turn_commit", "turn commits (one transaction each) + apply"),
+            (agents, "worker_messages", "building the worker's prompt"),
+        ):
+            self._wrap(owner, name, label)
+
+    def _wrap(self, owner, name, label):
+        real = getattr(owner, name)
+        self.cpu[label] = 0.0
+
+        def timed(*args, **kwargs):
+            started = time.thread_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                self.cpu[label] += time.thread_time() - started
+
+        setattr(owner, name, timed)
+        self._undo.append((owner, name, real))
+
+    def stop(self):
+        for owner, name, real in self._undo:
+            setattr(owner, name, real)
 
 
 # -- 2. many simulations through Celery -----------------------------------------------------------

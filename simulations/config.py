@@ -14,7 +14,7 @@ from typing import Literal
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from studio.env import env_float, env_int, env_path
+from studio.env import env_bool, env_float, env_int, env_path
 
 AgentRole = Literal["objectives", "worker", "collaborator", "judge"]
 AGENT_ROLES: tuple[str, ...] = ("objectives", "worker", "collaborator", "judge")
@@ -43,8 +43,8 @@ class SimulationConfig(BaseModel):
     max_cost_usd: float | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0, le=2**62)
     workdays: int = Field(default=20, ge=1, le=60)
-    keep_recent_turns: int = Field(default=10, ge=2, le=60)
-    condense_every: int = Field(default=20, ge=4, le=400)
+    keep_recent_turns: int = Field(default=8, ge=2, le=60)
+    condense_every: int = Field(default=8, ge=4, le=400)
     queue: str = Field(default="simulations", min_length=1, max_length=100)
 
     @field_validator("queue")
@@ -99,3 +99,11 @@ def sweep_seconds() -> float:
 def requeue_after_seconds() -> float:
     """A queued simulation nobody picked up for this long gets a fresh task message."""
     return env_float("SIM_REQUEUE_AFTER_SECONDS", 300.0, minimum=1.0)
+
+
+def release_db_during_calls() -> bool:
+    """Close the DB connection during model calls (default: on PostgreSQL, where connections
+    are a server process each and limited; SQLite connections are free to keep)."""
+    from django.db import connection
+
+    return env_bool("SIM_RELEASE_DB_DURING_CALLS", connection.vendor == "postgresql")

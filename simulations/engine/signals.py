@@ -25,8 +25,28 @@ _FIGURE_LINE = re.compile(
     r"(?P<label>[A-Za-z][A-Za-z0-9 &/()'%-]{1,59}?[A-Za-z)%])\s*(?::|=|\t|\s-\s)\s*(?:=[^\t→]*→\s*)?"
     r"(?P<value>[-+]?[$€£]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|[kKmM]\b)?)(?![\d:/.-])"
 )
-_CONNECTIVES = frozenset(["and", "or", "between", "at", "from", "to", "by", "of", "in", "on", "for",
-                          "with", "the", "a", "an", "is", "was", "per"])
+_CONNECTIVES = frozenset(
+    [
+        "and",
+        "or",
+        "between",
+        "at",
+        "from",
+        "to",
+        "by",
+        "of",
+        "in",
+        "on",
+        "for",
+        "with",
+        "the",
+        "a",
+        "an",
+        "is",
+        "was",
+        "per",
+    ]
+)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?[$€£]?\d[\d,]*(?:\.\d+)?%?")
 
 

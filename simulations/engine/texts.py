@@ -12,26 +12,45 @@ from studio.artifacts.safety import ArtifactReadError
 
 TRUNCATION_MARKER = readers.TRUNCATION_MARKER
 _PLAIN_LIMIT_BYTES = 8 * 1024 * 1024
-_CACHE_ENTRIES = 512
+_CACHE_CHARS = 32_000_000  # per process, shared by every simulation it runs
 _cache: OrderedDict[tuple, str] = OrderedDict()
+_cache_size = 0
 _cache_lock = threading.Lock()
 
 
-def text_of(path: Path, kind: str, max_chars: int = 200_000) -> str:
-    """Cached by (path, size, mtime): agents re-read and search the same files constantly, and
-    blob files never change."""
+FULL_CHARS = 200_000
+
+
+def text_of(path: Path, kind: str, max_chars: int = FULL_CHARS) -> str:
+    """The text of ``path``, cut at ``max_chars`` with the readers' truncation marker.
+
+    Each version of a file is extracted once (up to FULL_CHARS) and cached by (path, inode,
+    size, mtime): agents re-read and search the same files constantly, diffs read both sides
+    of every edit, and blob files never change."""
     stat = os.stat(path)
-    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, kind, max_chars)
+    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, kind)
     with _cache_lock:
-        if key in _cache:
+        text = _cache.get(key)
+        if text is not None:
             _cache.move_to_end(key)
-            return _cache[key]
-    text = _extract(Path(path), kind, max_chars)
+    if text is None:
+        text = _extract(Path(path), kind, FULL_CHARS)
+        _remember(key, text)
+    if len(text) <= max_chars:
+        return text
+    body, _ = split_truncated(text)
+    return body[:max_chars].rstrip() + "\n" + TRUNCATION_MARKER
+
+
+def _remember(key: tuple, text: str) -> None:
+    global _cache_size
     with _cache_lock:
-        _cache[key] = text
-        while len(_cache) > _CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return text
+        if key not in _cache:
+            _cache[key] = text
+            _cache_size += len(text)
+        while _cache_size > _CACHE_CHARS and _cache:
+            _, dropped = _cache.popitem(last=False)
+            _cache_size -= len(dropped)
 
 
 def _extract(path: Path, kind: str, max_chars: int) -> str:

@@ -61,6 +61,7 @@ class Heartbeat(threading.Thread):
                 alive = Simulation.objects.filter(
                     pk=self.simulation_id, lease_owner=self.token
                 ).update(lease_expires_at=now + dt.timedelta(seconds=self.lease), heartbeat_at=now)
+                connection.close()  # a beat every lease/3 s needs no connection kept open
                 if not alive:
                     self.lost = True
                     return

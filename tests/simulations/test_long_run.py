@@ -36,8 +36,6 @@ def test_a_2000_turn_run_completes_with_a_bounded_prompt(
             "workdays": 25,
             "max_turns": TURNS,
             "seed": 5,
-            "keep_recent_turns": 8,
-            "condense_every": 12,
         },
     )
     simulation = simulation_run_inline(simulation=simulation, max_seconds=600)

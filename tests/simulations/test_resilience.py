@@ -32,8 +32,8 @@ def test_a_worker_killed_mid_run_is_replaced_and_no_turn_is_lost_or_doubled(
         SIM_LEASE_SECONDS="3",
         SIM_SWEEP_SECONDS="0.5",
         SIM_REQUEUE_AFTER_SECONDS="5",
-        SIM_SLICE_TURNS="40",
-        SIM_SLICE_SECONDS="10",
+        SIM_SLICE_TURNS="100000",  # killed inside a slice, holding the lease
+        SIM_SLICE_SECONDS="600",
     )
     queue = "sim-crash-test"
     simulation = simulation_create(
