@@ -29,7 +29,6 @@ import shutil
 import stat
 import tarfile
 import zipfile
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from studio.env import env_int
 from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
 from studio.paths import PathEscapeError, clean_relative, resolve_inside, slugify_name
+from studio.services.index import computer_stats, folder_rows
 
 FORMAT = "synthetic-computers/computer-archive/v1"
 MANIFEST = "computer.json"
@@ -495,45 +495,6 @@ def _extract(
         os.utime(target, (mtime, mtime))
 
 
-def _folders(computer: Computer, paths: list[str]) -> list[Folder]:
-    counts: dict[str, int] = defaultdict(int)
-    folders: set[str] = set()
-    for path in paths:
-        parts = path.split("/")[:-1]
-        counts["/".join(parts)] += 1
-        for depth in range(1, len(parts) + 1):
-            folders.add("/".join(parts[:depth]))
-    return [
-        Folder(
-            computer=computer,
-            path=p,
-            parent=p.rpartition("/")[0],
-            name=p.rpartition("/")[2],
-            depth=p.count("/") + 1,
-            file_count=counts.get(p, 0),
-        )
-        for p in sorted(folders)
-    ]
-
-
-def _stats(rows: list[ComputerFile], edges: int, folders: int) -> dict[str, Any]:
-    home = [r for r in rows if r.scope == ComputerFile.Scope.HOME]
-    kinds: dict[str, int] = defaultdict(int)
-    for r in home:
-        kinds[r.kind] += 1
-    depths = [r.depth for r in home]
-    return {
-        "files": len(home),
-        "private_files": len(rows) - len(home),
-        "bytes": sum(r.size for r in home),
-        "by_kind": dict(sorted(kinds.items(), key=lambda kv: -kv[1])),
-        "mean_depth": round(sum(depths) / len(depths), 2) if depths else 0,
-        "max_depth": max(depths, default=0),
-        "folders": folders,
-        "edges": edges,
-    }
-
-
 def archive_import(
     *, source: IO[bytes], pool: PersonaPool, created_by=None, limits: ArchiveLimits | None = None
 ) -> Computer:
@@ -632,10 +593,12 @@ def _create(
             if e.source in ids and e.target in ids
         ]
         FileEdge.objects.bulk_create(edges, ignore_conflicts=True)
-        folders = _folders(computer, [r.path for r in rows if r.scope == ComputerFile.Scope.HOME])
+        folders = folder_rows(
+            computer=computer, paths=[r.path for r in rows if r.scope == ComputerFile.Scope.HOME]
+        )
         Folder.objects.bulk_create(folders, batch_size=1000)
         Computer.objects.filter(pk=computer.pk).update(
-            stats=_stats(rows, len(edges), len(folders)),
+            stats=computer_stats(rows=rows, edges=len(edges), folders=len(folders)),
             files_total=len(rows),
             files_done=len(rows),
         )

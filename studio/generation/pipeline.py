@@ -26,6 +26,7 @@ from studio.llm import gateway
 from studio.llm.prompts import load_prompt
 from studio.models import Computer, ComputerFile, FileEdge, Folder
 from studio.paths import PathEscapeError, resolve_inside, sanitize_relative, slugify_name
+from studio.services.index import computer_stats, folder_rows
 
 log = logging.getLogger(__name__)
 
@@ -403,45 +404,6 @@ def _progress(computer: Computer, **fields) -> None:
         setattr(computer, name, value)
 
 
-def _folder_rows(computer: Computer, paths: Iterable[str]) -> list[Folder]:
-    counts: dict[str, int] = defaultdict(int)
-    folders: set[str] = set()
-    for path in paths:
-        parts = path.split("/")[:-1]
-        counts["/".join(parts)] += 1
-        for depth in range(1, len(parts) + 1):
-            folders.add("/".join(parts[:depth]))
-    return [
-        Folder(
-            computer=computer,
-            path=p,
-            parent=p.rpartition("/")[0],
-            name=p.rpartition("/")[2],
-            depth=p.count("/") + 1,
-            file_count=counts.get(p, 0),
-        )
-        for p in sorted(folders)
-    ]
-
-
-def _stats(rows: list[ComputerFile], edges: int, folders: int) -> dict:
-    home = [r for r in rows if r.scope == ComputerFile.Scope.HOME]
-    by_kind: dict[str, int] = defaultdict(int)
-    for r in home:
-        by_kind[r.kind] += 1
-    depths = [r.depth for r in home]
-    return {
-        "files": len(home),
-        "private_files": len(rows) - len(home),
-        "bytes": sum(r.size for r in home),
-        "by_kind": dict(sorted(by_kind.items(), key=lambda kv: -kv[1])),
-        "mean_depth": round(sum(depths) / len(depths), 2) if depths else 0,
-        "max_depth": max(depths, default=0),
-        "folders": folders,
-        "edges": edges,
-    }
-
-
 def _index(computer: Computer, profile, done: list[Written]) -> None:
     rows = []
     for w in done:
@@ -483,13 +445,13 @@ def _index(computer: Computer, profile, done: list[Written]) -> None:
             if d.key in ids
         ]
         FileEdge.objects.bulk_create(edges, batch_size=1000, ignore_conflicts=True)
-        folders = _folder_rows(computer, (r.path for r in rows if r.scope == "home"))
+        folders = folder_rows(computer=computer, paths=(r.path for r in rows if r.scope == "home"))
         Folder.objects.bulk_create(folders, batch_size=1000)
         _progress(
             computer,
             state=Computer.State.READY,
             stage="ready",
-            stats=_stats(rows, len(edges), len(folders)),
+            stats=computer_stats(rows=rows, edges=len(edges), folders=len(folders)),
             finished_at=timezone.now(),
             error="",
             error_detail="",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -20,6 +19,7 @@ from studio.generation import schemas as s
 from studio.generation.text import content_text
 from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
 from studio.paths import slugify_name
+from studio.services.index import computer_stats, folder_rows
 
 T0 = dt.datetime(2024, 3, 4, 9, 30, tzinfo=dt.UTC)
 # Bytes each writer produced, so building the same computer again is a copy, not a render.
@@ -52,45 +52,6 @@ def make_pool(*, name: str, owner=None, shared: bool = True, personas: int = 1) 
             line_number=n + 1,
         )
     return pool
-
-
-def folder_rows(computer: Computer, paths) -> list[Folder]:
-    counts: dict[str, int] = defaultdict(int)
-    folders: set[str] = set()
-    for path in paths:
-        parts = path.split("/")[:-1]
-        counts["/".join(parts)] += 1
-        for depth in range(1, len(parts) + 1):
-            folders.add("/".join(parts[:depth]))
-    return [
-        Folder(
-            computer=computer,
-            path=p,
-            parent=p.rpartition("/")[0],
-            name=p.rpartition("/")[2],
-            depth=p.count("/") + 1,
-            file_count=counts.get(p, 0),
-        )
-        for p in sorted(folders)
-    ]
-
-
-def stats_for(rows: list[ComputerFile], edges: int, folders: int) -> dict:
-    home = [r for r in rows if r.scope == ComputerFile.Scope.HOME]
-    by_kind: dict[str, int] = defaultdict(int)
-    for r in home:
-        by_kind[r.kind] += 1
-    depths = [r.depth for r in home] or [0]
-    return {
-        "files": len(home),
-        "private_files": len(rows) - len(home),
-        "bytes": sum(r.size for r in home),
-        "by_kind": dict(by_kind),
-        "mean_depth": round(sum(depths) / len(depths), 2),
-        "max_depth": max(depths),
-        "folders": folders,
-        "edges": edges,
-    }
 
 
 def build_computer(
@@ -182,9 +143,9 @@ def build_computer(
         for key, rel in spec.depends_on
     ]
     FileEdge.objects.bulk_create(edges)
-    folders = folder_rows(computer, [r.path for r in rows if r.scope == "home"])
+    folders = folder_rows(computer=computer, paths=[r.path for r in rows if r.scope == "home"])
     Folder.objects.bulk_create(folders)
-    computer.stats = stats_for(rows, len(edges), len(folders))
+    computer.stats = computer_stats(rows=rows, edges=len(edges), folders=len(folders))
     computer.save(update_fields=["stats"])
     return computer
 
