@@ -56,6 +56,9 @@ def test_a_2000_turn_run_completes_with_a_bounded_prompt(
         f"prompt at turn 2,000 ({max(around_2000):,} chars) is more than twice that at turn 100 "
         f"({statistics.mean(around_100):,.0f})"
     )
+    # and it has stopped growing: the second thousand turns look like the first
+    around_1000 = _worker_prompts(simulation, 960, 1000)
+    assert statistics.mean(around_2000) <= 1.25 * statistics.mean(around_1000)
     # the history the model sees is bounded: condensation kept folding it
     condensed = simulation.turns.filter(action="condense").count()
     assert condensed >= (TURNS - 30) // simulation.options.condense_every - 5
