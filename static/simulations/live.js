@@ -15,6 +15,7 @@
   var LONG_OBSERVATION = 400;
   var RECENT_TURNS = 30;
   var MAX_PENDING = 5000;
+  var CATCH_UP_MS = 1500;
 
   var scroller = document.getElementById("timeline-scroll");
   var timeline = document.getElementById("timeline");
@@ -36,6 +37,7 @@
     socket: null,
     retries: 0,
     reconnectTimer: null,
+    catchUpTimer: null,
     leaving: false,
     files: new Map(),
     messages: new Map(),
@@ -97,6 +99,7 @@
     // A status older than what we show (fewer turns) is a late message: keep the newer one.
     if (state.status && status.turn_count < state.status.turn_count) return;
     state.status = status;
+    if (status.turn_count > state.lastSeq) scheduleCatchUp();
     document.querySelectorAll("[data-status]").forEach(function (node) {
       var key = node.getAttribute("data-status");
       var value = status[key];
@@ -307,6 +310,17 @@
     state.backfilling = true;
     state.stats.backfills += 1;
     socket.send(JSON.stringify({ type: "backfill", after: state.lastSeq }));
+  }
+
+  function scheduleCatchUp() {
+    // The figures say there are turns we do not hold. Usually they are on their way (a
+    // status can run a few turns ahead); if they have not come in a moment, their hints were
+    // lost — and with no later turn to reveal the gap, only a backfill brings them.
+    if (state.catchUpTimer) return;
+    state.catchUpTimer = window.setTimeout(function () {
+      state.catchUpTimer = null;
+      if (state.status.turn_count > state.lastSeq) requestBackfill();
+    }, CATCH_UP_MS);
   }
 
   function jumpToEnd(turnCount) {

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from simulations import broadcast
 from simulations.models import Simulation, Turn
 from simulations.services.runs import simulation_enqueue
 from simulations.services.simulations import simulation_create
@@ -178,7 +179,7 @@ def test_two_browsers_see_every_turn_once_in_order(computer_snapshot, live_studi
         context_b.close()
 
 
-def test_ten_thousand_turns_stay_a_window(live_studio, chromium, user):
+def test_ten_thousand_turns_stay_a_window(live_studio, chromium, user, monkeypatch):
     """A long run opens on its newest window; older turns load on demand; a reader who
     scrolled up is not dragged down, and is offered the new turns instead."""
     simulation = make_simulation(owner=user)
@@ -216,11 +217,20 @@ def test_ten_thousand_turns_stay_a_window(live_studio, chromium, user):
         )
         assert len(dom_seqs(page)) == 200
         expect(page.locator("[data-status=turn_count]")).to_have_text("10,005")
+        # The last turn's hint is lost and no later turn reveals the gap: the next status
+        # (here the pause, sent by daphne's own broadcast) says there is one more turn.
+        monkeypatch.setattr(broadcast, "turn_committed", lambda turn: False)
+        commit_turn(simulation)
+        monkeypatch.undo()
         page.click("[data-control=pause] button")  # posted by fetch; the socket brings the news
         expect(page.locator("[data-status=state]")).to_have_text("paused")
         expect(page.locator("[data-control=resume]")).to_be_visible()
         expect(page.locator("[data-control=pause]")).to_be_hidden()
         assert Simulation.objects.get(pk=simulation.pk).state == Simulation.State.PAUSED
+        pump_until(
+            [page], lambda: dom_seqs(page)[-1] == 10_006, 10, "the lost last turn was not caught up"
+        )
+        assert dom_seqs(page) == list(range(9_807, 10_007))
         page.set_viewport_size({"width": 1400, "height": 1000})
         page.screenshot(path=f"{SCREENSHOTS}/live-window.png")
         assert not errors, errors
