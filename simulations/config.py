@@ -43,8 +43,8 @@ class SimulationConfig(BaseModel):
     max_cost_usd: float | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0, le=2**62)
     workdays: int = Field(default=20, ge=1, le=60)
-    keep_recent_turns: int = Field(default=8, ge=2, le=60)
-    condense_every: int = Field(default=8, ge=4, le=400)
+    keep_recent_turns: int = Field(default=10, ge=2, le=60)
+    condense_every: int = Field(default=20, ge=4, le=400)
     queue: str = Field(default="simulations", min_length=1, max_length=100)
 
     @field_validator("queue")

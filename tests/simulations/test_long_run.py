@@ -36,6 +36,10 @@ def test_a_2000_turn_run_completes_with_a_bounded_prompt(
             "workdays": 25,
             "max_turns": TURNS,
             "seed": 5,
+            # a shorter verbatim window than the default (10 + 20) keeps this test quick; the
+            # bound holds for any window
+            "keep_recent_turns": 8,
+            "condense_every": 8,
         },
     )
     simulation = simulation_run_inline(simulation=simulation, max_seconds=600)
