@@ -174,3 +174,27 @@ def test_budgets_stop_the_work_cleanly_and_the_run_is_still_judged(
     assert sim.retrospective["summary"] and sim.outcome["stop_reason"] == sim.stop_reason
     if "max_cost_usd" in config:
         assert sim.cost_usd >= 0.05 and sim.turns.filter(seq__lt=stop.seq, cost_usd__gt=0).exists()
+
+
+def test_the_sweeper_re_enqueues_only_stalled_runs(computer, user, monkeypatch):
+    from simulations.services.runs import simulations_recover_stalled
+
+    sent = []
+    monkeypatch.setattr(
+        "simulations.tasks.advance_simulation.apply_async", lambda args, **kw: sent.append(args[0])
+    )
+    now = timezone.now()
+    make = lambda **fields: Simulation.objects.create(computer=computer, created_by=user, **fields)  # noqa: E731
+    dead = make(
+        state="running", lease_owner="x" * 32, lease_expires_at=now - dt.timedelta(seconds=5)
+    )
+    alive = make(
+        state="running", lease_owner="y" * 32, lease_expires_at=now + dt.timedelta(seconds=50)
+    )
+    lost = make(state="queued", enqueued_at=now - dt.timedelta(hours=1))
+    waiting = make(state="queued", enqueued_at=now)
+    paused = make(state="paused", lease_owner="", enqueued_at=now - dt.timedelta(hours=1))
+    assert sorted(simulations_recover_stalled()) == sorted([dead.pk, lost.pk])
+    assert sorted(sent) == sorted([dead.pk, lost.pk])
+    assert Simulation.objects.get(pk=lost.pk).enqueued_at > now
+    assert {alive.pk, waiting.pk, paused.pk}.isdisjoint(sent)
