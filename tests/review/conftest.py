@@ -24,46 +24,12 @@ from simulations.models import FileChange, Simulation, Turn
 from simulations.review.models import Label
 from studio.llm.offline import agents
 from studio.llm.offline.registry import AGENTS
-from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
+from studio.models import Computer
+from tests.computer_templates import clone_computer, make_template
 
 PERSONA = (
     b'{"persona": "A grants officer at a university research office who tracks budgets '
     b'and reporting deadlines for funded projects."}\n'
-)
-_COMPUTER_FIELDS = (
-    "seed",
-    "target_files",
-    "state",
-    "stage",
-    "files_done",
-    "files_total",
-    "llm_backend",
-    "display_name",
-    "job_title",
-    "employer",
-    "industry",
-    "profile",
-    "policy",
-    "stats",
-)
-_FILE_FIELDS = (
-    "key",
-    "scope",
-    "owner",
-    "path",
-    "folder",
-    "name",
-    "kind",
-    "title",
-    "project",
-    "size",
-    "sha256",
-    "mtime",
-    "summary",
-    "facts",
-    "planted_error",
-    "text",
-    "depth",
 )
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 DEFAULT_LABELS = importlib.import_module(
@@ -119,67 +85,11 @@ def labels(db) -> dict[str, Label]:
 
 @pytest.fixture(scope="session")
 def computer_template(django_db_setup, django_db_blocker, tmp_path_factory):
-    from django.contrib.auth import get_user_model
-
-    from studio.generation.pipeline import computer_generate
-    from studio.services.computers import computer_create
-    from studio.services.personas import persona_pool_import
-
     with django_db_blocker.unblock():
-        owner, _ = get_user_model().objects.get_or_create(username="review-template-owner")
-        report = persona_pool_import(
-            pool_name="review-template", source=PERSONA, filename="p.jsonl", owner=owner
-        )
-        persona = report.pool.personas.first()
-        computer = computer_create(persona=persona, target_files=15, seed=11, enqueue=False)
-        computer_generate(computer=computer)
-        assert computer.state == Computer.State.READY, computer.error
-        folder = tmp_path_factory.mktemp("review-computer") / "root"
-        shutil.copytree(computer.root, folder)
-        snapshot = {
-            "persona": {
-                "text": persona.text,
-                "name": persona.name,
-                "role": persona.role,
-                "industry": persona.industry,
-                "digest": persona.digest,
-            },
-            "computer": {f: getattr(computer, f) for f in _COMPUTER_FIELDS},
-            "files": [{f: getattr(row, f) for f in _FILE_FIELDS} for row in computer.files.all()],
-            "folders": list(
-                computer.folders.values("path", "parent", "name", "depth", "file_count")
-            ),
-            "edges": list(computer.edges.values_list("source__key", "target__key", "relation")),
-            "root": folder,
-        }
-        # Leave the database as the tests expect it: no computer but their own.
-        shutil.rmtree(computer.root, ignore_errors=True)
-        computer.delete()
-        report.pool.delete()
-        owner.delete()
-    return snapshot
-
-
-def clone_computer(template, *, owner=None, shared: bool = True) -> Computer:
-    pool = PersonaPool.objects.create(
-        name=f"review-pool-{PersonaPool.objects.count() + 1}", owner=owner, shared=shared
-    )
-    persona = Persona.objects.create(pool=pool, **template["persona"])
-    computer = Computer.objects.create(
-        persona=persona, pool=pool, created_by=owner, **template["computer"]
-    )
-    ComputerFile.objects.bulk_create(
-        ComputerFile(computer=computer, **row) for row in template["files"]
-    )
-    Folder.objects.bulk_create(Folder(computer=computer, **row) for row in template["folders"])
-    ids = dict(computer.files.values_list("key", "id"))
-    FileEdge.objects.bulk_create(
-        FileEdge(computer=computer, source_id=ids[s], target_id=ids[t], relation=r)
-        for s, t, r in template["edges"]
-    )
-    shutil.rmtree(computer.root, ignore_errors=True)
-    shutil.copytree(template["root"], computer.root)
-    return computer
+        return make_template(
+            persona=PERSONA, target_files=15, seed=11,
+            folder=tmp_path_factory.mktemp("review-computer") / "root",
+        )  # fmt: skip
 
 
 @pytest.fixture
@@ -188,7 +98,13 @@ def computer(computer_template, user):
 
 
 def run_simulation(
-    computer: Computer, *, user=None, max_turns: int = 30, workdays: int = 3, seed: int = 5
+    computer: Computer,
+    *,
+    user=None,
+    max_turns: int = 30,
+    workdays: int = 3,
+    seed: int = 5,
+    **config,
 ) -> Simulation:
     """A real run of the simulations engine, in this process, to its end (judge included)."""
     from simulations.services.runs import simulation_run_inline
@@ -198,7 +114,7 @@ def run_simulation(
         computer=computer,
         created_by=user,
         enqueue=False,
-        config={"max_turns": max_turns, "workdays": workdays, "seed": seed},
+        config={"max_turns": max_turns, "workdays": workdays, "seed": seed, **config},
     )
     sim = simulation_run_inline(simulation=sim, max_seconds=120)
     assert sim.state == Simulation.State.COMPLETED, (sim.state, sim.error, sim.error_detail[-2000:])

@@ -62,7 +62,11 @@ def check_chat(record: dict) -> None:
 
 @pytest.mark.django_db
 def test_export_of_a_real_run_is_what_the_worker_saw(computer, user, fast_engine, labels):
-    sim = run_simulation(computer, user=user, max_turns=30)
+    # a history window wider than the run: no condensation, so each call's history is the
+    # whole run so far and the export can be compared to the last logged call
+    sim = run_simulation(
+        computer, user=user, max_turns=30, keep_recent_turns=60, condense_every=400
+    )
     assert sim.summary_upto_seq == 0  # no condensation: each call's history is all turns so far
     [record], stats = export_all()
     assert stats.written == 1 and stats.simulation_ids == [sim.pk]
