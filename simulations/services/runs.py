@@ -316,6 +316,12 @@ def simulation_enqueue(*, simulation_ids: list[int], countdown: float = 0) -> No
     """Send a slice task for each simulation once the current transaction commits."""
     from simulations.tasks import advance_simulation
 
+    # Stamped in the caller's transaction, before the send: a message lost after the commit
+    # (or a process that dies before on_commit runs) leaves a stamp the sweeper finds stale.
+    # A run never enqueued (enqueue=False: run inline, or launched later) has no stamp and is
+    # left alone.
+    Simulation.objects.filter(pk__in=simulation_ids).update(enqueued_at=timezone.now())
+
     def send() -> None:
         queues = dict(Simulation.objects.filter(pk__in=simulation_ids).values_list("id", "config"))
         for simulation_id in simulation_ids:
@@ -323,7 +329,6 @@ def simulation_enqueue(*, simulation_ids: list[int], countdown: float = 0) -> No
             advance_simulation.apply_async(
                 (simulation_id,), queue=queue, countdown=countdown or None
             )
-        Simulation.objects.filter(pk__in=simulation_ids).update(enqueued_at=timezone.now())
 
     transaction.on_commit(send)
 
@@ -337,7 +342,7 @@ def simulations_recover_stalled() -> list[int]:
     ids = list(
         Simulation.objects.filter(
             Q(lease_owner__gt="", lease_expires_at__lt=now)
-            | Q(lease_owner="") & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)),
+            | Q(lease_owner="", enqueued_at__lt=stale),
             state__in=Simulation.ACTIVE_STATES,
         ).values_list("id", flat=True)[:1000]
     )

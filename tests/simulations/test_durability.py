@@ -194,7 +194,8 @@ def test_the_sweeper_re_enqueues_only_stalled_runs(computer, user, monkeypatch):
     lost = make(state="queued", enqueued_at=now - dt.timedelta(hours=1))
     waiting = make(state="queued", enqueued_at=now)
     paused = make(state="paused", lease_owner="", enqueued_at=now - dt.timedelta(hours=1))
+    never_launched = make(state="queued")  # enqueue=False: an inline run, or launched later
     assert sorted(simulations_recover_stalled()) == sorted([dead.pk, lost.pk])
     assert sorted(sent) == sorted([dead.pk, lost.pk])
     assert Simulation.objects.get(pk=lost.pk).enqueued_at > now
-    assert {alive.pk, waiting.pk, paused.pk}.isdisjoint(sent)
+    assert {alive.pk, waiting.pk, paused.pk, never_launched.pk}.isdisjoint(sent)
