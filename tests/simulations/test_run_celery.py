@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from django.urls import reverse
 from docx import Document
 from openpyxl import load_workbook
 from pptx import Presentation
@@ -30,7 +31,7 @@ OPENERS = {
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_simulation_runs_end_to_end_through_celery(
-    celery_worker_process, computer, user, tmp_path
+    celery_worker_process, computer, user, tmp_path, client
 ):
     simulation = simulation_create(
         computer=computer, created_by=user, config={"workdays": 3, "seed": 11}
@@ -126,3 +127,11 @@ def test_a_simulation_runs_end_to_end_through_celery(
     assert_computer_untouched(computer)
     assert_workspace_is_the_replayed_log(simulation, tmp_path)
     assert not Turn.objects.filter(simulation=simulation).exclude(error="").exists()
+
+    # and its page shows the month: objectives, scores, signals, the retrospective, turns
+    client.force_login(user)
+    page = client.get(reverse("simulations-detail", args=[simulation.pk])).content.decode()
+    assert all(o.key in page for o in objectives) and "Retrospective" in page
+    assert f"{outcome['score_pct']} %" in page and "score_objective" in page
+    older = client.get(reverse("simulations-detail", args=[simulation.pk]) + "?before=60")
+    assert older.status_code == 200 and ">59<" in older.content.decode()
