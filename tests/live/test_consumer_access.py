@@ -19,9 +19,14 @@ def connects(simulation_id: int, headers) -> bool:
             application, f"/ws/simulations/{simulation_id}/?last_seq=0", headers=headers
         )
         connected, _ = await communicator.connect(timeout=10)
-        if connected:
-            first = await communicator.receive_json_from(timeout=5)
-            assert first["type"] == "status"
+        try:
+            if connected:
+                first = await communicator.receive_json_from(timeout=5)
+                assert first["type"] == "status"
+        finally:
+            # Also after a refusal: the consumer leaves through its own disconnect path
+            # instead of being cancelled mid-receive when the event loop closes (which
+            # could hang the loop's shutdown).
             await communicator.disconnect()
         return connected
 
