@@ -25,6 +25,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     from studio import runtime
 
     var = Path(tempfile.mkdtemp(prefix="studio-test-"))
+    (var / "staticfiles").mkdir()  # STATIC_ROOT: whitenoise serves through the finders
     _state["var"] = var
     os.environ["STUDIO_VAR_DIR"] = str(var)
     os.environ["COMPUTERS_ROOT"] = str(var / "computers")
