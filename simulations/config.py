@@ -2,8 +2,8 @@
 
 ``SimulationConfig`` is the typed accessor for ``Simulation.config``: views, the CLI and
 the engine read settings through it, never through the raw dict. The knobs below (lease,
-slice size, sweeper) are per process, read from the environment with the studio's typed
-helpers so that a bad value fails at start-up.
+slice size, sweeper) are per process: settings.py reads them from the environment with the
+studio's typed helpers, so a bad value fails at start-up.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Literal
 
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from studio.env import env_bool, env_float, env_int, env_path
 
 AgentRole = Literal["objectives", "worker", "collaborator", "judge"]
 AGENT_ROLES: tuple[str, ...] = ("objectives", "worker", "collaborator", "judge")
@@ -61,49 +59,47 @@ class SimulationConfig(BaseModel):
 
 def simulations_root() -> Path:
     """Where simulation workspaces live: beside the computers unless SIMULATIONS_ROOT says."""
-    return env_path("SIMULATIONS_ROOT", Path(settings.COMPUTERS_ROOT).parent / "simulations")
+    return Path(settings.SIMULATIONS_ROOT)
 
 
-# Process-wide engine knobs (see README: Simulations).
+# Process-wide engine knobs, read once by settings.py (see README: Configuration).
 def lease_seconds() -> float:
-    return env_float("SIM_LEASE_SECONDS", 60.0, minimum=1.0)
+    return settings.SIM_LEASE_SECONDS
 
 
 def slice_turns() -> int:
-    return env_int("SIM_SLICE_TURNS", 25, minimum=1)
+    return settings.SIM_SLICE_TURNS
 
 
 def slice_seconds() -> float:
-    return env_float("SIM_SLICE_SECONDS", 20.0, minimum=0.1)
+    return settings.SIM_SLICE_SECONDS
 
 
 def max_attempts() -> int:
     """Slices in a row that may crash (or die) on the same turn before the run fails."""
-    return env_int("SIM_MAX_ATTEMPTS", 5, minimum=1)
+    return settings.SIM_MAX_ATTEMPTS
 
 
 def max_model_errors() -> int:
     """Model calls in a row that may fail (after the client's retries) before the run fails."""
-    return env_int("SIM_MAX_MODEL_ERRORS", 10, minimum=1)
+    return settings.SIM_MAX_MODEL_ERRORS
 
 
 def error_backoff_seconds() -> float:
-    return env_float("SIM_ERROR_BACKOFF_SECONDS", 1.0, minimum=0.0)
+    return settings.SIM_ERROR_BACKOFF_SECONDS
 
 
 def sweep_seconds() -> float:
     """How often a worker looks for stalled simulations to re-enqueue (0 = never)."""
-    return env_float("SIM_SWEEP_SECONDS", 30.0, minimum=0.0)
+    return settings.SIM_SWEEP_SECONDS
 
 
 def requeue_after_seconds() -> float:
     """A queued simulation nobody picked up for this long gets a fresh task message."""
-    return env_float("SIM_REQUEUE_AFTER_SECONDS", 300.0, minimum=1.0)
+    return settings.SIM_REQUEUE_AFTER_SECONDS
 
 
 def release_db_during_calls() -> bool:
     """Close the DB connection during model calls (default: on PostgreSQL, where connections
     are a server process each and limited; SQLite connections are free to keep)."""
-    from django.db import connection
-
-    return env_bool("SIM_RELEASE_DB_DURING_CALLS", connection.vendor == "postgresql")
+    return settings.SIM_RELEASE_DB_DURING_CALLS

@@ -156,6 +156,26 @@ COMPUTER_MAX_FILES = env_int("COMPUTER_MAX_FILES", 2_000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# -- simulations: the engine's process-wide knobs (per-run settings live on each Simulation)
+SIMULATIONS_ROOT = env_path("SIMULATIONS_ROOT", COMPUTERS_ROOT.parent / "simulations")
+SIM_LEASE_SECONDS = env_float("SIM_LEASE_SECONDS", 60.0, minimum=1.0)
+SIM_SLICE_TURNS = env_int("SIM_SLICE_TURNS", 25, minimum=1)
+SIM_SLICE_SECONDS = env_float("SIM_SLICE_SECONDS", 20.0, minimum=0.1)
+SIM_MAX_ATTEMPTS = env_int("SIM_MAX_ATTEMPTS", 5, minimum=1)
+SIM_MAX_MODEL_ERRORS = env_int("SIM_MAX_MODEL_ERRORS", 10, minimum=1)
+SIM_ERROR_BACKOFF_SECONDS = env_float("SIM_ERROR_BACKOFF_SECONDS", 1.0, minimum=0.0)
+SIM_SWEEP_SECONDS = env_float("SIM_SWEEP_SECONDS", 30.0, minimum=0.0)
+SIM_REQUEUE_AFTER_SECONDS = env_float("SIM_REQUEUE_AFTER_SECONDS", 300.0, minimum=1.0)
+# PostgreSQL connections are a server process each: hand them back during model calls.
+SIM_RELEASE_DB_DURING_CALLS = env_bool(
+    "SIM_RELEASE_DB_DURING_CALLS", "postgresql" in DATABASES["default"]["ENGINE"]
+)
+
+# -- computer archives (import/export)
+ARCHIVE_MAX_TOTAL_MB = env_int("ARCHIVE_MAX_TOTAL_MB", 2048, minimum=1)
+ARCHIVE_MAX_MEMBER_MB = env_int("ARCHIVE_MAX_MEMBER_MB", 200, minimum=1)
+ARCHIVE_MAX_MEMBERS = env_int("ARCHIVE_MAX_MEMBERS", 20_000, minimum=2)
+
 # -- the LLM gateway: one base URL/key/model by default, overridable per role.
 # LLM_BASE_URL unset (or "offline") means the offline engine.
 LLM_ROLES = ("persona", "blueprint", "artifact", "objectives", "worker", "collaborator", "judge")

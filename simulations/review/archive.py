@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from studio.env import env_int
 from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
 from studio.paths import PathEscapeError, clean_relative, resolve_inside, slugify_name
 from studio.services.index import computer_stats, folder_rows
@@ -62,9 +62,9 @@ class ArchiveLimits:
     @classmethod
     def from_env(cls) -> ArchiveLimits:
         return cls(
-            max_total_bytes=env_int("ARCHIVE_MAX_TOTAL_MB", 2048, minimum=1) * MB,
-            max_member_bytes=env_int("ARCHIVE_MAX_MEMBER_MB", 200, minimum=1) * MB,
-            max_members=env_int("ARCHIVE_MAX_MEMBERS", 20_000, minimum=2),
+            max_total_bytes=settings.ARCHIVE_MAX_TOTAL_MB * MB,
+            max_member_bytes=settings.ARCHIVE_MAX_MEMBER_MB * MB,
+            max_members=settings.ARCHIVE_MAX_MEMBERS,
         )
 
 

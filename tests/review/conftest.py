@@ -122,10 +122,10 @@ def run_simulation(
 
 
 @pytest.fixture
-def fast_engine(monkeypatch):
-    monkeypatch.setenv("SIM_ERROR_BACKOFF_SECONDS", "0.01")
-    monkeypatch.setenv("SIM_SLICE_TURNS", "500")
-    monkeypatch.setenv("SIM_SLICE_SECONDS", "60")
+def fast_engine(settings):
+    settings.SIM_ERROR_BACKOFF_SECONDS = 0.01
+    settings.SIM_SLICE_TURNS = 500
+    settings.SIM_SLICE_SECONDS = 60
 
 
 # -- hand-built simulations ------------------------------------------------------------------------

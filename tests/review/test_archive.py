@@ -245,8 +245,8 @@ def test_download_and_upload_in_the_studio(auth_client, computer):
     )
 
 
-def test_upload_far_over_the_limit_is_refused_unread(auth_client, computer, monkeypatch):
-    monkeypatch.setenv("ARCHIVE_MAX_TOTAL_MB", "1")
+def test_upload_far_over_the_limit_is_refused_unread(auth_client, computer, settings):
+    settings.ARCHIVE_MAX_TOTAL_MB = 1
     big = SimpleUploadedFile("big.zip", b"PK" + b"\0" * (3 * archive.MB))
     response = auth_client.post(
         reverse("review-archive-import"), {"archive": big, "pool": computer.pool_id}

@@ -52,11 +52,11 @@ def computer(computer_snapshot, user):
 
 
 @pytest.fixture
-def fast_engine(monkeypatch):
+def fast_engine(settings):
     """Engine knobs for tests: short backoff, generous slices."""
-    monkeypatch.setenv("SIM_ERROR_BACKOFF_SECONDS", "0.01")
-    monkeypatch.setenv("SIM_SLICE_TURNS", "200")
-    monkeypatch.setenv("SIM_SLICE_SECONDS", "30")
+    settings.SIM_ERROR_BACKOFF_SECONDS = 0.01
+    settings.SIM_SLICE_TURNS = 200
+    settings.SIM_SLICE_SECONDS = 30
 
 
 def workspace_files(root: Path) -> dict[str, bytes]:

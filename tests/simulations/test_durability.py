@@ -107,8 +107,8 @@ def test_cancel_stops_a_run_for_good(simulation):
         simulation_resume(simulation=sim)
 
 
-def test_a_run_that_keeps_crashing_fails_with_the_reason(simulation, monkeypatch):
-    monkeypatch.setenv("SIM_MAX_ATTEMPTS", "3")
+def test_a_run_that_keeps_crashing_fails_with_the_reason(simulation, monkeypatch, settings):
+    settings.SIM_MAX_ATTEMPTS = 3
     real_build_turn = runner.build_turn
     simulation_advance(simulation_id=simulation.pk, max_turns=3, enqueue_next=False)
 
@@ -133,8 +133,8 @@ def test_a_run_that_keeps_crashing_fails_with_the_reason(simulation, monkeypatch
     assert result.turns == 2 and Simulation.objects.get(pk=simulation.pk).attempts == 0
 
 
-def test_a_model_that_keeps_failing_fails_the_run(computer, user, fast_engine, monkeypatch):
-    monkeypatch.setenv("SIM_MAX_MODEL_ERRORS", "3")
+def test_a_model_that_keeps_failing_fails_the_run(computer, user, fast_engine, settings):
+    settings.SIM_MAX_MODEL_ERRORS = 3
     sim = simulation_create(
         computer=computer,
         created_by=user,

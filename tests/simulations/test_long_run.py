@@ -26,8 +26,8 @@ def test_a_2000_turn_run_completes_with_a_bounded_prompt(
     # Speed only: no request bodies in the call log and no live broadcast (tested elsewhere).
     settings.LLM_LOG_BODIES = False
     monkeypatch.setattr("simulations.services.turns.broadcast.turn_committed", lambda turn: True)
-    monkeypatch.setenv("SIM_SLICE_TURNS", "500")
-    monkeypatch.setenv("SIM_SLICE_SECONDS", "600")
+    settings.SIM_SLICE_TURNS = 500
+    settings.SIM_SLICE_SECONDS = 600
     simulation = simulation_create(
         computer=computer,
         created_by=user,
