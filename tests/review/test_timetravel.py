@@ -34,6 +34,7 @@ def xlsx_with(original: bytes, value) -> tuple[bytes, str, str]:
     book = openpyxl.load_workbook(io.BytesIO(original))
     sheet = book.worksheets[0]
     sheet["B2"] = value
+    sheet["B2"].number_format = "#,##0"  # whatever column the chosen workbook has there
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), sheet.title, "B2"
