@@ -505,7 +505,7 @@ def computer_generate(
         order = dependency_order(plan.items)
         by_key = {i.key: i for i in plan.items}
         written: dict[str, Written] = {}
-        step = max(1, len(order) // 100)
+        step = max(1, len(order) // 25)  # progress every 4 %: a DB write per file costs ~5 %
         report("artifacts", files_total=len(order))
         for n, item in enumerate(order, start=1):
             written[item.key] = _write_one(computer, item, profile, by_key, written)
