@@ -143,7 +143,11 @@ def _fail(simulation_id: int, reason: str) -> None:
 def _complete(simulation_id: int) -> None:
     with transaction.atomic():
         Simulation.objects.filter(pk=simulation_id, state__in=Simulation.ACTIVE_STATES).update(
-            state=Simulation.State.COMPLETED, finished_at=timezone.now()
+            state=Simulation.State.COMPLETED,
+            finished_at=timezone.now(),
+            lease_owner="",
+            lease_expires_at=None,
+            attempts=0,
         )
         transaction.on_commit(
             lambda: broadcast.simulation_changed(Simulation.objects.get(pk=simulation_id))
@@ -200,11 +204,11 @@ def _run_slice(
             raise LeaseLost("the heartbeat lost the lease")
         world.refresh_control()
         sim = world.sim
-        if sim.lease_owner != token:
-            raise LeaseLost("another worker holds the lease")
-        if sim.state not in Simulation.ACTIVE_STATES:
+        if sim.state not in Simulation.ACTIVE_STATES:  # paused, cancelled, or finished by a turn
             result.reason = sim.state
             return result
+        if sim.lease_owner != token:
+            raise LeaseLost("another worker holds the lease")
         if sim.model_errors >= config.max_model_errors():
             _fail(
                 simulation_id,

@@ -174,10 +174,16 @@ def turn_commit(*, simulation: Simulation, lease_token: str, seq: int, draft: Tu
                     objective=Objective.objects.get(pk=objective_id), scores=scores
                 )
             _signals(turn, draft)
-            if new_state:
+            if new_state:  # the run ends with this turn: its lease goes in the same commit
                 Simulation.objects.filter(
                     pk=simulation.pk, state__in=Simulation.ACTIVE_STATES
-                ).update(state=new_state, finished_at=timezone.now())
+                ).update(
+                    state=new_state,
+                    finished_at=timezone.now(),
+                    lease_owner="",
+                    lease_expires_at=None,
+                    attempts=0,
+                )
             transaction.on_commit(lambda: broadcast.turn_committed(turn))
             if new_state or "phase" in fields:
                 transaction.on_commit(
