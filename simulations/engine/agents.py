@@ -114,6 +114,29 @@ def structured_call(
 # -- the objective agent ----------------------------------------------------------------------
 
 
+_CARD_FIELDS = (
+    "name", "role", "email", "communication_style", "decision_authority", "relationship",
+)  # fmt: skip
+
+
+def _collaborator_card(person: dict[str, Any]) -> dict[str, Any]:
+    """What an agent is told about a collaborator (the objective agent and the collaborator)."""
+    return {k: person.get(k, "") for k in _CARD_FIELDS}
+
+
+def _private_files_context(private) -> list[dict[str, Any]]:
+    return [
+        {
+            "path": f.path,
+            "kind": f.kind,
+            "title": f.title,
+            "summary": f.summary,
+            "facts": dict(list(f.facts.items())[:6]),
+        }
+        for f in private
+    ]
+
+
 def objective_context(world: World) -> dict[str, Any]:
     computer = world.sim.computer
     files = list(
@@ -125,29 +148,7 @@ def objective_context(world: World) -> dict[str, Any]:
     for person in world.collaborator_profiles:
         private = world.private_files(person["name"])
         collaborators.append(
-            {
-                **{
-                    k: person.get(k, "")
-                    for k in (
-                        "name",
-                        "role",
-                        "email",
-                        "communication_style",
-                        "decision_authority",
-                        "relationship",
-                    )
-                },
-                "private_files": [
-                    {
-                        "path": f.path,
-                        "kind": f.kind,
-                        "title": f.title,
-                        "summary": f.summary,
-                        "facts": dict(list(f.facts.items())[:6]),
-                    }
-                    for f in private
-                ],
-            }
+            {**_collaborator_card(person), "private_files": _private_files_context(private)}
         )
     start = world.sim.sim_started_at
     workdays = world.sim.options.workdays
@@ -446,17 +447,7 @@ def collaborator_context(world: World, message: Message, person: dict) -> dict[s
         if m.pk != message.pk
     ]
     return {
-        "collaborator": {
-            k: person.get(k, "")
-            for k in (
-                "name",
-                "role",
-                "email",
-                "communication_style",
-                "decision_authority",
-                "relationship",
-            )
-        },
+        "collaborator": _collaborator_card(person),
         "user": {"name": world.user.name, "email": world.user.email, "job_title": world.user.role},
         "now": f"{world.now:%a %Y-%m-%d %H:%M}",
         "message": {
@@ -466,16 +457,7 @@ def collaborator_context(world: World, message: Message, person: dict) -> dict[s
             "attachments": _attachment_texts(world, list(message.attachments)),
             "deliverable": message.deliverable_key,
         },
-        "private_files": [
-            {
-                "path": f.path,
-                "kind": f.kind,
-                "title": f.title,
-                "summary": f.summary,
-                "facts": dict(list(f.facts.items())[:6]),
-            }
-            for f in private
-        ],
+        "private_files": _private_files_context(private),
         "reviews": reviews,
         "thread": thread,
     }
