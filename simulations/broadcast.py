@@ -5,6 +5,9 @@ live page shows to the group of the simulation. The database is the record and t
 only a hint: a failed or dropped send costs a client nothing but a backfill, so errors here
 are logged and never raised into the engine.
 
+Only simulations someone watches get messages (``presence``): the others' items are
+dropped before anything is built.
+
 The engine does not wait for the hint: ``turn_committed`` and ``simulation_changed`` put the
 committed object on a queue and return. One daemon thread per process drains the queue in
 batches: it builds the batch's messages with a few queries however many turns it holds (on
@@ -26,7 +29,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from simulations import payloads
+from simulations import payloads, presence
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,10 @@ class _Sender:
                 except queue.Empty:
                     break
             try:
-                loop.run_until_complete(_send_all(build_messages(batch)))
+                watched = presence.watched(_simulation_of(item) for item in batch)
+                wanted = [item for item in batch if _simulation_of(item) in watched]
+                if wanted:
+                    loop.run_until_complete(_send_all(build_messages(wanted)))
             except Exception:  # noqa: BLE001 - the socket is a hint; the DB has the record
                 log.warning("live broadcast of %d message(s) failed", len(batch), exc_info=True)
                 connection.close()
@@ -100,6 +106,11 @@ class _Sender:
 
 
 _sender = _Sender()
+
+
+def _simulation_of(item: tuple[str, Any]) -> int:
+    kind, subject = item
+    return subject.simulation_id if kind == "turn" else subject
 
 
 def build_messages(items: list[tuple[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

@@ -21,13 +21,16 @@ the database is the record, the socket only a hint).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from simulations import broadcast, payloads, selectors_live
+from simulations import broadcast, payloads, presence, selectors_live
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +54,19 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         self.simulation_id = int(self.scope["url_route"]["kwargs"]["simulation_id"])
         self.group = ""
+        self._renewer: asyncio.Task | None = None
         visible = await database_sync_to_async(selectors_live.simulation_visible)(
             user=user, pk=self.simulation_id
         )
         if not visible:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        # Join before reading the database: a turn committed from now on reaches this
-        # connection live, and every earlier one is in the rows the replay reads.
+        # Join (and say we watch) before reading the database: a turn committed from now on
+        # reaches this connection live, and every earlier one is in the rows the replay reads.
         self.group = broadcast.group_name(self.simulation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self._watch()
+        self._renewer = asyncio.ensure_future(self._renew())
         await self.accept()
         self.sent_upto = 0
         await self._send_status()
@@ -70,8 +76,27 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
             await self._replay(after=last_seq)
 
     async def disconnect(self, code) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            with contextlib.suppress(Exception):
+                await sync_to_async(presence.unwatch, thread_sensitive=False)(
+                    self.simulation_id, self.channel_name
+                )
+
+    async def _watch(self) -> None:
+        try:
+            await sync_to_async(presence.watch, thread_sensitive=False)(
+                self.simulation_id, self.channel_name
+            )
+        except Exception:  # noqa: BLE001 - the broadcaster then sends to all (fails open)
+            log.warning("cannot register watcher of simulation %s", self.simulation_id)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(presence.RENEW_SECONDS)
+            await self._watch()
 
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None

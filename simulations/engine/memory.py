@@ -64,60 +64,74 @@ def is_model_failure(turn: Turn) -> bool:
 
 def history_messages(turns: Iterable[Turn]) -> list[dict[str, Any]]:
     """The turns since the summary as chat messages: the worker's own tool calls and their
-    results, and everything else (mornings, mail arriving) as short event notes."""
+    results, and everything else (mornings, mail arriving) as short event notes.
+
+    A turn's messages never change, and the same turns make up the next thirty prompts, so
+    each turn object keeps its own (treat them as read-only)."""
     messages: list[dict[str, Any]] = []
     for turn in turns:
-        if turn.action in HIDDEN_ACTIONS:
-            continue
-        if turn.actor == Turn.Actor.WORKER:
-            call_id = turn.tool_call_id or f"call_{turn.seq}"
-            if turn.action:
-                raw = (
-                    turn.raw_arguments
-                    if turn.arguments is None
-                    else clipped_arguments(turn.arguments)
-                )
-                messages.append(
-                    {
-                        "role": "assistant",
-                        "content": _safe(clip(turn.reasoning, 400)) or None,
-                        "tool_calls": [
-                            {
-                                "id": call_id,
-                                "type": "function",
-                                "function": {
-                                    "name": turn.action,
-                                    "arguments": raw[:ARGUMENT_CHARS],
-                                },
-                            }
-                        ],
-                    }
-                )
-                messages.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": call_id,
-                        "content": _safe(clip(turn.observation, OBSERVATION_CHARS)),
-                    }
-                )
-            else:
-                messages.append(
-                    {"role": "assistant", "content": _safe(clip(turn.reasoning, 400)) or "…"}
-                )
-                messages.append(
-                    {"role": "user", "content": _safe(clip(turn.observation, EVENT_CHARS))}
-                )
-        else:
-            who = turn.actor_name or turn.actor
+        cached = turn.__dict__.get("_chat_messages")
+        if cached is None:
+            cached = turn._chat_messages = _turn_messages(turn)
+        messages += cached
+    return messages
+
+
+def turn_arguments(turn: Turn) -> str:
+    """``clipped_arguments`` of a turn, kept on the turn object."""
+    cached = turn.__dict__.get("_clipped_arguments")
+    if cached is None:
+        cached = turn._clipped_arguments = clipped_arguments(turn.arguments)
+    return cached
+
+
+def _turn_messages(turn: Turn) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    if turn.action in HIDDEN_ACTIONS:
+        return messages
+    if turn.actor == Turn.Actor.WORKER:
+        call_id = turn.tool_call_id or f"call_{turn.seq}"
+        if turn.action:
+            raw = turn.raw_arguments if turn.arguments is None else turn_arguments(turn)
             messages.append(
                 {
-                    "role": "user",
-                    "content": _safe(
-                        f"[{turn.sim_time:%a %H:%M}] {who} — {turn.action}: "
-                        f"{clip(turn.observation, EVENT_CHARS)}"
-                    ),
+                    "role": "assistant",
+                    "content": _safe(clip(turn.reasoning, 400)) or None,
+                    "tool_calls": [
+                        {
+                            "id": call_id,
+                            "type": "function",
+                            "function": {
+                                "name": turn.action,
+                                "arguments": raw[:ARGUMENT_CHARS],
+                            },
+                        }
+                    ],
                 }
             )
+            messages.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": call_id,
+                    "content": _safe(clip(turn.observation, OBSERVATION_CHARS)),
+                }
+            )
+        else:
+            messages.append(
+                {"role": "assistant", "content": _safe(clip(turn.reasoning, 400)) or "…"}
+            )
+            messages.append({"role": "user", "content": _safe(clip(turn.observation, EVENT_CHARS))})
+    else:
+        who = turn.actor_name or turn.actor
+        messages.append(
+            {
+                "role": "user",
+                "content": _safe(
+                    f"[{turn.sim_time:%a %H:%M}] {who} — {turn.action}: "
+                    f"{clip(turn.observation, EVENT_CHARS)}"
+                ),
+            }
+        )
     return messages
 
 

@@ -270,7 +270,7 @@ def worker_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
         recent = [
             PastAction(
                 t.action,
-                memory.clipped_arguments(t.arguments) if t.arguments is not None else None,
+                memory.turn_arguments(t) if t.arguments is not None else None,
                 t.observation,
             )
             for t in history

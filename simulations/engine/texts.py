@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -16,6 +17,8 @@ _CACHE_CHARS = 32_000_000  # per process, shared by every simulation it runs
 _cache: OrderedDict[tuple, str] = OrderedDict()
 _cache_size = 0
 _cache_lock = threading.Lock()
+_digests: OrderedDict[tuple, str] = OrderedDict()  # file version -> content digest
+_DIGESTS = 200_000
 
 
 FULL_CHARS = 200_000
@@ -24,11 +27,22 @@ FULL_CHARS = 200_000
 def text_of(path: Path, kind: str, max_chars: int = FULL_CHARS) -> str:
     """The text of ``path``, cut at ``max_chars`` with the readers' truncation marker.
 
-    Each version of a file is extracted once (up to FULL_CHARS) and cached by (path, inode,
-    size, mtime): agents re-read and search the same files constantly, diffs read both sides
-    of every edit, and blob files never change."""
+    Each distinct content is extracted once (up to FULL_CHARS) and cached by its SHA-256:
+    agents re-read and search the same files constantly, diffs read both sides of every
+    edit, and every simulation of a computer starts from copies of the same files. Which
+    digest a path holds is itself cached by (path, inode, size, mtime), so an unchanged file
+    is not even re-read."""
     stat = os.stat(path)
-    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, kind)
+    version = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _cache_lock:
+        digest = _digests.get(version)
+    if digest is None:
+        digest = _sha256_of(path)
+        with _cache_lock:
+            _digests[version] = digest
+            while len(_digests) > _DIGESTS:
+                _digests.popitem(last=False)
+    key = (digest, kind)
     with _cache_lock:
         text = _cache.get(key)
         if text is not None:
@@ -40,6 +54,14 @@ def text_of(path: Path, kind: str, max_chars: int = FULL_CHARS) -> str:
         return text
     body, _ = split_truncated(text)
     return body[:max_chars].rstrip() + "\n" + TRUNCATION_MARKER
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _remember(key: tuple, text: str) -> None:

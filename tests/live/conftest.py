@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.test import Client
 
+from simulations import presence
 from simulations.config import simulations_root
 from simulations.engine.draft import MessageDraft, TurnDraft
 from simulations.engine.sandbox import Workspace
@@ -156,13 +157,16 @@ def session_headers(user, origin: str = ORIGIN) -> list[tuple[bytes, bytes]]:
 class GroupListener:
     """A channel subscribed to a simulation's group, read from the test thread."""
 
-    def __init__(self, group: str):
+    def __init__(self, group: str, *, watch: bool = True):
         self.layer = get_channel_layer()
         self.group = group
         # A plain channel name (not new_channel()'s process-local "…!…" kind, whose buffer
         # belongs to one event loop): each receive below runs in a fresh loop.
         self.channel = f"live-test-listener-{secrets.token_hex(6)}"
         async_to_sync(self.layer.group_add)(group, self.channel)
+        self.simulation_id = int(group.rsplit("-", 1)[1])
+        if watch:  # as a live socket does: the broadcaster sends only to watched simulations
+            presence.watch(self.simulation_id, self.channel)
 
     def receive(self, timeout: float = 5.0) -> dict:
         async def receive():
@@ -179,6 +183,7 @@ class GroupListener:
 
     def close(self) -> None:
         async_to_sync(self.layer.group_discard)(self.group, self.channel)
+        presence.unwatch(self.simulation_id, self.channel)
 
 
 @pytest.fixture(autouse=True)

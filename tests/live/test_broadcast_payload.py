@@ -11,7 +11,7 @@ import time
 import pytest
 from django.db import transaction
 
-from simulations import broadcast, payloads
+from simulations import broadcast, payloads, presence
 from simulations.engine.tools import Submission
 from simulations.models import Deliverable, Objective, Simulation
 from simulations.services.simulations import simulation_pause
@@ -133,7 +133,7 @@ def test_a_state_change_sends_the_status(simulation, listener):
     assert message["objectives"] == []
 
 
-def test_a_broken_channel_layer_never_breaks_the_engine(simulation, monkeypatch, caplog):
+def test_a_broken_channel_layer_never_breaks_the_engine(simulation, listener, monkeypatch, caplog):
     class Broken:
         async def group_send(self, group, message):
             raise ConnectionError("redis is down")
@@ -146,7 +146,7 @@ def test_a_broken_channel_layer_never_breaks_the_engine(simulation, monkeypatch,
     assert commit_turn(simulation).seq == 2  # the engine carries on
 
 
-def test_the_engine_does_not_wait_for_the_channel_layer(simulation, monkeypatch):
+def test_the_engine_does_not_wait_for_the_channel_layer(simulation, listener, monkeypatch):
     class Slow:
         async def group_send(self, group, message):
             await asyncio.sleep(0.5)
@@ -157,3 +157,37 @@ def test_the_engine_does_not_wait_for_the_channel_layer(simulation, monkeypatch)
         commit_turn(simulation)
     assert time.monotonic() - started < 0.5
     assert broadcast.flush()
+
+
+def test_nothing_is_built_for_a_simulation_nobody_watches(simulation, monkeypatch):
+    built = []
+    real = broadcast.build_messages
+    monkeypatch.setattr(
+        broadcast, "build_messages", lambda items: built.append(items) or real(items)
+    )
+    member = GroupListener(broadcast.group_name(simulation.pk), watch=False)
+    try:
+        commit_turn(simulation)
+        assert broadcast.flush()
+        assert member.nothing() and built == []
+        presence.watch(simulation.pk, member.channel)  # a page opens
+        commit_turn(simulation)
+        assert broadcast.flush()
+        assert member.receive()["message"]["turn"]["seq"] == 2
+        assert [[kind for kind, _ in items] for items in built] == [["turn"]]
+    finally:
+        member.close()
+
+
+def test_a_watcher_entry_expires_and_redis_trouble_fails_open(simulation, monkeypatch):
+    import redis
+
+    presence.watch(simulation.pk, "a-page")
+    assert presence.watched([simulation.pk, simulation.pk + 1]) == {simulation.pk}
+    presence.unwatch(simulation.pk, "a-page")
+    assert presence.watched([simulation.pk]) == set()
+    key = f"studio:live:watchers:{simulation.pk}"
+    presence._redis().zadd(key, {"a-crashed-server": time.time() - 1})  # its renewals stopped
+    assert presence.watched([simulation.pk]) == set()
+    monkeypatch.setattr(presence, "_redis", lambda: redis.Redis(port=1, socket_connect_timeout=0.2))
+    assert presence.watched([simulation.pk]) == {simulation.pk}

@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from simulations import broadcast
+from simulations import broadcast, presence
 from simulations.models import Turn
 from simulations.selectors_live import PAGE, REPLAY_LIMIT
 from studio.asgi import application
@@ -236,7 +236,7 @@ def test_two_clients_and_a_state_change(user):
     run(scenario)
 
 
-def test_the_group_is_left_on_disconnect(user):
+def test_the_group_and_the_watchers_are_left_on_disconnect(user):
     simulation = make_simulation(owner=user)
     headers = session_headers(user)
     assert broadcast.flush()  # setup turns' hints are out before anyone listens
@@ -250,9 +250,13 @@ def test_the_group_is_left_on_disconnect(user):
         redis = layer.connection(layer.consistent_hash(group))
         group_key = layer._group_key(group)
         assert await redis.zcard(group_key) == 1
+        assert await watched() == {simulation.pk}  # the broadcaster builds its messages
         await communicator.disconnect()
         await asyncio.sleep(0.1)
         assert await redis.zcard(group_key) == 0
+        assert await watched() == set()  # and stops when the last page closes
+
+    watched = database_sync_to_async(lambda: presence.watched([simulation.pk]))
 
     run(scenario)
 

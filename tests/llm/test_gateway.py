@@ -1,5 +1,6 @@
 """The gateway against the offline engine, through the real openai client."""
 
+import json
 import threading
 
 import pytest
@@ -189,3 +190,59 @@ def test_real_socket_server(settings):
     )
     assert widget.name == "socket"
     assert LLMCall.objects.get().backend == f"offline @ http://127.0.0.1:{port}/v1"
+
+
+def test_bodies_are_what_the_sdk_would_send(monkeypatch):
+    """The gateway posts its bodies as built, skipping ``chat.completions.create``'s typed
+    transform; that is only sound while the transform would leave them unchanged."""
+    from openai._utils import maybe_transform
+    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+
+    from studio.llm.offline import transport
+
+    sent = []
+    real = transport.OfflineTransport.handle_request
+
+    def recording(self, request):
+        sent.append((json.loads(request.read()), request.headers))
+        return real(self, request)
+
+    monkeypatch.setattr(transport.OfflineTransport, "handle_request", recording)
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "list_dir",
+                "description": "List a folder.",
+                "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+            },
+        }
+    ]
+    history = [
+        {"role": "system", "content": "You are the user."},
+        {"role": "user", "content": [{"type": "text", "text": "Start the day."}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "list_dir", "arguments": '{"path": "."}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "Documents/\nMail/"},
+        {"role": "assistant", "content": "Looking at the budget next."},
+        {"role": "user", "content": "Go on.", "name": "briefing"},
+    ]
+    gateway.chat(role="worker", messages=history, tools=tools, seed=3)
+    ask()
+    assert len(sent) == 2
+    for body, headers in sent:
+        assert maybe_transform(body, CompletionCreateParamsNonStreaming) == body
+        assert headers["authorization"] == "Bearer offline"
+    assert sent[0][0]["messages"] == history and sent[0][0]["tools"] == tools
+    assert sent[0][0]["model"] == "offline" and sent[0][0]["seed"] == 3
+    assert sent[0][1]["x-studio-role"] == "worker"
+    assert sent[1][0]["response_format"]["json_schema"]["name"] == "Widget"
