@@ -54,6 +54,7 @@ def setup(var: Path) -> object:
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
         connection.close()
+        connection.close_pool()  # the pool was made for the old database
         connection.settings_dict["NAME"] = name
         os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
     call_command("migrate", verbosity=0)
@@ -216,16 +217,16 @@ def concurrent(
     computer, *, sims: int, latency_ms: int, window: float, workers: int, threads: int, var: Path
 ) -> None:
     from django.db import connection
+    from django.utils import timezone
 
     from simulations.models import Simulation, Turn
     from simulations.services.simulations import simulation_batch_create, simulation_cancel
     from studio import runtime
+    from studio.models import LLMCall
 
     env = dict(os.environ)
     env.update(
         {
-            "SIM_SLICE_TURNS": "50",
-            "SIM_SLICE_SECONDS": "30",
             "SIM_SWEEP_SECONDS": "0",
             "LLM_LOG_BODIES": os.environ.get("LLM_LOG_BODIES", "1"),
         }
@@ -256,14 +257,18 @@ def concurrent(
         batch = simulation_batch_create(computers=[computer], per_computer=sims, config=config)
         ids = list(batch.simulations.values_list("id", flat=True))
         model_turns = Turn.objects.filter(simulation_id__in=ids, llm_call_id__isnull=False)
+        calls = LLMCall.objects.filter(simulation_id__in=ids)
         warm_until = time.monotonic() + max(15.0, 4 * latency_ms / 1000)
         while time.monotonic() < warm_until:
             time.sleep(1)
-        start_count, start = model_turns.count(), time.monotonic()
-        cpu_start = _children_cpu(procs)
+        start_count, start_calls, start = model_turns.count(), calls.count(), time.monotonic()
+        start_wall = timezone.now()
+        cpu_start, box_start = _children_cpu(procs), _box_cpu()
         time.sleep(window)
-        end_count, elapsed = model_turns.count(), time.monotonic() - start
+        end_count, end_calls = model_turns.count(), calls.count()
+        elapsed = time.monotonic() - start
         cpu = _children_cpu(procs) - cpu_start
+        box = _box_cpu() - box_start
         rate = (end_count - start_count) / elapsed
         ideal = sims / (latency_ms / 1000)
         running = Simulation.objects.filter(pk__in=ids, state="running").count()
@@ -274,6 +279,25 @@ def concurrent(
         print(
             f"   model turns/s {rate:.1f} of an ideal {ideal:.1f} = {100 * rate / ideal:.0f} % "
             f"(goal >= 80 %); {running}/{sims} running at the end"
+        )
+        call_rate = (end_calls - start_calls) / elapsed
+        print(
+            f"   model calls/s {call_rate:.1f} = {100 * call_rate / ideal:.0f} % of the ideal (a turn "
+            f"re-asked after invalid output takes two calls)"
+        )
+        gaps = _turn_gaps(ids, since=start_wall)
+        if gaps:
+            print(
+                "   seconds between a simulation's model turns: "
+                + ", ".join(
+                    f"p{q} {gaps[min(len(gaps) - 1, len(gaps) * q // 100)]:.2f}"
+                    for q in (10, 50, 90, 99)
+                )
+                + f", max {gaps[-1]:.2f}"
+            )
+        print(
+            f"   the whole box: {box / elapsed:.2f} of {os.cpu_count()} cores busy "
+            "(workers, database, Redis, this process)"
         )
         if cpu is not None and end_count > start_count:
             print(
@@ -287,6 +311,30 @@ def concurrent(
     finally:
         for proc in procs:
             runtime.stop_process(proc)
+
+
+def _turn_gaps(ids, *, since) -> list[float]:
+    """Wall seconds from each model turn to the same simulation's next one, sorted."""
+    from simulations.models import Turn
+
+    gaps, last = [], {}
+    for sim_id, created in (
+        Turn.objects.filter(simulation_id__in=ids, llm_call_id__isnull=False, created_at__gte=since)
+        .order_by("simulation_id", "seq")
+        .values_list("simulation_id", "created_at")
+    ):
+        if sim_id in last:
+            gaps.append((created - last[sim_id]).total_seconds())
+        last[sim_id] = created
+    return sorted(gaps)
+
+
+def _box_cpu() -> float:
+    """CPU seconds the whole machine spent busy since boot (user + nice + system + irq)."""
+    with open("/proc/stat") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:8]]
+    busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu(procs) -> float | None:
@@ -347,6 +395,7 @@ def _drop_database() -> None:
     name = connection.settings_dict.get("NAME", "")
     if connection.vendor == "postgresql" and str(name).startswith("bench_sim_"):
         connection.close()
+        connection.close_pool()
         import psycopg
 
         admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"

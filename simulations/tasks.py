@@ -12,7 +12,7 @@ import logging
 import threading
 
 from celery import shared_task
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
 
 log = logging.getLogger(__name__)
 _sweeper_halt = threading.Event()
@@ -61,3 +61,10 @@ def _start_sweeper(**_kwargs) -> None:
 @worker_shutdown.connect
 def _stop_sweeper(**_kwargs) -> None:
     _sweeper_halt.set()
+
+
+@worker_shutting_down.connect
+def _drain_slices(**_kwargs) -> None:
+    from simulations.services.runs import drain
+
+    drain()

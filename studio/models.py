@@ -5,6 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from studio.fields import CompressedJSONField
+
 
 class PersonaPool(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -222,8 +224,8 @@ class LLMCall(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     error = models.TextField(blank=True)
-    request = models.JSONField(null=True, blank=True)
-    response = models.JSONField(null=True, blank=True)
+    request = CompressedJSONField(null=True, blank=True)
+    response = CompressedJSONField(null=True, blank=True)
     computer = models.ForeignKey(
         Computer, null=True, blank=True, on_delete=models.CASCADE, related_name="llm_calls"
     )

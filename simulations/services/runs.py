@@ -35,6 +35,13 @@ from studio.models import Computer
 
 log = logging.getLogger(__name__)
 DETAIL_LIMIT = 8_000
+_draining = threading.Event()  # this worker is shutting down: slices end at the next turn
+
+
+def drain() -> None:
+    """End every running slice after its current turn (and re-enqueue it), so a worker's warm
+    shutdown waits for one turn rather than for whole slices."""
+    _draining.set()
 
 
 @dataclass
@@ -217,7 +224,11 @@ def _run_slice(
             )
             result.reason = "failed"
             return result
-        if result.turns >= max_turns or time.monotonic() - started >= max_seconds:
+        if (
+            result.turns >= max_turns
+            or time.monotonic() - started >= max_seconds
+            or _draining.is_set()
+        ):
             result.reason, result.again = "slice", True
             return result
         step = runner.next_step(world)

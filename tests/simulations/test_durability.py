@@ -199,3 +199,21 @@ def test_the_sweeper_re_enqueues_only_stalled_runs(computer, user, monkeypatch):
     assert sorted(sent) == sorted([dead.pk, lost.pk])
     assert Simulation.objects.get(pk=lost.pk).enqueued_at > now
     assert {alive.pk, waiting.pk, paused.pk, never_launched.pk}.isdisjoint(sent)
+
+
+def test_a_worker_shutting_down_ends_its_slices_after_the_current_turn(simulation, monkeypatch):
+    from simulations.services import runs
+
+    real = runner.build_turn
+
+    def shutdown_during_turn_three(world, step, *, seq):
+        if seq == 3:  # Celery's worker_shutting_down arrives while turn 3 is worked on
+            runs.drain()
+        return real(world, step, seq=seq)
+
+    monkeypatch.setattr(runner, "build_turn", shutdown_during_turn_three)
+    monkeypatch.setattr(runs, "_draining", type(runs._draining)())
+    result = simulation_advance(simulation_id=simulation.pk, max_turns=50, enqueue_next=False)
+    assert result.reason == "slice" and result.again and result.turns == 3
+    sim = Simulation.objects.get(pk=simulation.pk)
+    assert sim.state == "running" and sim.turn_count == 3 and sim.lease_owner == ""

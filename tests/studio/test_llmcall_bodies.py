@@ -1,0 +1,51 @@
+"""Model call bodies are stored compressed, read back whole, and survive the migration."""
+
+import zlib
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from studio.models import LLMCall
+
+BODY = [
+    {"role": "system", "content": "You are the user. " * 200},
+    {"role": "user", "content": 'Ünïcode and <context>{"a": 1}</context>'},
+]
+
+
+def _raw_request(pk: int) -> bytes:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT request FROM studio_llmcall WHERE id = %s", [pk])
+        return bytes(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+def test_bodies_are_compressed_and_read_back_whole():
+    call = LLMCall.objects.create(
+        role="worker", model="m", backend="b", outcome="ok", request=BODY, response={"x": None}
+    )
+    stored = _raw_request(call.pk)
+    assert len(stored) < len(str(BODY)) / 5
+    assert zlib.decompress(stored).decode().startswith('[{"role":"system"')
+    assert LLMCall.objects.get(pk=call.pk).request == BODY
+    assert LLMCall.objects.values_list("response", flat=True).get(pk=call.pk) == {"x": None}
+    empty = LLMCall.objects.create(role="worker", model="m", backend="b", outcome="error")
+    assert LLMCall.objects.get(pk=empty.pk).request is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bodies_written_before_the_change_survive_the_migration():
+    before, after = ("studio", "0001_initial"), ("studio", "0002_llmcall_compressed_bodies")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps.get_model("studio", "LLMCall")
+    kept = old.objects.create(
+        role="judge", model="m", backend="b", outcome="ok", request=BODY, response="a verdict"
+    )
+    old.objects.create(role="judge", model="m", backend="b", outcome="error")
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    assert LLMCall.objects.get(pk=kept.pk).request == BODY
+    assert LLMCall.objects.get(pk=kept.pk).response == "a verdict"
+    assert LLMCall.objects.exclude(pk=kept.pk).get().request is None
