@@ -130,6 +130,10 @@ class Simulation(models.Model):
         return simulations_root() / str(self.pk)
 
     @property
+    def workspace_on_disk(self) -> bool:
+        return self.workspace_root.is_dir()
+
+    @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 

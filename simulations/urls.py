@@ -9,6 +9,11 @@ urlpatterns: list = [
     path("<int:pk>/pause/", views.simulation_pause_view, name="simulations-pause"),
     path("<int:pk>/resume/", views.simulation_resume_view, name="simulations-resume"),
     path("<int:pk>/cancel/", views.simulation_cancel_view, name="simulations-cancel"),
+    path(
+        "<int:pk>/delete-workspace/",
+        views.simulation_delete_workspace_view,
+        name="simulations-delete-workspace",
+    ),
 ]
 
 # The live page and the JSON it reads (simulations/views_live.py).

@@ -18,6 +18,7 @@ from simulations.services.simulations import (
     SimulationRequestError,
     simulation_batch_create,
     simulation_cancel,
+    simulation_delete_workspace,
     simulation_pause,
     simulation_resume,
 )
@@ -155,3 +156,10 @@ def simulation_resume_view(request, pk: int):
 @require_POST
 def simulation_cancel_view(request, pk: int):
     return _control(request, pk, simulation_cancel, "cancelled")
+
+
+@require_POST
+def simulation_delete_workspace_view(request, pk: int):
+    return _control(
+        request, pk, simulation_delete_workspace, "workspace deleted; its records are kept"
+    )

@@ -182,10 +182,15 @@ def simulation_cancel(*, simulation: Simulation) -> Simulation:
     return simulation
 
 
-def simulation_delete_workspace(*, simulation: Simulation) -> None:
-    """Free the disk a finished run's copy of the computer takes (its records stay)."""
+def simulation_delete_workspace(*, simulation: Simulation) -> Simulation:
+    """Free the disk a finished run's copy of the computer takes. Its records stay (turns,
+    messages, scores, text diffs); the file versions time travel replays go with it."""
+    simulation.refresh_from_db()
     if not simulation.is_terminal:
         raise SimulationRequestError("only a finished simulation's workspace can be removed")
+    if not simulation.workspace_on_disk:
+        raise SimulationRequestError("this simulation's workspace is already gone")
     from simulations.engine.sandbox import Workspace
 
     Workspace(simulation.workspace_root).remove()
+    return simulation

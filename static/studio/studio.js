@@ -1,5 +1,6 @@
-// Keyboard: "/" jumps to the page's search box, Escape leaves it. Nothing else runs inline
-// (CSP: script-src 'self'); dynamic parts are htmx attributes in the templates.
+// Keyboard: "/" jumps to the page's search box, Escape leaves it; a form with data-confirm
+// asks before it submits. Nothing else runs inline (CSP: script-src 'self'); dynamic parts
+// are htmx attributes in the templates.
 (function () {
   "use strict";
   function typing(target) {
@@ -16,5 +17,9 @@
     } else if (event.key === "Escape" && typing(event.target) && event.target.matches("[data-search]")) {
       event.target.blur();
     }
+  });
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
   });
 })();

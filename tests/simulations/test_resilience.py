@@ -78,6 +78,47 @@ def test_a_worker_killed_mid_run_is_replaced_and_no_turn_is_lost_or_doubled(
     assert simulation.attempts == 0 and simulation.lease_owner == ""
 
 
+def test_a_worker_told_to_stop_hands_its_runs_over_after_one_turn(computer, user, tmp_path):
+    """SIGTERM is Celery's warm shutdown: it waits for running tasks. A slice of ten minutes
+    would hold a deploy for ten minutes; instead the slice ends after its current turn, lets
+    go of the lease and re-enqueues the run for another worker."""
+    env = _service_env()
+    env.update(SIM_SLICE_TURNS="100000", SIM_SLICE_SECONDS="600", SIM_SWEEP_SECONDS="0")
+    queue = "sim-drain-test"
+    simulation = simulation_create(
+        computer=computer,
+        created_by=user,
+        config={
+            "workdays": 2,
+            "seed": 5,
+            "queue": queue,
+            "models": {"worker": {"model": "offline:latency=30"}},
+        },
+    )
+    leaving = _worker(env, queue, "sim-leaving")
+    try:
+        wait_until(lambda: _sim(simulation.pk).turn_count >= 20, timeout=90, message="no progress")
+        os.killpg(leaving.pid, signal.SIGTERM)
+        leaving.wait(20)  # well before the slice's ten minutes (TimeoutExpired fails the test)
+    finally:
+        runtime.stop_process(leaving)
+    handed_over = _sim(simulation.pk)
+    assert handed_over.state == "running" and handed_over.lease_owner == "", handed_over.error
+    assert handed_over.attempts == 0  # ended cleanly, not counted as a crash
+    successor = _worker(env, queue, "sim-successor")  # takes the re-enqueued slice
+    try:
+        wait_until(
+            lambda: _sim(simulation.pk).is_terminal, timeout=180, message="the run did not finish"
+        )
+    finally:
+        runtime.stop_process(successor)
+    simulation = _sim(simulation.pk)
+    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    assert "took over" not in simulation.error_detail  # no lease had to expire
+    assert_contiguous_turns(simulation)
+    assert_workspace_is_the_replayed_log(simulation, tmp_path)
+
+
 def test_injected_faults_are_survived_and_recorded(computer, user):
     env = _service_env()
     env.update(

@@ -23,6 +23,18 @@ def other_client(client, other_user):
     return client
 
 
+@pytest.fixture
+def other_client_factory(other_user):
+    from django.test import Client
+
+    def make():
+        other = Client()
+        other.force_login(other_user)
+        return other
+
+    return make
+
+
 def test_list_and_detail(auth_client, simulation):
     page = auth_client.get(reverse("simulations-list"))
     assert page.status_code == 200 and f"#{simulation.pk}" in page.content.decode()
@@ -90,7 +102,25 @@ def test_pause_resume_cancel(auth_client, simulation, monkeypatch):
     assert Simulation.objects.get(pk=simulation.pk).state == "cancelled"
 
 
-@pytest.mark.parametrize("action", ["pause", "resume", "cancel"])
+def test_delete_a_finished_runs_workspace(auth_client, simulation, other_client_factory):
+    url = reverse("simulations-delete-workspace", args=[simulation.pk])
+    detail = reverse("simulations-detail", args=[simulation.pk])
+    (simulation.workspace_root / "home").mkdir(parents=True)
+    (simulation.workspace_root / "home" / "notes.md").write_text("draft")
+    assert "Delete workspace" not in auth_client.get(detail).content.decode()
+    auth_client.post(url)  # still queued: refused, nothing removed
+    assert simulation.workspace_on_disk
+    assert other_client_factory().post(url).status_code == 403  # not theirs to control
+    Simulation.objects.filter(pk=simulation.pk).update(state="completed")
+    assert "Delete workspace" in auth_client.get(detail).content.decode()
+    assert auth_client.post(url).status_code == 302
+    assert not simulation.workspace_on_disk
+    assert Simulation.objects.filter(pk=simulation.pk).exists()  # the records stay
+    page = auth_client.post(url, follow=True).content.decode()
+    assert "already gone" in page and "Delete workspace" not in page
+
+
+@pytest.mark.parametrize("action", ["pause", "resume", "cancel", "delete-workspace"])
 def test_controls_need_post(auth_client, simulation, action):
     assert (
         auth_client.get(reverse(f"simulations-{action}", args=[simulation.pk])).status_code == 405
