@@ -253,6 +253,8 @@ def concurrent(
             "LLM_LOG_BODIES": os.environ.get("LLM_LOG_BODIES", "1"),
         }
     )
+    # PostgreSQL's default max_connections is 100: share 80 of them among the workers' pools.
+    env.setdefault("DB_POOL_SIZE", str(max(4, 80 // workers)))
     if connection.vendor == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
     (var / "log").mkdir(exist_ok=True)

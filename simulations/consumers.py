@@ -16,7 +16,8 @@ ask again (flow control for a client that slept through thousands of turns). The
 does not forward a live turn it has already sent on this connection (a replay and the
 broadcast of the same turn can cross); the client drops duplicates across reconnects and asks
 for a backfill when it sees a gap (channels-redis drops messages to a channel over capacity —
-the database is the record, the socket only a hint).
+the database is the record, the socket only a hint). While open, the socket is registered as
+a watcher (``presence``): the broadcaster builds messages only for watched simulations.
 """
 
 from __future__ import annotations
@@ -90,8 +91,8 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
             await sync_to_async(presence.watch, thread_sensitive=False)(
                 self.simulation_id, self.channel_name
             )
-        except Exception:  # noqa: BLE001 - the broadcaster then sends to all (fails open)
-            log.warning("cannot register watcher of simulation %s", self.simulation_id)
+        except Exception:  # noqa: BLE001 - the next renewal tries again; replay still works
+            log.warning("cannot register a watcher of simulation %s", self.simulation_id)
 
     async def _renew(self) -> None:
         while True:

@@ -50,6 +50,11 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
 def kind_of(path: str) -> str:
     return PurePosixPath(path).suffix.lower().lstrip(".")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from simulations.engine.sandbox import sha256_file
 from studio.artifacts import readers
 from studio.artifacts.safety import ArtifactReadError
 
@@ -37,7 +37,7 @@ def text_of(path: Path, kind: str, max_chars: int = FULL_CHARS) -> str:
     with _cache_lock:
         digest = _digests.get(version)
     if digest is None:
-        digest = _sha256_of(path)
+        digest = sha256_file(path)
         with _cache_lock:
             _digests[version] = digest
             while len(_digests) > _DIGESTS:
@@ -54,14 +54,6 @@ def text_of(path: Path, kind: str, max_chars: int = FULL_CHARS) -> str:
         return text
     body, _ = split_truncated(text)
     return body[:max_chars].rstrip() + "\n" + TRUNCATION_MARKER
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _remember(key: tuple, text: str) -> None:

@@ -3,9 +3,9 @@
 A slice loads the world once and then keeps it current itself: after each turn it commits,
 ``committed`` applies that turn's effects to the cached simulation row, history and mail, and
 reloads only what the turn may have changed (objectives after a submission, the part of the
-mail a message or share touched). Between turns ``refresh_control`` re-reads the only fields someone else may change
-(state and lease), so pause, resume and cancel still take effect at the next turn. Any worker
-can rebuild the same world from the database and carry on.
+mail a message or share touched). Between turns ``refresh_control`` re-reads the only fields
+someone else may change (state and lease), so pause, resume and cancel still take effect at
+the next turn. Any worker can rebuild the same world from the database and carry on.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ DEFAULT_MAIL_FOLDER = "Mail/Inbox"
 _CONTROL_SQL = (
     f"SELECT state, lease_owner, phase, turn_count FROM {Simulation._meta.db_table} WHERE id = %s"
 )
+
 MAIL_WINDOW = 200  # incoming messages kept in view (the newest)
 SENT_WINDOW = 25
 

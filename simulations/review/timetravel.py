@@ -9,11 +9,10 @@ the run) or the computer's original file (never touched). Nothing here writes.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from simulations.engine.sandbox import TEXT_KINDS, Workspace, unified_diff
+from simulations.engine.sandbox import TEXT_KINDS, Workspace, sha256_file, unified_diff
 from simulations.models import FileChange, Simulation
 from studio.artifacts import readers
 from studio.artifacts.safety import ArtifactReadError
@@ -148,7 +147,7 @@ def sha_path(*, simulation: Simulation, sha256: str, path: str = "") -> Path:
         return blob
     if path:
         original = _original(simulation, path)
-        if original is not None and _sha_file(original) == sha256:
+        if original is not None and sha256_file(original) == sha256:
             return original
     raise VersionUnavailable(f"version {sha256[:12]} is no longer on disk")
 
@@ -160,14 +159,6 @@ def _original(simulation: Simulation, path: str) -> Path | None:
     except PathEscapeError:
         return None
     return original if original.is_file() else None
-
-
-def _sha_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def text_of_version(path: Path, kind: str) -> str:
