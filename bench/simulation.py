@@ -1,16 +1,22 @@
 """Simulation engine figures: the cost of a turn, and the turn rate of many simulations at once.
 
-    python bench/simulation.py [--workdays 3] [--sims 50] [--latency-ms 2000] [--window 60]
-                               [--workers 2] [--threads 40] [--skip-concurrency]
+    python bench/simulation.py [--workdays 3] [--repeats 5] [--sims 50] [--latency-ms 2000]
+                               [--window 60] [--workers 2] [--threads N] [--warmup-max 600]
+                               [--skip-single] [--skip-concurrency]
 
-1. One simulation against the zero-latency offline engine, run in this process: ms per turn
-   (wall and CPU), beside a bare openai-client loop sending exactly the same requests (recorded
-   at the transport) to the same offline engine. Goal: engine / bare <= 1.25.
+1. One simulation against the zero-latency offline engine, run in this process, ``--repeats``
+   times; after each run two bare openai-client loops replay exactly its requests (recorded at
+   the transport) to the same engine: through ``chat.completions.create()`` (the SDK's typed
+   method, what one writes by hand) and through ``client.post()`` (the body as built, as the
+   gateway sends it). Prints CPU and wall ms per turn, the ratios (medians of the repeats) and
+   where the engine's CPU goes. Goal: engine / bare <= 1.25.
 2. ``--sims`` simulations at once through real Celery workers (threads pool) with every model
-   call taking ``--latency-ms`` ("offline:latency=2000"): committed model turns per second over
-   a measurement window, against the ideal (every simulation finishing a turn every latency).
-   Goal at 500 simulations: >= 80 %. Use PostgreSQL for this part (DATABASE_URL=postgres://...):
-   SQLite serialises every commit of every worker process.
+   call taking ``--latency-ms`` ("offline:latency=2000"). Once every run is past its objectives
+   and at work, committed model turns (and calls) per second over ``--window`` seconds against
+   the ideal (every simulation finishing a model call every latency), the spread of the time
+   between a run's model turns, and the CPU of the workers and of the whole box. Goal at 500
+   simulations: >= 80 %. Use PostgreSQL for this part (DATABASE_URL=postgres://...): SQLite
+   serialises every commit of every worker process.
 """
 
 from __future__ import annotations
