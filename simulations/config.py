@@ -97,9 +97,3 @@ def sweep_seconds() -> float:
 def requeue_after_seconds() -> float:
     """A queued simulation nobody picked up for this long gets a fresh task message."""
     return settings.SIM_REQUEUE_AFTER_SECONDS
-
-
-def release_db_during_calls() -> bool:
-    """Close the DB connection during model calls (default: on PostgreSQL, where connections
-    are a server process each and limited; SQLite connections are free to keep)."""
-    return settings.SIM_RELEASE_DB_DURING_CALLS

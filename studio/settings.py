@@ -76,11 +76,13 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # A pool per process: a simulation thread gives its connection back while the model
         # thinks, and takes one again for its next turn without a new backend each time.
-        # DB_POOL_SIZE bounds the process's connections (PostgreSQL allows 100 by default).
+        # DB_POOL_SIZE bounds the process's connections: enough for a worker's task threads
+        # (a generation task holds one throughout) plus heartbeats, and two processes stay
+        # under PostgreSQL's default max_connections of 100. The pool opens them on demand.
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
-            "max_size": env_int("DB_POOL_SIZE", 16, minimum=1),
+            "max_size": env_int("DB_POOL_SIZE", 40, minimum=1),
             "timeout": 30,
             "max_idle": 300,
         }
@@ -180,10 +182,6 @@ SIM_MAX_MODEL_ERRORS = env_int("SIM_MAX_MODEL_ERRORS", 10, minimum=1)
 SIM_ERROR_BACKOFF_SECONDS = env_float("SIM_ERROR_BACKOFF_SECONDS", 1.0, minimum=0.0)
 SIM_SWEEP_SECONDS = env_float("SIM_SWEEP_SECONDS", 30.0, minimum=0.0)
 SIM_REQUEUE_AFTER_SECONDS = env_float("SIM_REQUEUE_AFTER_SECONDS", 300.0, minimum=1.0)
-# PostgreSQL connections are a server process each: hand them back during model calls.
-SIM_RELEASE_DB_DURING_CALLS = env_bool(
-    "SIM_RELEASE_DB_DURING_CALLS", "postgresql" in DATABASES["default"]["ENGINE"]
-)
 
 # -- computer archives (import/export)
 ARCHIVE_MAX_TOTAL_MB = env_int("ARCHIVE_MAX_TOTAL_MB", 2048, minimum=1)
@@ -208,6 +206,11 @@ LLM_TIMEOUT = env_float("LLM_TIMEOUT", 120.0, minimum=0.1)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 4, minimum=0)
 LLM_MAX_REASKS = env_int("LLM_MAX_REASKS", 2, minimum=0)
 LLM_LOG_BODIES = env_bool("LLM_LOG_BODIES", True)
+# PostgreSQL connections are a server process each: a thread hands its connection back before
+# each model call (seconds, with a real model) rather than holding it for nothing.
+LLM_RELEASE_DB_DURING_CALLS = env_bool(
+    "LLM_RELEASE_DB_DURING_CALLS", "postgresql" in DATABASES["default"]["ENGINE"]
+)
 LLM_PRICE_PER_MTOK = {  # USD per million tokens (prompt, completion); unknown models cost 0
     "gpt-4o": (2.5, 10.0),
     "gpt-4o-mini": (0.15, 0.6),

@@ -13,10 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Max, Sum
 
-from simulations import config
 from simulations.engine import clock, contracts, memory
 from simulations.engine.contracts import WRITABLE_KINDS
 from simulations.engine.tools import TOOL_SPECS
@@ -92,7 +90,6 @@ def structured_call(
     marker = _last_call_id()
     error = ""
     result = None
-    release_connection()
     try:
         result = gateway.structured(
             role=role,
@@ -378,17 +375,7 @@ def worker_messages(world: World, history) -> list[dict[str, Any]]:
     ]
 
 
-def release_connection() -> None:
-    """Give the database connection back while the model thinks (seconds, with a real model).
-
-    Hundreds of simulations per worker box means hundreds of threads; holding a PostgreSQL
-    connection each through every model call would exhaust max_connections for nothing."""
-    if config.release_db_during_calls() and not connection.in_atomic_block:
-        connection.close()
-
-
 def worker_act(world: World, messages: list[dict[str, Any]], *, seq: int, attempt: int):
-    release_connection()
     return gateway.chat(
         role="worker",
         messages=messages,

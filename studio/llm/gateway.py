@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 from django.conf import settings
+from django.db import connection
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
@@ -167,6 +168,8 @@ def _create(config: RoleConfig, **body: Any) -> ChatCompletion:
     are left unchanged by it) yet costs about 0.5 ms per history message, which over a long
     run was most of a turn's CPU."""
     client = client_for(config)
+    if settings.LLM_RELEASE_DB_DURING_CALLS and not connection.in_atomic_block:
+        connection.close()  # back to the pool while the model thinks (the next query reopens)
     try:
         return client.post(
             "/chat/completions",

@@ -246,3 +246,27 @@ def test_bodies_are_what_the_sdk_would_send(monkeypatch):
     assert sent[0][0]["model"] == "offline" and sent[0][0]["seed"] == 3
     assert sent[0][1]["x-studio-role"] == "worker"
     assert sent[1][0]["response_format"]["json_schema"]["name"] == "Widget"
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a worker thread runs
+def test_the_db_connection_is_given_back_while_the_model_thinks(settings, monkeypatch):
+    from django.db import connection
+
+    from studio.llm.offline import transport
+
+    held = []
+    real = transport.OfflineTransport.handle_request
+
+    def noting(self, request):
+        held.append(connection.connection is not None)
+        return real(self, request)
+
+    monkeypatch.setattr(transport.OfflineTransport, "handle_request", noting)
+    settings.LLM_RELEASE_DB_DURING_CALLS = True
+    LLMCall.objects.exists()  # the thread has an open connection
+    ask()
+    settings.LLM_RELEASE_DB_DURING_CALLS = False
+    LLMCall.objects.exists()
+    ask()
+    assert held == [False, True]
+    assert LLMCall.objects.count() == 2  # recorded on a fresh connection after each call
