@@ -182,14 +182,27 @@ def _bold_spans(text: str) -> Iterator[tuple[str, bool]]:
 def _write_docx(stream: IO[bytes], content: DocumentContent, meta: _Meta) -> None:
     import docx
 
-    document = docx.Document()
+    document = docx.Document(io.BytesIO(_docx_template()))
     _set_office_core(document.core_properties, meta)
     writer = _DocxWriter(document)
     writer.paragraph(content.title, "Title", rich=False)
     for block in content.blocks:
         writer.block(block)
-    _slim_template(document, keep_table_styles={"TableNormal", writer.table_style_id})
     document.save(stream)
+
+
+@functools.cache
+def _docx_template() -> bytes:
+    """python-docx's default template, slimmed once per process (parsing and slimming the
+    full one was most of the time of writing a short document)."""
+    import docx
+
+    document = docx.Document()
+    table_style = _DocxWriter(document).table_style_id
+    _slim_template(document, keep_table_styles={"TableNormal", table_style})
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 _DROPPED_RELATIONSHIPS = ("/stylesWithEffects", "/thumbnail", "/customXml")

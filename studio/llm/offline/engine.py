@@ -226,9 +226,8 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
         else:
             content = (content or "")[:-2] + ",}"
 
-    prompt_text = json.dumps(messages, default=str)
     completion_text = (content or "") + json.dumps(tool_calls or "")
-    prompt_tokens = _estimate_tokens(prompt_text)
+    prompt_tokens = max(1, len(canonical) // 4)  # the request's JSON, already serialised once
     completion_tokens = _estimate_tokens(completion_text)
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
