@@ -1,7 +1,7 @@
 """Simulation engine figures: the cost of a turn, and the turn rate of many simulations at once.
 
     python bench/simulation.py [--workdays 3] [--repeats 5] [--sims 50] [--latency-ms 2000]
-                               [--window 60] [--workers 2] [--threads N] [--warmup-max 600]
+                               [--window 60] [--workers 4] [--threads N] [--warmup-max 600]
                                [--skip-single] [--skip-concurrency]
 
 1. One simulation against the zero-latency offline engine, run in this process, ``--repeats``
@@ -398,7 +398,7 @@ def main() -> None:
     parser.add_argument("--sims", type=int, default=50)
     parser.add_argument("--latency-ms", type=int, default=2000)
     parser.add_argument("--window", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument(
         "--threads", type=int, default=0, help="threads per worker (default: sims/workers)"
     )
