@@ -24,6 +24,32 @@ def _sim(pk):
     return Simulation.objects.get(pk=pk)
 
 
+def _run_on(queue, computer, user, *, seed, models=None):
+    models = models or {"worker": {"model": "offline:latency=30"}}
+    return simulation_create(
+        computer=computer,
+        created_by=user,
+        config={"workdays": 2, "seed": seed, "queue": queue, "models": models},
+    )
+
+
+def _finished_by(env, queue, simulation, name, timeout=180):
+    """Start a worker on ``queue``, wait until the run ends, stop the worker; the run must
+    have completed."""
+    worker = _worker(env, queue, name)
+    try:
+        wait_until(
+            lambda: _sim(simulation.pk).is_terminal,
+            timeout=timeout,
+            message="the run did not finish",
+        )
+    finally:
+        runtime.stop_process(worker)
+    simulation = _sim(simulation.pk)
+    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    return simulation
+
+
 def test_a_worker_killed_mid_run_is_replaced_and_no_turn_is_lost_or_doubled(
     computer, user, tmp_path
 ):
@@ -36,16 +62,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_no_turn_is_lost_or_doubled(
         SIM_SLICE_SECONDS="600",
     )
     queue = "sim-crash-test"
-    simulation = simulation_create(
-        computer=computer,
-        created_by=user,
-        config={
-            "workdays": 2,
-            "seed": 3,
-            "queue": queue,
-            "models": {"worker": {"model": "offline:latency=30"}},
-        },
-    )
+    simulation = _run_on(queue, computer, user, seed=3)
     doomed = _worker(env, queue, "sim-doomed")
     try:
         wait_until(lambda: _sim(simulation.pk).turn_count >= 40, timeout=90, message="no progress")
@@ -61,15 +78,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_no_turn_is_lost_or_doubled(
         at_kill.error,
         at_kill.error_detail[-3000:],
     )
-    replacement = _worker(env, queue, "sim-replacement")
-    try:
-        wait_until(
-            lambda: _sim(simulation.pk).is_terminal, timeout=180, message="the run did not finish"
-        )
-    finally:
-        runtime.stop_process(replacement)
-    simulation = _sim(simulation.pk)
-    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    simulation = _finished_by(env, queue, simulation, "sim-replacement")
     assert simulation.turn_count > at_kill.turn_count
     # the replacement took the dead worker's lease once it expired
     assert "took over turn" in simulation.error_detail, simulation.error_detail[-3000:]
@@ -85,16 +94,7 @@ def test_a_worker_told_to_stop_hands_its_runs_over_after_one_turn(computer, user
     env = _service_env()
     env.update(SIM_SLICE_TURNS="100000", SIM_SLICE_SECONDS="600", SIM_SWEEP_SECONDS="0")
     queue = "sim-drain-test"
-    simulation = simulation_create(
-        computer=computer,
-        created_by=user,
-        config={
-            "workdays": 2,
-            "seed": 5,
-            "queue": queue,
-            "models": {"worker": {"model": "offline:latency=30"}},
-        },
-    )
+    simulation = _run_on(queue, computer, user, seed=5)
     leaving = _worker(env, queue, "sim-leaving")
     try:
         wait_until(lambda: _sim(simulation.pk).turn_count >= 20, timeout=90, message="no progress")
@@ -105,15 +105,7 @@ def test_a_worker_told_to_stop_hands_its_runs_over_after_one_turn(computer, user
     handed_over = _sim(simulation.pk)
     assert handed_over.state == "running" and handed_over.lease_owner == "", handed_over.error
     assert handed_over.attempts == 0  # ended cleanly, not counted as a crash
-    successor = _worker(env, queue, "sim-successor")  # takes the re-enqueued slice
-    try:
-        wait_until(
-            lambda: _sim(simulation.pk).is_terminal, timeout=180, message="the run did not finish"
-        )
-    finally:
-        runtime.stop_process(successor)
-    simulation = _sim(simulation.pk)
-    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    simulation = _finished_by(env, queue, simulation, "sim-successor")  # the re-enqueued slice
     assert "took over" not in simulation.error_detail  # no lease had to expire
     assert_contiguous_turns(simulation)
     assert_workspace_is_the_replayed_log(simulation, tmp_path)
@@ -128,26 +120,10 @@ def test_injected_faults_are_survived_and_recorded(computer, user):
         SIM_SWEEP_SECONDS="1",
     )
     queue = "sim-fault-test"
-    faulty = "offline:faults=429@0.08,500@0.08,hang@0.04,badjson@0.08;hang=1.5"
-    simulation = simulation_create(
-        computer=computer,
-        created_by=user,
-        config={
-            "workdays": 2,
-            "seed": 8,
-            "queue": queue,
-            "models": {"worker": {"model": faulty}, "collaborator": {"model": faulty}},
-        },
-    )
-    worker = _worker(env, queue, "sim-faults")
-    try:
-        wait_until(
-            lambda: _sim(simulation.pk).is_terminal, timeout=240, message="the run did not finish"
-        )
-    finally:
-        runtime.stop_process(worker)
-    simulation = _sim(simulation.pk)
-    assert simulation.state == "completed", simulation.error or simulation.error_detail
+    faulty = "offline:faults=429@0.08,500@0.08,hang@0.08,badjson@0.08;hang=1.5"
+    models = {"worker": {"model": faulty}, "collaborator": {"model": faulty}}
+    simulation = _run_on(queue, computer, user, seed=8, models=models)
+    simulation = _finished_by(env, queue, simulation, "sim-faults", timeout=240)
     assert_contiguous_turns(simulation)
     errors = list(
         Turn.objects.filter(simulation=simulation, action="model_error").values_list(
