@@ -40,7 +40,7 @@ SENT_WINDOW = 25
 @dataclass
 class Mail:
     """The mail the engine and the worker's situation need. Each part is one query, read
-    when first needed and again only after a turn changed it."""
+    when first needed; a turn's changes are applied in place, or the part is read again."""
 
     sim: Simulation
     parts: dict[str, list] = field(default_factory=dict)
@@ -82,15 +82,21 @@ class Mail:
         return self._part("shares")
 
     def changed(self, draft) -> None:
-        """Forget the parts a committed turn's messages, updates and shares touched."""
+        """Bring the loaded parts up to date with a committed turn: its updates (read,
+        delivered, answered) are applied to the messages in view; a part that gained a
+        message or a share, or whose membership an update changed, is read again."""
         stale = set()
         for message in draft.messages:
             incoming = message.direction == Message.Direction.INCOMING
             stale |= {"incoming"} if incoming else {"outgoing", "unanswered"}
-        sent = {m.pk for m in self.parts.get("outgoing", []) + self.parts.get("unanswered", [])}
         for update in draft.message_updates:
-            outgoing = update.id in sent or "answered" in update.fields
-            stale |= {"outgoing", "unanswered"} if outgoing else {"incoming"}
+            for part in ("incoming", "outgoing", "unanswered"):
+                for message in self.parts.get(part, ()):
+                    if message.pk == update.id:
+                        for name, value in update.fields.items():
+                            setattr(message, name, value)
+            if "answered" in update.fields:
+                stale.add("unanswered")  # who still waits for an answer has changed
         if any(op.op == "share" for op in draft.file_ops):
             stale.add("shares")
         for name in stale:
