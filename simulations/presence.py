@@ -11,9 +11,8 @@ asked, everything counts as watched: a wasted message is cheap, a missing one is
 
 from __future__ import annotations
 
+import functools
 import logging
-import os
-import threading
 import time
 from collections.abc import Iterable
 
@@ -24,19 +23,19 @@ log = logging.getLogger(__name__)
 
 TTL_SECONDS = 120.0
 RENEW_SECONDS = 40.0
-_local = threading.local()
 
 
 def _key(simulation_id: int) -> str:
     return f"studio:live:watchers:{simulation_id}"
 
 
+@functools.lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=5)  # thread-safe; its pool survives forks
+
+
 def _redis() -> redis.Redis:
-    client = getattr(_local, "client", None)
-    if client is None or _local.pid != os.getpid():
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
-        _local.client, _local.pid = client, os.getpid()
-    return client
+    return _client(settings.REDIS_URL)
 
 
 def watch(simulation_id: int, channel: str) -> None:
