@@ -355,7 +355,9 @@ def worker_context(world: World) -> dict[str, Any]:
             "month_ends": world.month_end.date().isoformat(),
         },
         "objectives": objectives,
-        "memory": sim.memory,
+        # Sorted: a JSON column (PostgreSQL's jsonb) gives its keys back in its own order,
+        # and the prompt must not depend on whether the memory came from the database.
+        "memory": dict(sorted((sim.memory or {}).items())),
         "summary": memory.clip(sim.summary, memory.SUMMARY_CHARS),
         "briefing": memory.clip(sim.briefing, memory.BRIEFING_CHARS),
         "mail": _mail_status(world),

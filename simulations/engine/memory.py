@@ -37,16 +37,20 @@ def _safe(text: str) -> str:
 
 
 def clipped_arguments(arguments: dict[str, Any] | None) -> str:
-    """Arguments as JSON, long values shortened so the JSON stays valid and small."""
+    """Arguments as JSON, long values shortened so the JSON stays valid and small. Keys are
+    sorted: a JSON column gives them back in its own order (PostgreSQL's jsonb does), and the
+    prompt must read the same whether the turn came from memory or from the database."""
     if arguments is None:
         return "{}"
-    text = json.dumps(arguments, ensure_ascii=False, default=str)
+    text = json.dumps(arguments, ensure_ascii=False, default=str, sort_keys=True)
     if len(text) <= ARGUMENT_CHARS:
         return text
     short: dict[str, Any] = {}
-    for key, value in arguments.items():
+    for key, value in sorted(arguments.items()):
         raw = (
-            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            value
+            if isinstance(value, str)
+            else json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
         )
         short[key] = raw if len(raw) <= 160 else f"{raw[:120]}… [{len(raw):,} characters]"
     return json.dumps(short, ensure_ascii=False, default=str)
