@@ -9,7 +9,6 @@ database except the gateway's own call records.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -621,8 +620,13 @@ def condense(world: World, folded, *, seq: int, attempt: int):
     )
 
 
-def prompt_chars(messages: list[dict[str, Any]]) -> int:
-    return len(json.dumps(messages, ensure_ascii=False, default=str))
+def prompt_chars(messages: list[dict[str, Any]], history=()) -> int:
+    """``len(json.dumps(messages))``; the part ``history`` (the turns whose messages end the
+    list) makes up is summed from lengths the turns keep, not serialised again each turn."""
+    count, chars = memory.history_chars(history)
+    head = messages[: len(messages) - count]
+    chars += sum(memory.json_chars(message) for message in head)
+    return chars + 2 * len(messages) if messages else 2  # "[", "]" and ", " between
 
 
 def aware(value: dt.datetime) -> dt.datetime:

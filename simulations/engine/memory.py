@@ -81,6 +81,24 @@ def history_messages(turns: Iterable[Turn]) -> list[dict[str, Any]]:
     return messages
 
 
+def history_chars(turns: Iterable[Turn]) -> tuple[int, int]:
+    """(how many messages, their JSON characters) that ``history_messages`` makes of
+    ``turns``; each turn keeps its count."""
+    count = chars = 0
+    for turn in turns:
+        cached = turn.__dict__.get("_chat_chars")
+        if cached is None:
+            messages = history_messages([turn])
+            cached = turn._chat_chars = (len(messages), sum(map(json_chars, messages)))
+        count += cached[0]
+        chars += cached[1]
+    return count, chars
+
+
+def json_chars(message: dict[str, Any]) -> int:
+    return len(json.dumps(message, ensure_ascii=False, default=str))
+
+
 def turn_arguments(turn: Turn) -> str:
     """``clipped_arguments`` of a turn, kept on the turn object."""
     cached = turn.__dict__.get("_clipped_arguments")

@@ -224,7 +224,7 @@ def worker_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
         action="",
         actor_name=world.user.name,
         sim_time=start,
-        prompt_chars=agents.prompt_chars(messages),
+        prompt_chars=agents.prompt_chars(messages, history),
     )
     try:
         result = agents.worker_act(world, messages, seq=seq, attempt=attempt)

@@ -1,7 +1,9 @@
-"""A slice keeps its world current in memory (history, chat messages, mail parts, counters)
-instead of reloading it each turn. Whatever it holds must be what a worker loading the run
-from the database would see: otherwise a run would behave differently depending on where its
-slices happened to end."""
+"""A slice keeps its world current in memory (history, chat messages and their lengths, mail
+parts, counters) instead of reloading it each turn. Whatever it holds must be what a worker
+loading the run from the database would see: otherwise a run would behave differently
+depending on where its slices happened to end."""
+
+import json
 
 import pytest
 
@@ -35,10 +37,12 @@ def test_the_cached_world_is_the_world_in_the_database(computer, user, fast_engi
         if real_next_step(fresh) != step:
             differences.append((seq, "next step"))
         if step == "worker":
-            if agents.worker_messages(world, world.history()) != agents.worker_messages(
-                fresh, fresh.history()
-            ):
+            messages = agents.worker_messages(world, world.history())
+            if messages != agents.worker_messages(fresh, fresh.history()):
                 differences.append((seq, "the worker's prompt"))
+            serialised = len(json.dumps(messages, ensure_ascii=False, default=str))
+            if agents.prompt_chars(messages, world.history()) != serialised:
+                differences.append((seq, "prompt_chars"))
             if _mail_view(world) != _mail_view(fresh):
                 differences.append((seq, "mail"))
             compared.append(seq)
