@@ -207,6 +207,7 @@ def folder_tree(rng: random.Random, count: int) -> list[str]:
 
 def build_big_computer(persona, files: int, samples: dict[str, bytes]):
     from studio.models import Computer, ComputerFile, Folder
+    from studio.services import index
 
     rng = random.Random(5)
     computer = Computer.objects.create(
@@ -254,38 +255,11 @@ def build_big_computer(persona, files: int, samples: dict[str, bytes]):
             )
         )
     ComputerFile.objects.bulk_create(rows, batch_size=1000)
-    direct: dict[str, int] = {}
-    for r in rows:
-        direct[r.folder] = direct.get(r.folder, 0) + 1
-    Folder.objects.bulk_create(
-        [
-            Folder(
-                computer=computer,
-                path=p,
-                parent=p.rpartition("/")[0],
-                name=p.rpartition("/")[2],
-                depth=p.count("/") + 1,
-                file_count=direct.get(p, 0),
-            )
-            for p in folders
-        ],
-        batch_size=1000,
-    )
-    by_kind: dict[str, int] = {}
-    for r in rows:
-        by_kind[r.kind] = by_kind.get(r.kind, 0) + 1
-    computer.stats = {
-        "files": len(rows),
-        "bytes": sum(r.size for r in rows),
-        "by_kind": by_kind,
-        "mean_depth": round(sum(r.depth for r in rows) / len(rows), 2),
-        "max_depth": max(r.depth for r in rows),
-        "folders": len(folders),
-        "edges": 0,
-        "private_files": 0,
-    }
+    folder_rows = index.folder_rows(computer=computer, paths=[r.path for r in rows])
+    Folder.objects.bulk_create(folder_rows, batch_size=1000)
+    computer.stats = index.computer_stats(rows=rows, edges=0, folders=len(folder_rows))
     computer.save(update_fields=["stats"])
-    deepest = max(folders, key=lambda p: (p.count("/"), direct.get(p, 0)))
+    deepest = max(folder_rows, key=lambda f: (f.depth, f.file_count)).path
     return computer, deepest
 
 

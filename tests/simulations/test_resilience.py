@@ -33,6 +33,24 @@ def _run_on(queue, computer, user, *, seed, models=None):
     )
 
 
+def _signalled(env, queue, simulation, name, *, after_turns, sig, exit_within):
+    """Start a worker on ``queue``, send its process group ``sig`` once the run has
+    ``after_turns`` turns, and wait up to ``exit_within`` s for it to exit
+    (TimeoutExpired fails the test); return the run as the worker left it."""
+    worker = _worker(env, queue, name)
+    try:
+        wait_until(
+            lambda: _sim(simulation.pk).turn_count >= after_turns,
+            timeout=90,
+            message="no progress",
+        )
+        os.killpg(worker.pid, sig)
+        worker.wait(exit_within)
+    finally:
+        runtime.stop_process(worker)
+    return _sim(simulation.pk)
+
+
 def _finished_by(env, queue, simulation, name, timeout=180):
     """Start a worker on ``queue``, wait until the run ends, stop the worker; the run must
     have completed."""
@@ -63,14 +81,9 @@ def test_a_worker_killed_mid_run_is_replaced_and_no_turn_is_lost_or_doubled(
     )
     queue = "sim-crash-test"
     simulation = _run_on(queue, computer, user, seed=3)
-    doomed = _worker(env, queue, "sim-doomed")
-    try:
-        wait_until(lambda: _sim(simulation.pk).turn_count >= 40, timeout=90, message="no progress")
-        os.killpg(doomed.pid, signal.SIGKILL)
-        doomed.wait(10)
-    finally:
-        runtime.stop_process(doomed)
-    at_kill = _sim(simulation.pk)
+    at_kill = _signalled(
+        env, queue, simulation, "sim-doomed", after_turns=40, sig=signal.SIGKILL, exit_within=10
+    )
     # Killed inside its slice (the slice never ends on its own here), the dead worker still
     # holds the lease; the diagnostics say otherwise if a slice ended early (a crash, say).
     assert at_kill.state == "running" and at_kill.lease_owner, (
@@ -95,14 +108,10 @@ def test_a_worker_told_to_stop_hands_its_runs_over_after_one_turn(computer, user
     env.update(SIM_SLICE_TURNS="100000", SIM_SLICE_SECONDS="600", SIM_SWEEP_SECONDS="0")
     queue = "sim-drain-test"
     simulation = _run_on(queue, computer, user, seed=5)
-    leaving = _worker(env, queue, "sim-leaving")
-    try:
-        wait_until(lambda: _sim(simulation.pk).turn_count >= 20, timeout=90, message="no progress")
-        os.killpg(leaving.pid, signal.SIGTERM)
-        leaving.wait(20)  # well before the slice's ten minutes (TimeoutExpired fails the test)
-    finally:
-        runtime.stop_process(leaving)
-    handed_over = _sim(simulation.pk)
+    # it must exit well before the slice's ten minutes are up
+    handed_over = _signalled(
+        env, queue, simulation, "sim-leaving", after_turns=20, sig=signal.SIGTERM, exit_within=20
+    )
     assert handed_over.state == "running" and handed_over.lease_owner == "", handed_over.error
     assert handed_over.attempts == 0  # ended cleanly, not counted as a crash
     simulation = _finished_by(env, queue, simulation, "sim-successor")  # the re-enqueued slice
