@@ -9,10 +9,8 @@ database except the gateway's own call records.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-
-from django.db.models import Max, Sum
 
 from simulations.engine import clock, contracts, memory
 from simulations.engine.contracts import WRITABLE_KINDS
@@ -33,43 +31,38 @@ def call_seed(world: World, seq: int, attempt: int) -> int:
     return (world.sim.seed * 1_000_003 + seq * 7_919 + attempt * 104_729) % (2**31 - 1)
 
 
-def _tags(world: World) -> gateway.CallTags:
-    return gateway.CallTags(computer_id=world.sim.computer_id, simulation_id=world.sim.pk)
+def _tags(world: World, ledger: list[LLMCall]) -> gateway.CallTags:
+    return gateway.CallTags(
+        computer_id=world.sim.computer_id, simulation_id=world.sim.pk, ledger=ledger
+    )
 
 
 @dataclass
 class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    latency_ms: int = 0
-    calls: int = 0
-    invalid: int = 0
-    call_id: int | None = None
+    """The accounting of the model calls behind one turn; their LLMCall rows, unsaved, go
+    into the turn's commit."""
 
+    records: list[LLMCall] = field(default_factory=list)
 
-def _last_call_id() -> int:
-    return LLMCall.objects.aggregate(m=Max("id"))["m"] or 0
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(r.prompt_tokens for r in self.records)
 
+    @property
+    def completion_tokens(self) -> int:
+        return sum(r.completion_tokens for r in self.records)
 
-def _usage_since(world: World, marker: int) -> Usage:
-    rows = LLMCall.objects.filter(simulation_id=world.sim.pk, id__gt=marker)
-    agg = rows.aggregate(
-        p=Sum("prompt_tokens"),
-        c=Sum("completion_tokens"),
-        cost=Sum("cost_usd"),
-        ms=Sum("latency_ms"),
-        last=Max("id"),
-    )
-    return Usage(
-        prompt_tokens=agg["p"] or 0,
-        completion_tokens=agg["c"] or 0,
-        cost_usd=agg["cost"] or 0.0,
-        latency_ms=agg["ms"] or 0,
-        calls=rows.count(),
-        invalid=rows.filter(outcome=LLMCall.Outcome.INVALID).count(),
-        call_id=agg["last"],
-    )
+    @property
+    def cost_usd(self) -> float:
+        return sum(r.cost_usd for r in self.records)
+
+    @property
+    def latency_ms(self) -> int:
+        return sum(r.latency_ms for r in self.records)
+
+    @property
+    def invalid(self) -> int:
+        return sum(r.outcome == LLMCall.Outcome.INVALID for r in self.records)
 
 
 def structured_call(
@@ -86,7 +79,7 @@ def structured_call(
     """gateway.structured, plus the accounting of every attempt it made (re-asks included).
     Returns (result or None, usage, error text)."""
     prompt = load_prompt(prompt_name)
-    marker = _last_call_id()
+    usage = Usage()
     error = ""
     result = None
     try:
@@ -97,14 +90,14 @@ def structured_call(
             prompt=prompt.instruction,
             context=context,
             seed=seed,
-            tags=_tags(world),
+            tags=_tags(world, usage.records),
             overrides=world.sim.options.overrides(role),
             check=check,
             schema_name=schema_name,
         )
     except gateway.LLMError as exc:
         error = str(exc)
-    return result, _usage_since(world, marker), error
+    return result, usage, error
 
 
 # -- the objective agent ----------------------------------------------------------------------
@@ -376,13 +369,15 @@ def worker_messages(world: World, history) -> list[dict[str, Any]]:
     ]
 
 
-def worker_act(world: World, messages: list[dict[str, Any]], *, seq: int, attempt: int):
+def worker_act(
+    world: World, messages: list[dict[str, Any]], *, seq: int, attempt: int, usage: Usage
+):
     return gateway.chat(
         role="worker",
         messages=messages,
         tools=TOOL_SPECS,
         seed=call_seed(world, seq, attempt),
-        tags=_tags(world),
+        tags=_tags(world, usage.records),
         overrides=world.sim.options.overrides("worker"),
     )
 

@@ -66,7 +66,9 @@ class TurnDraft:
     cost_usd: float = 0.0
     latency_ms: int = 0
     prompt_chars: int = 0
-    llm_call_id: int | None = None
+    llm_calls: list[Any] = field(
+        default_factory=list
+    )  # LLMCall rows, unsaved, the turn's model calls
     signals: list[str] = field(default_factory=list)
     file_ops: list[FileOp] = field(default_factory=list)
     messages: list[MessageDraft] = field(default_factory=list)
@@ -77,10 +79,10 @@ class TurnDraft:
     run_signals: list[SignalDraft] = field(default_factory=list)
     simulation: dict[str, Any] = field(default_factory=dict)  # Simulation fields to set
 
-    def model_usage(self, result: Any) -> None:
-        """Copy a gateway ChatResult's accounting onto this turn."""
-        self.prompt_tokens = result.prompt_tokens
-        self.completion_tokens = result.completion_tokens
-        self.cost_usd = result.cost_usd
-        self.latency_ms = result.latency_ms
-        self.llm_call_id = result.call_id
+    def model_usage(self, usage: Any) -> None:
+        """Copy the accounting of the turn's model calls (agents.Usage) onto it."""
+        self.prompt_tokens = usage.prompt_tokens
+        self.completion_tokens = usage.completion_tokens
+        self.cost_usd = usage.cost_usd
+        self.latency_ms = usage.latency_ms
+        self.llm_calls = usage.records

@@ -100,11 +100,7 @@ def _model_error(
 
 
 def _usage(draft: TurnDraft, usage: agents.Usage) -> None:
-    draft.prompt_tokens = usage.prompt_tokens
-    draft.completion_tokens = usage.completion_tokens
-    draft.cost_usd = usage.cost_usd
-    draft.latency_ms = usage.latency_ms
-    draft.llm_call_id = usage.call_id
+    draft.model_usage(usage)
     if usage.invalid:
         draft.signals.append("reask")
 
@@ -226,8 +222,9 @@ def worker_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
         sim_time=start,
         prompt_chars=agents.prompt_chars(messages, history),
     )
+    usage = agents.Usage()
     try:
-        result = agents.worker_act(world, messages, seq=seq, attempt=attempt)
+        result = agents.worker_act(world, messages, seq=seq, attempt=attempt, usage=usage)
     except agents.gateway.LLMError as exc:
         failed = _model_error(
             world,
@@ -235,10 +232,11 @@ def worker_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
             step="worker",
             error=str(exc),
             actor_name=world.user.name,
+            usage=usage,
         )
         failed.prompt_chars = draft.prompt_chars
         return failed
-    draft.model_usage(result)
+    draft.model_usage(usage)
     if result.finish_reason == "length" or any(c.arguments is None for c in result.tool_calls):
         draft.signals.append("invalid_output")
     draft.reasoning = result.content or ""

@@ -19,6 +19,7 @@ from simulations.services.objectives import (
     objective_refresh_status,
     objectives_create,
 )
+from studio.models import LLMCall
 
 
 class LeaseLost(Exception):
@@ -26,6 +27,9 @@ class LeaseLost(Exception):
 
 
 def _create_turn(sim_id: int, seq: int, draft: TurnDraft) -> Turn:
+    calls = [c for c in draft.llm_calls if c.pk is None]
+    if calls:
+        LLMCall.objects.bulk_create(calls)
     return Turn.objects.create(
         simulation_id=sim_id,
         seq=seq,
@@ -47,7 +51,7 @@ def _create_turn(sim_id: int, seq: int, draft: TurnDraft) -> Turn:
         cost_usd=draft.cost_usd,
         latency_ms=draft.latency_ms,
         prompt_chars=draft.prompt_chars,
-        llm_call_id=draft.llm_call_id,
+        llm_call_id=draft.llm_calls[-1].pk if draft.llm_calls else None,
         signals=draft.signals,
     )
 

@@ -6,7 +6,9 @@ client. Each role (persona, blueprint, artifact, objectives, worker, collaborato
 has its base URL, key and model from settings, overridable per call (e.g. per simulation).
 The client's own retry machinery handles 429/5xx/timeouts; this module re-asks only when a
 model answered but not in the shape asked for. Every HTTP round trip is recorded as an
-LLMCall row: role, model, tokens, cost, latency, outcome and (optionally) the bodies.
+LLMCall row: role, model, tokens, cost, latency, outcome and (optionally) the bodies. A caller
+that commits its own writes for the call (a simulation turn) passes a ledger in its CallTags:
+the rows are then handed to it unsaved, to be inserted in the same transaction.
 """
 
 from __future__ import annotations
@@ -82,10 +84,14 @@ def backend_label(role: str = "artifact") -> str:
 
 @dataclass
 class CallTags:
-    """What a call is for, so its record can be found from the computer or simulation."""
+    """What a call is for, so its record can be found from the computer or simulation.
+
+    ``ledger``: when a list, each call's LLMCall row is appended to it unsaved instead of
+    being inserted, for the caller to insert with the writes the call led to (a turn)."""
 
     computer_id: int | None = None
     simulation_id: int | None = None
+    ledger: list[Any] | None = None
 
 
 @lru_cache(maxsize=32)
@@ -135,7 +141,7 @@ def _record(
     prompt_tokens = getattr(usage, "prompt_tokens", 0) or 0
     completion_tokens = getattr(usage, "completion_tokens", 0) or 0
     log_bodies = settings.LLM_LOG_BODIES
-    return LLMCall.objects.create(
+    record = LLMCall(
         role=config.role,
         model=config.model,
         backend=config.label,
@@ -151,6 +157,11 @@ def _record(
         computer_id=tags.computer_id if tags else None,
         simulation_id=tags.simulation_id if tags else None,
     )
+    if tags is not None and tags.ledger is not None:
+        tags.ledger.append(record)
+    else:
+        record.save(force_insert=True)
+    return record
 
 
 def context_message(text: str, context: Mapping[str, Any]) -> str:
@@ -324,7 +335,7 @@ class ChatResult:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: int = 0
-    call_id: int | None = None
+    record: Any = None  # the LLMCall row (unsaved if the call's tags carry a ledger)
 
 
 def chat(
@@ -390,7 +401,7 @@ def chat(
         completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
         cost_usd=record.cost_usd,
         latency_ms=latency,
-        call_id=record.pk,
+        record=record,
     )
 
 
