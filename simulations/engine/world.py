@@ -110,6 +110,7 @@ class World:
     deliverables: list[Deliverable] = field(default_factory=list)
     _history: list[Turn] | None = None
     _mail: Mail | None = None
+    _control: tuple | None = None  # (state, lease_owner, phase, turn_count) read by a commit
 
     @classmethod
     def load(cls, simulation_id: int) -> World:
@@ -129,9 +130,11 @@ class World:
 
         It runs before every turn, so it is one hand-written SELECT by primary key: the ORM
         spent ten times as long building this query as the database spent answering it."""
-        with connection.cursor() as cursor:
-            cursor.execute(_CONTROL_SQL, [self.sim.pk])
-            row = cursor.fetchone()
+        row, self._control = self._control, None
+        if row is None:
+            with connection.cursor() as cursor:
+                cursor.execute(_CONTROL_SQL, [self.sim.pk])
+                row = cursor.fetchone()
         if row is None:
             raise Simulation.DoesNotExist(self.sim.pk)
         self.sim.state, self.sim.lease_owner, phase, turn_count = row
@@ -146,6 +149,9 @@ class World:
 
     def committed(self, turn: Turn, draft) -> None:
         """Apply a committed turn's effects to the cached state (mirrors services.turns)."""
+        # The control fields as the commit left them, when it read them back (the next
+        # refresh_control then needs no query).
+        self._control = getattr(turn, "control", None)
         sim = self.sim
         sim.turn_count = turn.seq
         sim.prompt_tokens += draft.prompt_tokens

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,7 +30,13 @@ def _create_turn(sim_id: int, seq: int, draft: TurnDraft) -> Turn:
     calls = [c for c in draft.llm_calls if c.pk is None]
     if calls:
         LLMCall.objects.bulk_create(calls)
-    return Turn.objects.create(
+    turn = _turn(sim_id, seq, draft)
+    turn.save(force_insert=True)
+    return turn
+
+
+def _turn(sim_id: int, seq: int, draft: TurnDraft) -> Turn:
+    return Turn(
         simulation_id=sim_id,
         seq=seq,
         actor=draft.actor,
@@ -142,11 +148,114 @@ def _signals(turn: Turn, draft: TurnDraft) -> None:
     )
 
 
+def _is_plain(draft: TurnDraft) -> bool:
+    """A turn that writes only its row, at most one model call row and simulation counters:
+    most of a run (reads, searches, lists, the clock)."""
+    return not (
+        draft.file_ops
+        or draft.messages
+        or draft.message_updates
+        or draft.submission is not None
+        or draft.objective_plan is not None
+        or draft.judged is not None
+        or draft.run_signals
+        or "state" in draft.simulation
+        or sum(c.pk is None for c in draft.llm_calls) > 1
+    )
+
+
+def _insert_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _prepped(obj, fields) -> list:
+    """What the ORM would bind for an INSERT of ``obj`` (auto_now_add applied)."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _commit_plain(
+    simulation: Simulation, lease_token: str, seq: int, draft: TurnDraft, fields: dict
+) -> Turn:
+    """The same writes as the transaction in ``turn_commit``, as one statement (PostgreSQL):
+    the lease-guarded UPDATE, the call row and the turn row in data-modifying CTEs that insert
+    nothing unless the guard matched, returning the simulation's control fields, which spares
+    the next turn its read of them. One round trip and one commit per turn, where the ORM
+    took five round trips and, with the call's own autocommit, two commits."""
+    qn = connection.ops.quote_name
+    call = next((c for c in draft.llm_calls if c.pk is None), None)
+    turn = _turn(simulation.pk, seq, draft)
+    now = timezone.now()
+    sim_fields = {"updated_at": now, **fields}
+    sets = ", ".join(f"{qn(Simulation._meta.get_field(name).column)} = %s" for name in sim_fields)
+    params: list = [
+        seq,
+        draft.prompt_tokens,
+        draft.completion_tokens,
+        draft.cost_usd,
+        *(
+            Simulation._meta.get_field(name).get_db_prep_save(value, connection)
+            for name, value in sim_fields.items()
+        ),
+        simulation.pk,
+        lease_token,
+        seq - 1,
+    ]
+    sql = [
+        f"WITH s AS (UPDATE {qn(Simulation._meta.db_table)} SET turn_count = %s, "
+        "prompt_tokens = prompt_tokens + %s, completion_tokens = completion_tokens + %s, "
+        f"cost_usd = cost_usd + %s, attempts = 1, {sets} "
+        "WHERE id = %s AND lease_owner = %s AND turn_count = %s "
+        "RETURNING state, lease_owner, phase, turn_count)"
+    ]
+    turn_fields = _insert_fields(Turn)
+    turn_values = _prepped(turn, turn_fields)
+    columns = [f.column for f in turn_fields]
+    if call is not None:
+        call_fields = _insert_fields(LLMCall)
+        sql.append(
+            f", c AS (INSERT INTO {qn(LLMCall._meta.db_table)} "
+            f"({', '.join(qn(f.column) for f in call_fields)}) "
+            f"SELECT {', '.join(['%s'] * len(call_fields))} FROM s RETURNING id)"
+        )
+        params += _prepped(call, call_fields)
+        at = columns.index("llm_call_id")
+        placeholders = ["%s"] * len(columns)
+        placeholders[at] = "(SELECT id FROM c)"
+        del turn_values[at]
+    else:
+        placeholders = ["%s"] * len(columns)
+    sql.append(
+        f", t AS (INSERT INTO {qn(Turn._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"SELECT {', '.join(placeholders)} FROM s RETURNING id, llm_call_id) "
+        "SELECT t.id, t.llm_call_id, s.state, s.lease_owner, s.phase, s.turn_count FROM t, s"
+    )
+    params += turn_values
+    with connection.cursor() as cursor:
+        cursor.execute("".join(sql), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise LeaseLost(f"simulation {simulation.pk}: turn {seq} is not ours to commit")
+    turn.pk, turn.llm_call_id = row[0], row[1]
+    if call is not None:
+        call.pk = row[1]
+    turn.control = row[2:]
+    return turn
+
+
 def turn_commit(*, simulation: Simulation, lease_token: str, seq: int, draft: TurnDraft) -> Turn:
     """Record ``draft`` as turn ``seq``. Raises LeaseLost, writing nothing, if the lease moved
     on or turn ``seq`` exists already; then applies the turn's file ops to the workspace."""
     fields = {k: v for k, v in draft.simulation.items() if k != "state"}
     new_state = draft.simulation.get("state")
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and _is_plain(draft):
+        try:
+            turn = _commit_plain(simulation, lease_token, seq, draft, fields)
+        except IntegrityError as exc:
+            raise LeaseLost(
+                f"simulation {simulation.pk}: turn {seq} was already committed"
+            ) from exc
+        broadcast.turn_committed(turn)
+        return turn
     try:
         with transaction.atomic():
             updated = Simulation.objects.filter(
