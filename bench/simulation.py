@@ -242,6 +242,7 @@ def concurrent(
     workers: int,
     threads: int,
     var: Path,
+    pool: str = "",
     warmup_max: float = 600.0,
 ) -> None:
     from django.db import connection
@@ -263,13 +264,14 @@ def concurrent(
     env.setdefault("DB_POOL_SIZE", str(max(4, 80 // workers)))
     if connection.vendor == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    pool = pool or runtime.default_pool(env)
     (var / "log").mkdir(exist_ok=True)
     procs = [
         runtime.start_worker(
             env,
             queues="simulations",
             concurrency=threads,
-            pool="threads",
+            pool=pool,
             log_file=(var / "log" / f"worker{n}.log").open("ab"),
             name=f"bench{n}",
         )
@@ -316,7 +318,7 @@ def concurrent(
         running = Simulation.objects.filter(pk__in=ids, state="running").count()
         print(
             f"2. {sims} simulations at once, every model call {latency_ms} ms, {workers} Celery worker "
-            f"process(es) x {threads} threads, {connection.vendor}"
+            f"process(es) x {threads} {pool}, {connection.vendor}"
         )
         print(
             f"   model turns/s {rate:.1f} of an ideal {ideal:.1f} = {100 * rate / ideal:.0f} % "
@@ -337,9 +339,11 @@ def concurrent(
                 )
                 + f", max {gaps[-1]:.2f}"
             )
+        turns = max(1, end_count - start_count)
         print(
             f"   the whole box: {box / elapsed:.2f} of {os.cpu_count()} cores busy "
-            "(workers, database, Redis, this process)"
+            f"(workers, database, Redis, this process), {1000 * box / turns:.0f} ms CPU per "
+            "model turn"
         )
         if cpu is not None and end_count > start_count:
             print(
@@ -405,6 +409,9 @@ def main() -> None:
     parser.add_argument(
         "--warmup-max", type=float, default=600.0, help="seconds to wait for every run to work"
     )
+    parser.add_argument(
+        "--pool", default="", help="Celery pool (default: the studio's, gevent on PostgreSQL)"
+    )
     parser.add_argument("--skip-concurrency", action="store_true")
     parser.add_argument("--skip-single", action="store_true")
     args = parser.parse_args()
@@ -425,6 +432,7 @@ def main() -> None:
                 workers=args.workers,
                 threads=threads,
                 var=var,
+                pool=args.pool,
                 warmup_max=args.warmup_max,
             )
     finally:

@@ -23,6 +23,7 @@ import asyncio
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from typing import Any
@@ -80,7 +81,7 @@ class _Sender:
     def _run(self, pending: queue.Queue) -> None:
         from django.db import connection
 
-        loop = asyncio.new_event_loop()
+        loop = _new_loop()
         while True:
             try:
                 batch = [pending.get(timeout=IDLE_SECONDS)]
@@ -96,7 +97,7 @@ class _Sender:
                 watched = presence.watched(_simulation_of(item) for item in batch)
                 wanted = [item for item in batch if _simulation_of(item) in watched]
                 if wanted:
-                    loop.run_until_complete(_send_all(build_messages(wanted)))
+                    _run_on(loop, _send_all(build_messages(wanted)))
             except Exception:  # noqa: BLE001 - the socket is a hint; the DB has the record
                 log.warning("live broadcast of %d message(s) failed", len(batch), exc_info=True)
                 connection.close()
@@ -106,6 +107,36 @@ class _Sender:
 
 
 _sender = _Sender()
+
+
+def _gevent_monkey():
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey if monkey is not None and monkey.is_module_patched("threading") else None
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    monkey = _gevent_monkey()
+    if monkey is None:
+        return asyncio.new_event_loop()
+    # gevent's selector waits on the hub of the greenlet's thread; the loop runs in a native
+    # thread (see _run_on), where the real epoll is what works.
+    return asyncio.SelectorEventLoop(monkey.get_original("selectors", "EpollSelector")())
+
+
+def _run_on(loop: asyncio.AbstractEventLoop, coroutine) -> None:
+    """Run ``coroutine`` to completion on the sender's own loop.
+
+    In a gevent worker (simulations) the loop runs in a native thread of gevent's pool: asyncio
+    marks a loop as running per OS thread, which every greenlet shares, and Django keeps
+    database connections apart by it (a thread with a running loop gets other connections),
+    so a loop waiting on Redis in a greenlet would hand every other greenlet a different
+    connection mid-transaction."""
+    if _gevent_monkey() is None:
+        loop.run_until_complete(coroutine)
+    else:
+        from gevent import get_hub
+
+        get_hub().threadpool.apply(loop.run_until_complete, (coroutine,))
 
 
 def _simulation_of(item: tuple[str, Any]) -> int:

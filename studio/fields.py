@@ -9,6 +9,16 @@ from typing import Any
 from django.db import models
 
 
+class RawJSON:
+    """A JSON value already serialised (UTF-8 bytes): CompressedJSONField stores it as is,
+    so a body that was encoded to be sent is not encoded a second time to be kept."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
 class CompressedJSONField(models.BinaryField):
     """A JSON value stored as zlib-compressed UTF-8 JSON.
 
@@ -27,6 +37,8 @@ class CompressedJSONField(models.BinaryField):
     def get_prep_value(self, value: Any) -> bytes | None:
         if value is None:
             return None
+        if isinstance(value, RawJSON):
+            return zlib.compress(value.data, self.LEVEL)
         text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
         return zlib.compress(text.encode(), self.LEVEL)
 
@@ -34,6 +46,8 @@ class CompressedJSONField(models.BinaryField):
         return None if value is None else self.decode(value)
 
     def to_python(self, value: Any) -> Any:
+        if isinstance(value, RawJSON):
+            return json.loads(value.data)
         if isinstance(value, (bytes, bytearray, memoryview)):
             return self.decode(value)
         if isinstance(value, str):  # the serializers' text form (value_to_string)
@@ -41,7 +55,10 @@ class CompressedJSONField(models.BinaryField):
         return value
 
     def value_to_string(self, obj: models.Model) -> str:
-        return json.dumps(self.value_from_object(obj), ensure_ascii=False, default=str)
+        value = self.value_from_object(obj)
+        if isinstance(value, RawJSON):
+            return value.data.decode()
+        return json.dumps(value, ensure_ascii=False, default=str)
 
     @staticmethod
     def decode(value: bytes | bytearray | memoryview) -> Any:

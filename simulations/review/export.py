@@ -122,6 +122,8 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
     )
     if call_id:
         request = LLMCall.objects.filter(pk=call_id).values_list("request", flat=True).first()
+        if isinstance(request, dict):  # the whole body (older records kept only the messages)
+            request = request.get("messages")
         if (
             isinstance(request, list)
             and len(request) >= 2

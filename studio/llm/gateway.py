@@ -28,6 +28,8 @@ from django.db import connection
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
+from studio.fields import RawJSON
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
@@ -171,7 +173,15 @@ def context_message(text: str, context: Mapping[str, Any]) -> str:
     )
 
 
-def _create(config: RoleConfig, **body: Any) -> ChatCompletion:
+def _encode(config: RoleConfig, **body: Any) -> bytes:
+    """The request body as sent, once: the same bytes go to the model and into the call's
+    record (RawJSON), where the SDK and the record used to serialise it each."""
+    return json.dumps(
+        {"model": config.model, **body}, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
+def _create(config: RoleConfig, content: bytes) -> ChatCompletion:
     """POST /chat/completions through the client's own request machinery (auth, retries,
     timeouts, errors, response model). The body goes as built: ``chat.completions.create``
     would first run it through the SDK's type-driven transform, which for chat requests
@@ -184,7 +194,7 @@ def _create(config: RoleConfig, **body: Any) -> ChatCompletion:
     try:
         return client.post(
             "/chat/completions",
-            body={"model": config.model, **body},
+            content=content,
             cast_to=ChatCompletion,
             options={"headers": {"X-Studio-Role": config.role}},
         )
@@ -253,10 +263,9 @@ def structured(
     problem = ""
     for attempt in range(settings.LLM_MAX_REASKS + 1):
         started = time.perf_counter()
+        sent = _encode(config, messages=messages, response_format=response_format, seed=seed)
         try:
-            completion = _create(
-                config, messages=messages, response_format=response_format, seed=seed
-            )
+            completion = _create(config, sent)
         except LLMUnavailable as exc:
             _record(
                 config=config,
@@ -265,7 +274,7 @@ def structured(
                 outcome="error",
                 error=str(exc),
                 latency_ms=_ms(started),
-                request=messages,
+                request=RawJSON(sent),
             )
             raise
         choice = completion.choices[0]
@@ -286,7 +295,7 @@ def structured(
                 usage=completion.usage,
                 latency_ms=_ms(started),
                 error=problem,
-                request=messages,
+                request=RawJSON(sent),
                 response=text,
             )
             log.info("%s reply to %s invalid (attempt %d): %s", role, name, attempt + 1, problem)
@@ -308,7 +317,7 @@ def structured(
             outcome="ok",
             usage=completion.usage,
             latency_ms=_ms(started),
-            request=messages,
+            request=RawJSON(sent),
             response=text,
         )
         return result
@@ -354,8 +363,9 @@ def chat(
     kwargs: dict[str, Any] = {"messages": list(messages), "seed": seed}
     if tools:
         kwargs["tools"] = list(tools)
+    sent = _encode(config, **kwargs)
     try:
-        completion = _create(config, **kwargs)
+        completion = _create(config, sent)
     except LLMUnavailable as exc:
         _record(
             config=config,
@@ -364,7 +374,7 @@ def chat(
             outcome="error",
             error=str(exc),
             latency_ms=_ms(started),
-            request=list(messages),
+            request=RawJSON(sent),
         )
         raise
     choice = completion.choices[0]
@@ -389,7 +399,7 @@ def chat(
         outcome="invalid" if bad else "ok",
         usage=usage,
         latency_ms=latency,
-        request=list(messages),
+        request=RawJSON(sent),
         response={"content": content, "tool_calls": [c.raw_arguments for c in calls]},
         error="tool call arguments are not a JSON object" if bad else "",
     )

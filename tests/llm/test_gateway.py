@@ -58,7 +58,8 @@ def test_structured_output_is_validated_and_recorded():
     assert call.outcome == "ok" and call.role == "persona" and call.schema == "Widget"
     assert call.prompt_tokens > 0 and call.completion_tokens > 0
     assert call.backend == "offline engine"
-    assert "sprocket" in call.request[1]["content"]
+    assert call.request["model"] == "offline" and call.request["seed"] == 7
+    assert "sprocket" in call.request["messages"][1]["content"]
 
 
 def test_same_seed_same_answer_different_seed_differs():
@@ -79,7 +80,7 @@ def test_invalid_output_is_reasked_then_fails_clearly(settings):
     calls = list(LLMCall.objects.order_by("id"))
     assert [c.outcome for c in calls] == ["invalid"] * 3
     # the error was fed back to the model on the re-ask
-    assert "not a valid BrokenWidget" in calls[1].request[-1]["content"]
+    assert "not a valid BrokenWidget" in calls[1].request["messages"][-1]["content"]
 
 
 def test_check_hook_feeds_rule_violations_back():

@@ -80,12 +80,12 @@ def test_export_of_a_real_run_is_what_the_worker_saw(computer, user, fast_engine
         .exclude(llm_call_id=None)
         .order_by("seq")
     )
-    first = LLMCall.objects.get(pk=worker_turns[0].llm_call_id).request
+    first = LLMCall.objects.get(pk=worker_turns[0].llm_call_id).request["messages"]
     assert messages[:2] == first[:2]
     # ...and its history is exactly the exported messages before that turn's own message, except
     # that the export's assistant messages carry the full reasoning and arguments produced.
     last_turn = worker_turns[-1]
-    request = LLMCall.objects.get(pk=last_turn.llm_call_id).request
+    request = LLMCall.objects.get(pk=last_turn.llm_call_id).request["messages"]
     index = next(
         t["message_index"]
         for t in record["signals"]["process"]["turns"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from studio.llm.offline import registry
 
 OFFLINE_MODEL = "offline"
 FAULT_KINDS = ("429", "500", "hang", "truncate", "badjson")
-_CONTEXT_RE = re.compile(r"<context>\s*(.*?)\s*</context>", re.S)
 
 
 class EngineSpecError(ValueError):
@@ -101,15 +99,22 @@ def _uniform(digest: bytes, salt: int) -> float:
 
 
 def _extract_context(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON between <context> and the next </context> in the last message that has one
+    (found with str.find: a lazy regex over a long prompt cost more than the parse)."""
     for message in reversed(messages):
         content = message.get("content")
-        if isinstance(content, str) and "<context>" in content:
-            match = _CONTEXT_RE.search(content)
-            if match:
-                try:
-                    return json.loads(match.group(1))
-                except json.JSONDecodeError:
-                    return {}
+        if not isinstance(content, str):
+            continue
+        start = content.find("<context>")
+        if start < 0:
+            continue
+        end = content.find("</context>", start)
+        if end < 0:
+            continue
+        try:
+            return json.loads(content[start + len("<context>") : end])
+        except json.JSONDecodeError:
+            return {}
     return {}
 
 

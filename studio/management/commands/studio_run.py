@@ -15,7 +15,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("STUDIO_PORT", 8000)))
         parser.add_argument(
-            "--concurrency", type=int, default=int(os.environ.get("CELERY_CONCURRENCY", 16))
+            "--concurrency",
+            type=int,
+            default=int(os.environ.get("CELERY_CONCURRENCY", 0)) or None,
+            help="tasks at once (default: 200 greenlets with gevent, 16 threads otherwise)",
         )
 
     def handle(self, *args, port, concurrency, **options):
@@ -48,12 +51,16 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         worker_log = (var / "log" / "worker.log").open("ab")
         web_log = (var / "log" / "daphne.log").open("ab")
-        children.append(runtime.start_worker(env, concurrency=concurrency, log_file=worker_log))
+        pool = runtime.default_pool(env)
+        concurrency = concurrency or (200 if pool == "gevent" else 16)
+        children.append(
+            runtime.start_worker(env, concurrency=concurrency, pool=pool, log_file=worker_log)
+        )
         children.append(runtime.start_daphne(port, env, log_file=web_log))
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nSynthetic Computers Studio is running at http://127.0.0.1:{port}/\n"
-                f"LLM backend: {self._backend()}\nlogs: {var / 'log'}  —  Ctrl-C stops everything.\n"
+                f"LLM backend: {self._backend()}\nCelery: {pool} pool x {concurrency}\nlogs: {var / 'log'}  —  Ctrl-C stops everything.\n"
             )
         )
         while True:

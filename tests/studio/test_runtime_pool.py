@@ -1,0 +1,33 @@
+"""The Celery pool: gevent on PostgreSQL, threads on SQLite, CELERY_POOL wins; and the suite's
+own worker runs the pool the studio would choose for the suite's database."""
+
+import pytest
+from django.db import connection
+
+from studio import runtime
+
+
+@pytest.mark.parametrize(
+    ("env", "pool"),
+    [
+        ({"DATABASE_URL": "postgres://u@db/studio"}, "gevent"),
+        ({"DATABASE_URL": "postgresql://u@db/studio"}, "gevent"),
+        ({"DATABASE_URL": "sqlite:////tmp/db.sqlite3"}, "threads"),
+        ({}, "threads"),
+        ({"DATABASE_URL": "postgres://u@db/studio", "CELERY_POOL": "threads"}, "threads"),
+        ({"CELERY_POOL": " gevent "}, "gevent"),
+    ],
+)
+def test_default_pool(env, pool):
+    assert runtime.default_pool(env) == pool
+
+
+@pytest.mark.worker
+def test_the_suites_worker_runs_the_studios_pool(celery_worker_process):
+    from studio.celery import app
+
+    stats = app.control.inspect(timeout=5).stats() or {}
+    assert stats, "the worker did not answer"
+    implementation = next(iter(stats.values()))["pool"]["implementation"]
+    expected = "gevent" if connection.vendor == "postgresql" else "thread"
+    assert expected in implementation, implementation
