@@ -5,9 +5,11 @@ the commit, applying its file changes to the workspace."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
 import psycopg
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -173,44 +175,52 @@ def _insert_fields(model) -> list:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def _prepped(obj, fields) -> list:
-    """What the ORM would bind for an INSERT of ``obj`` (auto_now_add applied)."""
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+# Fields whose Python value is what the database driver binds (the ORM would only re-check it).
+_AS_IS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.FloatField,
+    models.BooleanField,
+    models.ForeignKey,
+)
 
 
-def _commit_one_statement(
-    simulation: Simulation, lease_token: str, seq: int, draft: TurnDraft, fields: dict
-) -> Turn:
-    """The same writes as the transaction in ``turn_commit``, as one statement (PostgreSQL):
-    the lease-guarded UPDATE, the call row, the turn row, its file changes, messages and
-    message updates in data-modifying CTEs that write nothing unless the guard matched, returning the simulation's control fields, which spares
-    the next turn its read of them. One round trip and one commit per turn, where the ORM
-    took five round trips and, with the call's own autocommit, two commits.
-
-    It binds its parameters on the server (a plain psycopg cursor, typed placeholders): the
-    ORM's client-side binding quoted the call's compressed body and the turn's texts into
-    the SQL, a sixth of the commit's time; the statement is also prepared once per
-    connection after a few uses."""
-    qn = connection.ops.quote_name
-    call = next((c for c in draft.llm_calls if c.pk is None), None)
-    turn = _turn(simulation.pk, seq, draft)
-    sim_fields = {"updated_at": timezone.now(), **fields}
-    sets = "".join(
-        f", {qn(_sim_field(name).column)} = {_param(_sim_field(name))}" for name in sim_fields
-    )
-    params: list = [
-        seq,
-        draft.prompt_tokens,
-        draft.completion_tokens,
-        draft.cost_usd,
-        *(
-            _sim_field(name).get_db_prep_save(value, connection)
-            for name, value in sim_fields.items()
-        ),
-        simulation.pk,
-        lease_token,
-        seq - 1,
+@functools.cache
+def _binders(model) -> list[tuple[Any, bool]]:
+    return [
+        (f, isinstance(f, _AS_IS) and not isinstance(f, models.DateTimeField))
+        for f in _insert_fields(model)
     ]
+
+
+def _prepped(obj, *, skip: str = "") -> list:
+    """What the ORM would bind for an INSERT of ``obj`` (auto_now_add applied), without the
+    column ``skip``."""
+    return [
+        getattr(obj, f.attname) if as_is else f.get_db_prep_save(f.pre_save(obj, True), connection)
+        for f, as_is in _binders(type(obj))
+        if f.column != skip
+    ]
+
+
+def _param(field) -> str:
+    return f"%s::{field.cast_db_type(connection)}"
+
+
+@functools.cache
+def _statement(
+    sim_fields: tuple[str, ...],
+    with_call: bool,
+    children: tuple[type, ...],
+    updates: tuple[tuple[str, ...], ...],
+) -> str:
+    """The text of the one-statement commit for a turn of this shape (cached: a run has only
+    a few shapes, and the driver prepares each on the server after a few uses)."""
+    qn = connection.ops.quote_name
+    sets = "".join(
+        f", {qn(f.column)} = {_param(f)}" for f in map(Simulation._meta.get_field, sim_fields)
+    )
     sql = [
         f"WITH s AS (UPDATE {qn(Simulation._meta.db_table)} SET turn_count = %s::integer, "
         "prompt_tokens = prompt_tokens + %s::integer, "
@@ -221,58 +231,93 @@ def _commit_one_statement(
     ]
     turn_fields = _insert_fields(Turn)
     values = [_param(f) for f in turn_fields]
-    params_turn = _prepped(turn, turn_fields)
-    if call is not None:
+    if with_call:
         call_fields = _insert_fields(LLMCall)
         sql.append(
             f", c AS (INSERT INTO {qn(LLMCall._meta.db_table)} "
             f"({', '.join(qn(f.column) for f in call_fields)}) "
             f"SELECT {', '.join(_param(f) for f in call_fields)} FROM s RETURNING id)"
         )
-        params += _prepped(call, call_fields)
-        at = [f.column for f in turn_fields].index("llm_call_id")
-        values[at] = "(SELECT id FROM c)"
-        del params_turn[at]
+        values[[f.column for f in turn_fields].index("llm_call_id")] = "(SELECT id FROM c)"
     sql.append(
         f", t AS (INSERT INTO {qn(Turn._meta.db_table)} "
         f"({', '.join(qn(f.column) for f in turn_fields)}) "
         f"SELECT {', '.join(values)} FROM s RETURNING id, llm_call_id)"
     )
-    params += params_turn
-    children = [
-        *_file_change_rows(simulation.pk, seq, None, draft.file_ops),
-        *_message_rows(simulation.pk, None, draft),
-    ]
-    for n, row in enumerate(children):
-        fields_ = _insert_fields(type(row))
-        exprs = ["t.id" if f.column == "turn_id" else _param(f) for f in fields_]
+    for n, model in enumerate(children):
+        fields = _insert_fields(model)
+        exprs = ["t.id" if f.column == "turn_id" else _param(f) for f in fields]
         sql.append(
-            f", i{n} AS (INSERT INTO {qn(type(row)._meta.db_table)} "
-            f"({', '.join(qn(f.column) for f in fields_)}) SELECT {', '.join(exprs)} FROM t)"
+            f", i{n} AS (INSERT INTO {qn(model._meta.db_table)} "
+            f"({', '.join(qn(f.column) for f in fields)}) SELECT {', '.join(exprs)} FROM t)"
         )
-        params += [
-            value
-            for f, value in zip(fields_, _prepped(row, fields_), strict=True)
-            if f.column != "turn_id"
-        ]
-    for n, update in enumerate(draft.message_updates):
-        columns = [Message._meta.get_field(name) for name in update.fields]
-        sets = ", ".join(f"{qn(f.column)} = {_param(f)}" for f in columns)
+    for n, names in enumerate(updates):
+        sets = ", ".join(
+            f"{qn(f.column)} = {_param(f)}" for f in map(Message._meta.get_field, names)
+        )
         sql.append(
             f", u{n} AS (UPDATE {qn(Message._meta.db_table)} SET {sets} WHERE id = %s::bigint "
             "AND simulation_id = %s::bigint AND EXISTS (SELECT 1 FROM t))"
         )
-        params += [
-            f.get_db_prep_save(value, connection)
-            for f, value in zip(columns, update.fields.values(), strict=True)
-        ]
-        params += [update.id, simulation.pk]
     sql.append(
         " SELECT t.id, t.llm_call_id, s.state, s.lease_owner, s.phase, s.turn_count FROM t, s"
     )
+    return "".join(sql)
+
+
+def _commit_one_statement(
+    simulation: Simulation, lease_token: str, seq: int, draft: TurnDraft, fields: dict
+) -> Turn:
+    """The same writes as the transaction in ``turn_commit``, as one statement (PostgreSQL):
+    the lease-guarded UPDATE, the call row, the turn row, its file changes, messages and
+    message updates in data-modifying CTEs that write nothing unless the guard matched,
+    returning the simulation's control fields, which spares the next turn its read of them.
+    One round trip and one commit per turn, where the ORM took five round trips or more and,
+    with the call's own autocommit, two commits.
+
+    It binds its parameters on the server (a plain psycopg cursor, typed placeholders): the
+    ORM's client-side binding quoted the call's compressed body and the turn's texts into
+    the SQL; the statement's text is built once per shape and prepared by the driver."""
+    call = next((c for c in draft.llm_calls if c.pk is None), None)
+    turn = _turn(simulation.pk, seq, draft)
+    sim_fields = {"updated_at": timezone.now(), **fields}
+    children = [
+        *_file_change_rows(simulation.pk, seq, None, draft.file_ops),
+        *_message_rows(simulation.pk, None, draft),
+    ]
+    sql = _statement(
+        tuple(sim_fields),
+        call is not None,
+        tuple(type(row) for row in children),
+        tuple(tuple(u.fields) for u in draft.message_updates),
+    )
+    params: list = [
+        seq,
+        draft.prompt_tokens,
+        draft.completion_tokens,
+        draft.cost_usd,
+        *(
+            Simulation._meta.get_field(name).get_db_prep_save(value, connection)
+            for name, value in sim_fields.items()
+        ),
+        simulation.pk,
+        lease_token,
+        seq - 1,
+    ]
+    if call is not None:
+        params += _prepped(call)
+    params += _prepped(turn, skip="llm_call_id" if call is not None else "")
+    for row in children:
+        params += _prepped(row, skip="turn_id")
+    for update in draft.message_updates:
+        params += [
+            Message._meta.get_field(name).get_db_prep_save(value, connection)
+            for name, value in update.fields.items()
+        ]
+        params += [update.id, simulation.pk]
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute("".join(sql), params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise LeaseLost(f"simulation {simulation.pk}: turn {seq} is not ours to commit")
@@ -281,14 +326,6 @@ def _commit_one_statement(
         call.pk = row[1]
     turn.control = row[2:]
     return turn
-
-
-def _sim_field(name: str):
-    return Simulation._meta.get_field(name)
-
-
-def _param(field) -> str:
-    return f"%s::{field.cast_db_type(connection)}"
 
 
 def turn_commit(*, simulation: Simulation, lease_token: str, seq: int, draft: TurnDraft) -> Turn:
