@@ -83,8 +83,9 @@ class Mail:
 
     def changed(self, draft) -> None:
         """Bring the loaded parts up to date with a committed turn: its updates (read,
-        delivered, answered) are applied to the messages in view; a part that gained a
-        message or a share, or whose membership an update changed, is read again."""
+        delivered, answered) are applied to the messages in view; the messages it added are
+        read and put in view (only this run's turns add its messages, in id order); a part
+        whose membership an update changed, or that gained a share, is read again."""
         stale = set()
         for message in draft.messages:
             incoming = message.direction == Message.Direction.INCOMING
@@ -100,7 +101,18 @@ class Mail:
         if any(op.op == "share" for op in draft.file_ops):
             stale.add("shares")
         for name in stale:
-            self.parts.pop(name, None)
+            rows = self.parts.get(name)
+            if name == "incoming" and rows:
+                rows += self._newer(Message.Direction.INCOMING, rows[-1].pk).order_by("id")
+                self.parts[name] = rows[-MAIL_WINDOW:]
+            elif name == "outgoing" and rows:
+                newer = list(self._newer(Message.Direction.OUTGOING, rows[0].pk).order_by("-id"))
+                self.parts[name] = (newer + rows)[:SENT_WINDOW]
+            else:
+                self.parts.pop(name, None)
+
+    def _newer(self, direction: str, than: int):
+        return Message.objects.filter(simulation=self.sim, direction=direction, id__gt=than)
 
 
 @dataclass
