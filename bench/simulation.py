@@ -1,7 +1,8 @@
 """Simulation engine figures: the cost of a turn, and the turn rate of many simulations at once.
 
     python bench/simulation.py [--workdays 3] [--repeats 5] [--sims 50] [--latency-ms 2000]
-                               [--window 60] [--workers 4] [--threads N] [--warmup-max 600]
+                               [--window 60] [--workers 3] [--threads N] [--pool gevent|threads]
+                               [--warmup-max 600]
                                [--skip-single] [--skip-concurrency]
 
 1. One simulation against the zero-latency offline engine, run in this process, ``--repeats``
@@ -10,7 +11,8 @@
    method, what one writes by hand) and through ``client.post()`` (the body as built, as the
    gateway sends it). Prints CPU and wall ms per turn, the ratios (medians of the repeats) and
    where the engine's CPU goes. Goal: engine / bare <= 1.25.
-2. ``--sims`` simulations at once through real Celery workers (threads pool) with every model
+2. ``--sims`` simulations at once through real Celery workers (the studio's pool: gevent on
+   PostgreSQL, threads on SQLite; ``--pool`` to compare) with every model
    call taking ``--latency-ms`` ("offline:latency=2000"). Once every run is past its objectives
    and at work, committed model turns (and calls) per second over ``--window`` seconds against
    the ideal (every simulation finishing a model call every latency), the spread of the time
@@ -206,7 +208,7 @@ class _Meter:
             (gateway, "_create", "model calls: openai client + offline engine"),
             (gateway, "_record", "model call records (LLMCall rows)"),
             (tools, "run_tool", "tools (files, office formats, search)"),
-            (runs, "turn_commit", "turn commits (one transaction each) + apply"),
+            (runs, "turn_commit", "turn commits (one statement or transaction each) + apply"),
             (agents, "worker_messages", "building the worker's prompt"),
         ):
             self._wrap(owner, name, label)
@@ -402,9 +404,9 @@ def main() -> None:
     parser.add_argument("--sims", type=int, default=50)
     parser.add_argument("--latency-ms", type=int, default=2000)
     parser.add_argument("--window", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument(
-        "--threads", type=int, default=0, help="threads per worker (default: sims/workers)"
+        "--threads", type=int, default=0, help="tasks per worker (default: sims/workers)"
     )
     parser.add_argument(
         "--warmup-max", type=float, default=600.0, help="seconds to wait for every run to work"

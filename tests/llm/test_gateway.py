@@ -144,6 +144,45 @@ def test_unreachable_endpoint_is_a_clear_error(settings):
     assert LLMCall.objects.get().outcome == "error"
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [b'{"id": "x", "object": "chat.completion"}', b'{"choices": []}', b"not json at all"],
+)
+def test_a_reply_that_is_not_a_chat_completion_is_a_clear_error(settings, reply):
+    """A server that answers 200 with something else: an error naming the model, recorded."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server hook's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.LLM_MAX_RETRIES = 0
+    gateway._client.cache_clear()
+    try:
+        with pytest.raises(gateway.LLMUnavailable, match="not a chat completion") as info:
+            gateway.chat(
+                role="worker",
+                messages=[{"role": "user", "content": "go"}],
+                overrides={"base_url": f"http://127.0.0.1:{server.server_port}/v1", "model": "m"},
+            )
+    finally:
+        server.shutdown()
+        gateway._client.cache_clear()
+    assert "worker model (m @ http://127.0.0.1:" in str(info.value)
+    call = LLMCall.objects.get()
+    assert call.outcome == "error" and "not a chat completion" in call.error
+
+
 def test_tool_calls_and_invalid_tool_json():
     result = gateway.chat(
         role="worker",
