@@ -217,3 +217,78 @@ def test_a_worker_shutting_down_ends_its_slices_after_the_current_turn(simulatio
     assert result.reason == "slice" and result.again and result.turns == 3
     sim = Simulation.objects.get(pk=simulation.pk)
     assert sim.state == "running" and sim.turn_count == 3 and sim.lease_owner == ""
+
+
+def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
+    """A worker turn's writes (the turn, its model call record, a message it sent, a message it
+    read) land together, on PostgreSQL as one statement outside the ORM, on SQLite in one
+    transaction; a turn that is not ours writes none of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from simulations.engine.draft import MessageDraft, MessageUpdate
+    from simulations.models import Message
+    from studio.fields import RawJSON
+    from studio.models import LLMCall
+
+    token = "a" * 32
+    assert lease_acquire(simulation_id=simulation.pk, token=token, lease=60)
+    sim = Simulation.objects.get(pk=simulation.pk)
+    now = timezone.now()
+    first = turn_commit(simulation=sim, lease_token=token, seq=1, draft=_draft(sim))
+    inbox = Message.objects.create(
+        simulation=sim,
+        turn=first,
+        direction="incoming",
+        sender="Ana",
+        sender_email="ana@example.com",
+        recipients=[],
+        subject="numbers",
+        body="see attached",
+        sent_at=now,
+    )
+
+    def draft():
+        turn = _draft(sim)
+        turn.action, turn.arguments, turn.prompt_tokens = "send_message", {"to": "Ana"}, 7
+        turn.llm_calls = [
+            LLMCall(
+                role="worker",
+                model="m",
+                backend="b",
+                outcome="ok",
+                prompt_tokens=7,
+                request=RawJSON(b'{"model":"m","messages":[]}'),
+                simulation_id=sim.pk,
+            )
+        ]
+        turn.messages = [
+            MessageDraft(
+                direction="outgoing",
+                sender="Me",
+                sender_email="me@example.com",
+                recipients=[{"name": "Ana", "email": "ana@example.com"}],
+                subject="Re: numbers",
+                body="thanks",
+                sent_at=now,
+            )
+        ]
+        turn.message_updates = [MessageUpdate(id=inbox.pk, fields={"read_at": now})]
+        turn.simulation = {"model_errors": 0}
+        return turn
+
+    with CaptureQueriesContext(connection) as orm_queries:
+        turn = turn_commit(simulation=sim, lease_token=token, seq=2, draft=draft())
+    if connection.vendor == "postgresql":
+        assert len(orm_queries) == 0, [q["sql"][:80] for q in orm_queries]
+    call = LLMCall.objects.get()
+    assert turn.llm_call_id == call.pk and call.request == {"model": "m", "messages": []}
+    sent = Message.objects.get(direction="outgoing")
+    assert sent.turn_id == turn.pk and sent.recipients[0]["name"] == "Ana"
+    assert Message.objects.get(pk=inbox.pk).read_at == now
+    stored = Simulation.objects.get(pk=sim.pk)
+    assert (stored.turn_count, stored.prompt_tokens) == (2, 7)
+
+    with pytest.raises(LeaseLost):
+        turn_commit(simulation=sim, lease_token="z" * 32, seq=3, draft=draft())
+    assert (LLMCall.objects.count(), Message.objects.count(), Turn.objects.count()) == (1, 2, 2)
