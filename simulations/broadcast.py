@@ -119,8 +119,8 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     if monkey is None:
         return asyncio.new_event_loop()
     # gevent's selector waits on the hub of the greenlet's thread; the loop runs in a native
-    # thread (see _run_on), where the real epoll is what works.
-    return asyncio.SelectorEventLoop(monkey.get_original("selectors", "EpollSelector")())
+    # thread (see _run_on), where the platform's own selector (epoll on Linux) is what works.
+    return asyncio.SelectorEventLoop(monkey.get_original("selectors", "DefaultSelector")())
 
 
 def _run_on(loop: asyncio.AbstractEventLoop, coroutine) -> None:

@@ -126,7 +126,8 @@ def test_a_simulation_runs_end_to_end_through_celery(
     # the computer stayed pristine; the workspace is exactly the replayed log of file changes
     assert_computer_untouched(computer)
     assert_workspace_is_the_replayed_log(simulation, tmp_path)
-    assert not Turn.objects.filter(simulation=simulation).exclude(error="").exists()
+    failed = Turn.objects.filter(simulation=simulation).exclude(error="")
+    assert not failed.exists(), list(failed.values_list("seq", "action", "error", "arguments"))
 
     # and its page shows the month: objectives, scores, signals, the retrospective, turns
     client.force_login(user)
