@@ -123,6 +123,7 @@ class World:
     _history: list[Turn] | None = None
     _mail: Mail | None = None
     _control: tuple | None = None  # (state, lease_owner, phase, turn_count) read by a commit
+    _private_files: dict[str, list[ComputerFile]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, simulation_id: int) -> World:
@@ -213,13 +214,17 @@ class World:
         return next((c for c in self.collaborator_profiles if c["name"] == name), None)
 
     def private_files(self, owner: str) -> list[ComputerFile]:
-        return list(
-            ComputerFile.objects.filter(
-                computer=self.sim.computer, scope=ComputerFile.Scope.COLLABORATOR, owner=owner
+        """A collaborator's private files (read once per slice: a computer's files do not
+        change while it is simulated; runs work on copies)."""
+        if owner not in self._private_files:
+            self._private_files[owner] = list(
+                ComputerFile.objects.filter(
+                    computer=self.sim.computer, scope=ComputerFile.Scope.COLLABORATOR, owner=owner
+                )
+                .only("path", "kind", "title", "summary", "facts", "owner")
+                .order_by("path")
             )
-            .only("path", "kind", "title", "summary", "facts", "owner")
-            .order_by("path")
-        )
+        return list(self._private_files[owner])
 
     def private_file_path(self, owner: str, relative: str) -> Path:
         from studio.paths import resolve_inside
