@@ -8,7 +8,8 @@ The client's own retry machinery handles 429/5xx/timeouts; this module re-asks o
 model answered but not in the shape asked for. Every HTTP round trip is recorded as an
 LLMCall row: role, model, tokens, cost, latency, outcome and (optionally) the bodies. A caller
 that commits its own writes for the call (a simulation turn) passes a ledger in its CallTags:
-the rows are then handed to it unsaved, to be inserted in the same transaction.
+the rows are then handed to it unsaved, to be inserted in the same transaction (so the calls
+of a turn that never commits, its worker killed mid-turn, leave no record).
 """
 
 from __future__ import annotations
