@@ -66,9 +66,8 @@ class TurnDraft:
     cost_usd: float = 0.0
     latency_ms: int = 0
     prompt_chars: int = 0
-    llm_calls: list[Any] = field(
-        default_factory=list
-    )  # LLMCall rows, unsaved, the turn's model calls
+    # The turn's model calls: their LLMCall rows, unsaved (the commit inserts them).
+    llm_calls: list[Any] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)
     file_ops: list[FileOp] = field(default_factory=list)
     messages: list[MessageDraft] = field(default_factory=list)
