@@ -96,6 +96,28 @@ def test_docx_numbered_lists_restart_at_one(tmp_path: Path) -> None:
     assert num.xpath("./w:lvlOverride/w:startOverride/@w:val") == ["1"]
 
 
+def test_docx_is_a_sound_package_with_escaped_text_breaks_and_tabs(tmp_path: Path) -> None:
+    import zipfile
+
+    import docx
+
+    content = DocumentContent(
+        summary="s",
+        title='Plan <draft> & "final"',
+        blocks=[DocBlock(type="paragraph", text="a & b\tc\r\nd <e>\nf")],
+    )
+    path = _write(tmp_path, "docx", content, author="R&D <team>", mtime=MTIME)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None  # every member's CRC and size check out
+        names = archive.namelist()
+    assert names[0] == "[Content_Types].xml" and "word/document.xml" in names
+    doc = docx.Document(str(path))
+    assert doc.paragraphs[0].text == 'Plan <draft> & "final"'
+    assert doc.paragraphs[1].text == "a & b\tc\nd <e>\nf"
+    assert doc.core_properties.author == "R&D <team>"
+    assert doc.core_properties.title == 'Plan <draft> & "final"'
+
+
 def test_docx_drops_template_baggage(tmp_path: Path) -> None:
     import zipfile
 
