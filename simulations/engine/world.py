@@ -35,12 +35,14 @@ _CONTROL_SQL = (
 
 MAIL_WINDOW = 200  # incoming messages kept in view (the newest)
 SENT_WINDOW = 25
+UNANSWERED_SEEN = 5  # the oldest outgoing messages still unanswered that the engine looks at
+UNANSWERED_WINDOW = 50  # how many of them are kept, so that answers rarely need a re-read
 
 
 @dataclass
 class Mail:
     """The mail the engine and the worker's situation need. Each part is one query, read
-    when first needed; a turn's changes are applied in place, or the part is read again."""
+    when first needed; then a turn's changes are applied in place."""
 
     sim: Simulation
     parts: dict[str, list] = field(default_factory=dict)
@@ -55,7 +57,7 @@ class Mail:
             elif name == "outgoing":
                 rows = list(outgoing.order_by("-id")[:SENT_WINDOW])
             elif name == "unanswered":
-                rows = list(outgoing.filter(answered=False).order_by("id")[:5])
+                rows = list(outgoing.filter(answered=False).order_by("id")[:UNANSWERED_WINDOW])
             else:
                 rows = list(
                     FileChange.objects.filter(simulation=self.sim, op=FileChange.Op.SHARE)
@@ -74,45 +76,53 @@ class Mail:
         return self._part("outgoing")
 
     @property
-    def unanswered(self) -> list[Message]:  # outgoing messages still to be answered
-        return self._part("unanswered")
+    def unanswered(self) -> list[Message]:  # the oldest outgoing messages still unanswered
+        return self._part("unanswered")[:UNANSWERED_SEEN]
 
     @property
     def shares(self) -> list[tuple[str, str]]:  # (path, "owner:private path"), newest first
         return self._part("shares")
 
-    def changed(self, draft) -> None:
-        """Bring the loaded parts up to date with a committed turn: its updates (read,
-        delivered, answered) are applied to the messages in view; the messages it added are
-        read and put in view (only this run's turns add its messages, in id order); a part
-        whose membership an update changed, or that gained a share, is read again."""
+    def changed(self, added: list[Message], updates: list, shared: bool) -> None:
+        """Bring the loaded parts up to date with a committed turn: the messages it added
+        (rows with their ids: only this run's turns add its messages, in id order) join the
+        parts they belong to; its updates (read, delivered, answered) are applied to the
+        messages in view, and an answered message leaves the unanswered ones. A part that
+        cannot be kept exactly in place (a new share, a message without its id, an answer
+        when more were unanswered than kept) is read again when next needed."""
         stale = set()
-        for message in draft.messages:
+        parts = self.parts
+        for message in added:
             incoming = message.direction == Message.Direction.INCOMING
-            stale |= {"incoming"} if incoming else {"outgoing", "unanswered"}
-        for update in draft.message_updates:
+            if message.pk is None:
+                stale |= {"incoming"} if incoming else {"outgoing", "unanswered"}
+            elif incoming:
+                if "incoming" in parts:
+                    parts["incoming"] = [*parts["incoming"], message][-MAIL_WINDOW:]
+            else:
+                if "outgoing" in parts:
+                    parts["outgoing"] = [message, *parts["outgoing"]][:SENT_WINDOW]
+                # (a full part holds the oldest ones: a new message is past its end)
+                waiting = parts.get("unanswered")
+                if waiting is not None and len(waiting) < UNANSWERED_WINDOW:
+                    waiting.append(message)
+        for update in updates:
             for part in ("incoming", "outgoing", "unanswered"):
-                for message in self.parts.get(part, ()):
+                for message in parts.get(part, ()):
                     if message.pk == update.id:
                         for name, value in update.fields.items():
                             setattr(message, name, value)
             if "answered" in update.fields:
-                stale.add("unanswered")  # who still waits for an answer has changed
-        if any(op.op == "share" for op in draft.file_ops):
+                waiting = parts.get("unanswered")
+                if waiting is not None:
+                    if update.fields["answered"] and len(waiting) < UNANSWERED_WINDOW:
+                        parts["unanswered"] = [m for m in waiting if m.pk != update.id]
+                    else:  # one beyond the window may move up, or one rejoins
+                        stale.add("unanswered")
+        if shared:
             stale.add("shares")
         for name in stale:
-            rows = self.parts.get(name)
-            if name == "incoming" and rows:
-                rows += self._newer(Message.Direction.INCOMING, rows[-1].pk).order_by("id")
-                self.parts[name] = rows[-MAIL_WINDOW:]
-            elif name == "outgoing" and rows:
-                newer = list(self._newer(Message.Direction.OUTGOING, rows[0].pk).order_by("-id"))
-                self.parts[name] = (newer + rows)[:SENT_WINDOW]
-            else:
-                self.parts.pop(name, None)
-
-    def _newer(self, direction: str, than: int):
-        return Message.objects.filter(simulation=self.sim, direction=direction, id__gt=than)
+            parts.pop(name, None)
 
 
 @dataclass
@@ -178,7 +188,11 @@ class World:
         if draft.objective_plan is not None or draft.submission is not None or draft.judged:
             self.load_objectives()
         if self._mail is not None:
-            self._mail.changed(draft)
+            self._mail.changed(
+                turn.new_messages,
+                draft.message_updates,
+                shared=any(op.op == "share" for op in draft.file_ops),
+            )
         if self._history is not None:
             self._history.append(turn)
             if "summary_upto_seq" in draft.simulation:

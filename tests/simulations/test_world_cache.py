@@ -20,7 +20,22 @@ def _mail_view(world: World) -> dict:
     view = {"shares": list(mail.shares)}
     for part in ("incoming", "outgoing", "unanswered"):
         view[part] = [
-            (m.pk, m.read_at, m.delivered_at, m.answered, m.meta) for m in getattr(mail, part)
+            (
+                m.pk,
+                m.turn_id,
+                m.direction,
+                m.sender,
+                m.recipients,
+                m.subject,
+                m.body,
+                m.attachments,
+                m.sent_at,
+                m.read_at,
+                m.delivered_at,
+                m.answered,
+                m.meta,
+            )
+            for m in getattr(mail, part)
         ]
     return view
 
