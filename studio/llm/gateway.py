@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import httpx2
 import openai
+import orjson
 from django.conf import settings
 from django.db import connection
 from pydantic import BaseModel, ValidationError
@@ -166,19 +167,22 @@ def _record(
     return record
 
 
+# Dates and dataclasses in a context read as str() makes them (as json.dumps(default=str)).
+_CONTEXT_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_CONTEXT_JSON |= orjson.OPT_NON_STR_KEYS
+
+
 def context_message(text: str, context: Mapping[str, Any]) -> str:
     """A user message: instructions, then the inputs as JSON inside <context> tags."""
-    return (
-        f"{text}\n\n<context>\n{json.dumps(context, default=str, ensure_ascii=False)}\n</context>"
-    )
+    data = orjson.dumps(context, default=str, option=_CONTEXT_JSON).decode()
+    return f"{text}\n\n<context>\n{data}\n</context>"
 
 
 def _encode(config: RoleConfig, **body: Any) -> bytes:
     """The request body as sent, once: the same bytes go to the model and into the call's
-    record (RawJSON), where the SDK and the record used to serialise it each."""
-    return json.dumps(
-        {"model": config.model, **body}, ensure_ascii=False, separators=(",", ":")
-    ).encode()
+    record (RawJSON), where the SDK and the record used to serialise it each. orjson: with
+    prompts of 50-80 KB, json.dumps was a tenth of a simulated worker's CPU."""
+    return orjson.dumps({"model": config.model, **body})
 
 
 @dataclass
@@ -197,7 +201,7 @@ def _completion(config: RoleConfig, raw: bytes) -> Completion:
     field by field, was a third of the client's time per call; a reply that is not a chat
     completion is an error the researcher sees, not a crash."""
     try:
-        data = json.loads(raw)
+        data = orjson.loads(raw)
         choice = data["choices"][0]
         message = choice["message"]
         usage = data.get("usage") or {}

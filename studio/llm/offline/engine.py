@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from studio.llm.offline import registry
 
 OFFLINE_MODEL = "offline"
@@ -112,8 +114,8 @@ def _extract_context(messages: list[dict[str, Any]]) -> dict[str, Any]:
         if end < 0:
             continue
         try:
-            return json.loads(content[start + len("<context>") : end])
-        except json.JSONDecodeError:
+            return orjson.loads(content[start + len("<context>") : end])
+        except orjson.JSONDecodeError:
             return {}
     return {}
 
@@ -148,7 +150,9 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
     role = headers.get("x-studio-role", "")
     seed = int(body.get("seed") or 0)
 
-    canonical = json.dumps([messages, schema_name, seed], sort_keys=True, default=str).encode()
+    canonical = orjson.dumps(
+        [messages, schema_name, seed], default=str, option=orjson.OPT_SORT_KEYS
+    )
     digest = hashlib.blake2b(canonical, digest_size=16).digest()
     if spec.latency_ms:
         time.sleep(spec.latency_ms / 1000)

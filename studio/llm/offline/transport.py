@@ -7,10 +7,10 @@ timeouts and response validation behave as against a server.
 
 from __future__ import annotations
 
-import json
 import time
 
 import httpx2
+import orjson
 
 from studio.llm.offline.engine import handle_chat, handle_models
 
@@ -28,8 +28,8 @@ class OfflineTransport(httpx2.BaseTransport):
             reply = handle_models()
         elif request.method == "POST" and path.endswith("/chat/completions"):
             try:
-                body = json.loads(request.read() or b"{}")
-            except json.JSONDecodeError:
+                body = orjson.loads(request.read() or b"{}")
+            except orjson.JSONDecodeError:
                 return httpx2.Response(400, json={"error": {"message": "body is not JSON"}})
             reply = handle_chat(body, {k.lower(): v for k, v in request.headers.items()})
         else:
@@ -41,4 +41,8 @@ class OfflineTransport(httpx2.BaseTransport):
             if timeout is not None and reply.hang_s >= float(timeout):
                 raise httpx2.ReadTimeout("offline engine: injected hang", request=request)
             return httpx2.Response(500, json={"error": {"message": "hang ended"}})
-        return httpx2.Response(reply.status, json=reply.body, headers=reply.headers)
+        return httpx2.Response(
+            reply.status,
+            content=orjson.dumps(reply.body),
+            headers={"content-type": "application/json", **reply.headers},
+        )
