@@ -10,6 +10,8 @@ FIGURE = re.compile(
     r"(?P<label>[A-Za-z][A-Za-z0-9 &/()'-]{1,49}?[A-Za-z)])\s*(?::|=|\t)\s*(?:=[^\t→]*→\s*)?"
     r"(?P<value>[-+]?[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?%|\s?[kKmM]\b)?)(?![\d:/.-])"
 )
+_LABEL_MAX = 50  # FIGURE's label is at most 50 characters
+_LABEL_END = re.compile(r"[A-Za-z)]\s*[:=\t].*\d")
 _CONNECTIVES = frozenset(
     [
         "and",
@@ -69,7 +71,13 @@ def figures_in(text: str, limit: int = 8) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
     for line in text.splitlines():
-        for match in FIGURE.finditer(line):
+        # What any match needs (a label's end, a separator, a digit after it) found in one
+        # pass, and where the first label could start: FIGURE alone tries every position of
+        # every line, and most lines of prose have no figure.
+        first = _LABEL_END.search(line)
+        if first is None:
+            continue
+        for match in FIGURE.finditer(line, max(0, first.start() - _LABEL_MAX)):
             label = " ".join(match["label"].split()).strip(" -")
             key = label.lower()
             value = match["value"].strip()
