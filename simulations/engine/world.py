@@ -293,12 +293,17 @@ class World:
     # -- mail -------------------------------------------------------------------------------------
 
     def inbox(self, unread_only: bool, limit: int) -> list[InboxItem]:
-        qs = Message.objects.filter(
-            simulation=self.sim, direction=Message.Direction.INCOMING, delivered_at__isnull=False
-        )
-        if unread_only:
-            qs = qs.filter(read_at__isnull=True)
-        rows = list(qs.order_by("delivered_at", "id")[:limit])
+        if len(self.mail.incoming) < MAIL_WINDOW:  # every incoming message is in view
+            rows = sorted(
+                (
+                    m
+                    for m in self.mail.incoming
+                    if m.delivered_at is not None and not (unread_only and m.read_at)
+                ),
+                key=lambda m: (m.delivered_at, m.pk),
+            )[:limit]
+        else:
+            rows = self.inbox_rows_from_db(unread_only, limit)
         return [
             InboxItem(
                 id=m.pk,
@@ -339,7 +344,32 @@ class World:
                     return message, recipient
         return None
 
+    def inbox_rows_from_db(self, unread_only: bool, limit: int) -> list[Message]:
+        qs = Message.objects.filter(
+            simulation=self.sim, direction=Message.Direction.INCOMING, delivered_at__isnull=False
+        )
+        if unread_only:
+            qs = qs.filter(read_at__isnull=True)
+        return list(qs.order_by("delivered_at", "id")[:limit])
+
     def thread_with(self, name: str, limit: int = 4) -> list[Message]:
+        """The newest ``limit`` messages from or to ``name``, oldest first: from the mail in
+        view when it surely holds them (everything older than what is kept is older than
+        what it found), else from the database."""
+        mail = self.mail
+        found = sorted(
+            (m for part in (mail.incoming, mail.outgoing) for m in part if _involves(m, name)),
+            key=lambda m: m.pk,
+        )[-limit:]
+        horizon = max(
+            mail.incoming[0].pk if len(mail.incoming) >= MAIL_WINDOW else 0,
+            mail.outgoing[-1].pk if len(mail.outgoing) >= SENT_WINDOW else 0,
+        )
+        if horizon == 0 or (len(found) == limit and found[0].pk > horizon):
+            return found
+        return self.thread_from_db(name, limit)
+
+    def thread_from_db(self, name: str, limit: int) -> list[Message]:
         rows = Message.objects.filter(
             Q(sender=name) | Q(recipients__contains=[{"name": name}])
             if _json_contains_supported()
@@ -362,6 +392,12 @@ class World:
 
     def turns_since_summary(self) -> int:
         return self.sim.turn_count - self.sim.summary_upto_seq
+
+
+def _involves(message: Message, name: str) -> bool:
+    return message.sender == name or any(
+        isinstance(r, dict) and r.get("name") == name for r in message.recipients
+    )
 
 
 def _json_contains_supported() -> bool:

@@ -3,7 +3,9 @@ parts, counters) instead of reloading it each turn. Whatever it holds must be wh
 loading the run from the database would see: otherwise a run would behave differently
 depending on where its slices happened to end."""
 
+import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 
@@ -41,7 +43,7 @@ def _mail_view(world: World) -> dict:
 
 
 def test_the_cached_world_is_the_world_in_the_database(computer, user, fast_engine, monkeypatch):
-    compared, differences = [], []
+    compared, differences, threads = [], [], Counter()
     real_next_step = runner.next_step
 
     def checked_next_step(world):
@@ -60,6 +62,16 @@ def test_the_cached_world_is_the_world_in_the_database(computer, user, fast_engi
                 differences.append((seq, "prompt_chars"))
             if _mail_view(world) != _mail_view(fresh):
                 differences.append((seq, "mail"))
+            # What the mail in view answers must be what the database answers.
+            for person in world.collaborators:
+                in_view = [m.pk for m in world.thread_with(person.name)]
+                if in_view != [m.pk for m in world.thread_from_db(person.name, 4)]:
+                    differences.append((seq, f"thread with {person.name}"))
+                threads[bool(in_view)] += 1
+            for unread in (False, True):
+                in_view = [item.id for item in world.inbox(unread, 20)]
+                if in_view != [m.pk for m in world.inbox_rows_from_db(unread, 20)]:
+                    differences.append((seq, "inbox"))
             compared.append(seq)
         return step
 
@@ -72,3 +84,52 @@ def test_the_cached_world_is_the_world_in_the_database(computer, user, fast_engi
     assert "crashed" not in simulation.error_detail, simulation.error_detail
     assert differences == []
     assert len(compared) > 50  # one long slice: most turns ran on the cached world
+    assert threads[True] > 20  # threads with collaborators were compared, not only empty ones
+
+
+def test_threads_and_inbox_beyond_the_mail_in_view_come_from_the_database(computer, user):
+    from django.utils import timezone
+
+    from simulations.engine import world as world_module
+    from simulations.models import Message, Turn
+
+    simulation = simulation_create(computer=computer, created_by=user, enqueue=False)
+    now = timezone.now()
+    turn = Turn.objects.create(
+        simulation=simulation, seq=1, actor="worker", action="x", sim_time=now
+    )
+
+    def message(direction, sender, to, **extra):
+        return Message(
+            simulation=simulation,
+            turn=turn,
+            direction=direction,
+            sender=sender,
+            recipients=[{"name": to, "email": ""}],
+            sent_at=now,
+            **extra,
+        )
+
+    # Ann's one message is older than the newest SENT_WINDOW the world keeps of outgoing mail.
+    Message.objects.bulk_create(
+        [message("outgoing", "User", "Ann")]
+        + [message("outgoing", "User", "Bob") for _ in range(world_module.SENT_WINDOW + 5)]
+    )
+    world = World.load(simulation.pk)
+    assert [m.recipients[0]["name"] for m in world.thread_with("Ann")] == ["Ann"]
+    assert len(world.thread_with("Bob")) == 4  # all newer than what the window leaves out
+    assert [m.pk for m in world.thread_with("Bob")] == [
+        m.pk for m in world.thread_from_db("Bob", 4)
+    ]
+
+    # More incoming mail than the window: the inbox's oldest deliveries are outside it.
+    Message.objects.bulk_create(
+        [
+            message("incoming", "Cy", "User", delivered_at=now + dt.timedelta(minutes=i))
+            for i in range(world_module.MAIL_WINDOW + 3)
+        ]
+    )
+    world = World.load(simulation.pk)
+    oldest = [m.pk for m in world.inbox_rows_from_db(False, 5)]
+    assert [item.id for item in world.inbox(False, 5)] == oldest
+    assert set(oldest) - {m.pk for m in world.mail.incoming}  # some not in view, yet found
