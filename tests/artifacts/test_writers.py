@@ -20,7 +20,9 @@ from studio.generation.schemas import (
     DocBlock,
     DocumentContent,
     Person,
+    PresentationContent,
     Sheet,
+    Slide,
     Table,
     WorkbookContent,
 )
@@ -228,6 +230,35 @@ def test_pptx_round_trip(tmp_path: Path) -> None:
     assert deck.core_properties.author == "Zoë Ørsted"
     assert deck.core_properties.last_modified_by == "Zoë Ørsted"  # not the library's author
     assert deck.core_properties.comments == ""
+
+
+def test_pptx_is_a_sound_package_with_escaped_text_and_line_breaks(tmp_path: Path) -> None:
+    import zipfile
+
+    from pptx import Presentation
+
+    content = PresentationContent(
+        summary="s",
+        title="R&D <review>\nsecond line",
+        slides=[
+            Slide(title="A & B", bullets=["x < y\nwrapped", "   "], notes="n & <m>"),
+            Slide(title="No notes", bullets=["one"]),
+        ],
+    )
+    path = _write(tmp_path, "pptx", content, author="R&D <team>", mtime=MTIME)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert archive.namelist()[0] == "[Content_Types].xml"
+    deck = Presentation(str(path))
+    first, second, third = deck.slides
+    assert first.shapes.title.text == "R&D <review>\nsecond line"
+    assert [shape.name for shape in first.placeholders] == ["Title 1"]  # no empty subtitle
+    body = second.placeholders[1].text_frame
+    assert [p.text for p in body.paragraphs] == ["x < y\vwrapped"]  # a line break, not a new bullet
+    assert second.notes_slide.notes_text_frame.text == "n & <m>"
+    assert not third.has_notes_slide and third.placeholders[1].text == "one"
+    assert deck.core_properties.author == "R&D <team>"
+    assert deck.core_properties.created == MTIME.replace(tzinfo=None)  # pptx reads it naive
 
 
 # -- pdf ---------------------------------------------------------------------------------
