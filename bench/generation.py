@@ -75,6 +75,7 @@ def run(count: int, files: int, var: Path) -> None:
     # Warm up (imports, caches) as a long-running worker is: not counted.
     warm = computer_batch_create(pool=pool, count=1, target_files=10, seed=99, enqueue=False)
     pipeline.computer_generate(computer=warm.computers.get())
+    writers._docx_template(), writers._pptx_template()  # built once per process
     pipeline.write_artifact = recording_write
     print(f"{count} computers x {files} files, offline engine, SQLite, CPU seconds (process time)")
     print(f"{'computer':>8} {'files':>6} {'pipeline s':>11} {'raw writers s':>14} {'ratio':>6}")
