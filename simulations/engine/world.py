@@ -35,6 +35,7 @@ _CONTROL_SQL = (
 
 MAIL_WINDOW = 200  # incoming messages kept in view (the newest)
 SENT_WINDOW = 25
+SHARES_WINDOW = 10
 UNANSWERED_SEEN = 5  # the oldest outgoing messages still unanswered that the engine looks at
 UNANSWERED_WINDOW = 50  # how many of them are kept, so that answers rarely need a re-read
 
@@ -61,8 +62,8 @@ class Mail:
             else:
                 rows = list(
                     FileChange.objects.filter(simulation=self.sim, op=FileChange.Op.SHARE)
-                    .order_by("-seq")
-                    .values_list("path", "source_path")[:10]
+                    .order_by("-seq", "-index")
+                    .values_list("path", "source_path")[:SHARES_WINDOW]
                 )
             self.parts[name] = rows
         return self.parts[name]
@@ -83,13 +84,13 @@ class Mail:
     def shares(self) -> list[tuple[str, str]]:  # (path, "owner:private path"), newest first
         return self._part("shares")
 
-    def changed(self, added: list[Message], updates: list, shared: bool) -> None:
+    def changed(self, added: list[Message], updates: list, shares: list[tuple[str, str]]) -> None:
         """Bring the loaded parts up to date with a committed turn: the messages it added
         (rows with their ids: only this run's turns add its messages, in id order) join the
         parts they belong to; its updates (read, delivered, answered) are applied to the
         messages in view, and an answered message leaves the unanswered ones. A part that
-        cannot be kept exactly in place (a new share, a message without its id, an answer
-        when more were unanswered than kept) is read again when next needed."""
+        cannot be kept exactly in place (a message without its id, an answer when more were
+        unanswered than kept) is read again when next needed."""
         stale = set()
         parts = self.parts
         for message in added:
@@ -119,8 +120,8 @@ class Mail:
                         parts["unanswered"] = [m for m in waiting if m.pk != update.id]
                     else:  # one beyond the window may move up, or one rejoins
                         stale.add("unanswered")
-        if shared:
-            stale.add("shares")
+        if shares and "shares" in parts:  # (path, source) of the turn's shares, in order
+            parts["shares"] = [*reversed(shares), *parts["shares"]][:SHARES_WINDOW]
         for name in stale:
             parts.pop(name, None)
 
@@ -191,7 +192,7 @@ class World:
             self._mail.changed(
                 turn.new_messages,
                 draft.message_updates,
-                shared=any(op.op == "share" for op in draft.file_ops),
+                [(op.path, op.source_path) for op in draft.file_ops if op.op == "share"],
             )
         if self._history is not None:
             self._history.append(turn)
