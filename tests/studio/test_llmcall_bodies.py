@@ -1,8 +1,10 @@
 """Model call bodies are stored compressed, read back whole, and survive the migration."""
 
+import json
 import zlib
 
 import pytest
+import zstandard
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -27,11 +29,21 @@ def test_bodies_are_compressed_and_read_back_whole():
     )
     stored = _raw_request(call.pk)
     assert len(stored) < len(str(BODY)) / 5
-    assert zlib.decompress(stored).decode().startswith('[{"role":"system"')
+    assert zstandard.ZstdDecompressor().decompress(stored).startswith(b'[{"role":"system"')
     assert LLMCall.objects.get(pk=call.pk).request == BODY
     assert LLMCall.objects.values_list("response", flat=True).get(pk=call.pk) == {"x": None}
     empty = LLMCall.objects.create(role="worker", model="m", backend="b", outcome="error")
     assert LLMCall.objects.get(pk=empty.pk).request is None
+
+
+@pytest.mark.django_db
+def test_bodies_stored_with_zlib_before_zstd_are_still_read():
+    call = LLMCall.objects.create(role="worker", model="m", backend="b", outcome="ok")
+    legacy = zlib.compress(json.dumps(BODY).encode(), 1)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE studio_llmcall SET request = %s WHERE id = %s", [legacy, call.pk])
+    assert _raw_request(call.pk) == legacy
+    assert LLMCall.objects.get(pk=call.pk).request == BODY
 
 
 @pytest.mark.django_db(transaction=True)
