@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 from typing import Any
 
+import orjson
 import psycopg
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
@@ -186,22 +187,40 @@ _AS_IS = (
 )
 
 
+_VALUE, _JSON, _ORM = range(3)  # how _prepped binds a field: as is, as JSON text, via the ORM
+
+
 @functools.cache
-def _binders(model) -> list[tuple[Any, bool]]:
-    return [
-        (f, isinstance(f, _AS_IS) and not isinstance(f, models.DateTimeField))
-        for f in _insert_fields(model)
-    ]
+def _binders(model) -> list[tuple[Any, int]]:
+    def how(f) -> int:
+        if isinstance(f, models.JSONField) and f.encoder is None:
+            return _JSON
+        if isinstance(f, _AS_IS) and not isinstance(f, models.DateTimeField):
+            return _VALUE
+        return _ORM
+
+    return [(f, how(f)) for f in _insert_fields(model)]
 
 
 def _prepped(obj, *, skip: str = "") -> list:
     """What the ORM would bind for an INSERT of ``obj`` (auto_now_add applied), without the
-    column ``skip``."""
-    return [
-        getattr(obj, f.attname) if as_is else f.get_db_prep_save(f.pre_save(obj, True), connection)
-        for f, as_is in _binders(type(obj))
-        if f.column != skip
-    ]
+    column ``skip``. JSON goes as text for the column's ``::jsonb`` cast, encoded by orjson
+    (the ORM's Jsonb wrapper ran json.dumps inside the driver); a value orjson refuses (an
+    integer beyond 64 bits, say) takes the ORM's way."""
+    values = []
+    for f, how in _binders(type(obj)):
+        if f.column == skip:
+            continue
+        value = getattr(obj, f.attname)
+        if how == _JSON and value is not None:
+            try:
+                value = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+            except orjson.JSONEncodeError:
+                value = f.get_db_prep_save(value, connection)
+        elif how != _VALUE:
+            value = f.get_db_prep_save(f.pre_save(obj, True), connection)
+        values.append(value)
+    return values
 
 
 def _param(field) -> str:

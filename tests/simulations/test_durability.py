@@ -289,6 +289,26 @@ def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
     stored = Simulation.objects.get(pk=sim.pk)
     assert (stored.turn_count, stored.prompt_tokens) == (2, 7)
 
+    assert [m.pk for m in turn.new_messages] == [sent.pk]  # for the world's mail in view
+
     with pytest.raises(LeaseLost):
         turn_commit(simulation=sim, lease_token="z" * 32, seq=3, draft=draft())
     assert (LLMCall.objects.count(), Message.objects.count(), Turn.objects.count()) == (1, 2, 2)
+
+
+def test_turn_json_the_fast_encoder_refuses_is_stored_all_the_same(simulation):
+    """Model-written arguments may hold what orjson will not encode (an integer beyond 64
+    bits) or keys that are not strings: the turn is stored as the ORM would store it."""
+    token = "b" * 32
+    assert lease_acquire(simulation_id=simulation.pk, token=token, lease=60)
+    sim = Simulation.objects.get(pk=simulation.pk)
+    draft = _draft(sim)
+    draft.arguments = {"amount": 10**30, 7: "seven", "nested": [{"x": 1.5}]}
+    turn = turn_commit(simulation=sim, lease_token=token, seq=1, draft=draft)
+    draft = _draft(sim)
+    draft.arguments = {3: ["keys", "that", "are", "ints"]}
+    turn_commit(simulation=sim, lease_token=token, seq=2, draft=draft)
+    stored = dict(Turn.objects.filter(simulation=sim).values_list("seq", "arguments"))
+    assert stored[1] == {"amount": 10**30, "7": "seven", "nested": [{"x": 1.5}]}
+    assert stored[2] == {"3": ["keys", "that", "are", "ints"]}
+    assert Turn.objects.get(pk=turn.pk).signals == draft.signals
