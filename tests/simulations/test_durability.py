@@ -9,7 +9,12 @@ from django.utils import timezone
 from simulations.engine import runner
 from simulations.engine.draft import TurnDraft
 from simulations.models import Simulation, Turn
-from simulations.services.runs import lease_acquire, simulation_advance, simulation_run_inline
+from simulations.services.runs import (
+    Heartbeat,
+    lease_acquire,
+    simulation_advance,
+    simulation_run_inline,
+)
 from simulations.services.simulations import (
     SimulationRequestError,
     simulation_cancel,
@@ -47,6 +52,28 @@ def test_one_lease_at_a_time_and_an_expired_lease_can_be_taken(simulation):
     sim = Simulation.objects.get(pk=simulation.pk)
     assert sim.lease_owner == "c" * 32 and sim.attempts == 2 and sim.state == "running"
     assert "took over turn 1" in sim.error_detail
+
+
+def test_the_process_heartbeat_extends_held_leases_and_marks_taken_ones(simulation, computer, user):
+    other = simulation_create(computer=computer, created_by=user, enqueue=False)
+    beats = Heartbeat()  # a process's, beaten by hand here
+    assert lease_acquire(simulation_id=simulation.pk, token="a" * 32, lease=60)
+    assert lease_acquire(simulation_id=other.pk, token="b" * 32, lease=60)
+    mine = beats.hold(simulation.pk, "a" * 32, 60)
+    taken = beats.hold(other.pk, "b" * 32, 60)
+    soon = timezone.now() + dt.timedelta(seconds=5)
+    Simulation.objects.filter(pk=simulation.pk).update(lease_expires_at=soon)
+    Simulation.objects.filter(pk=other.pk).update(lease_owner="c" * 32)  # another worker's now
+    beats.beat()
+    assert not mine.lost and taken.lost
+    assert Simulation.objects.get(pk=simulation.pk).lease_expires_at > soon + dt.timedelta(
+        seconds=30
+    )
+    assert Simulation.objects.get(pk=other.pk).lease_owner == "c" * 32  # left alone
+    beats.let_go(mine)
+    Simulation.objects.filter(pk=simulation.pk).update(lease_expires_at=soon)
+    beats.beat()  # nothing held: nothing extended
+    assert Simulation.objects.get(pk=simulation.pk).lease_expires_at == soon
 
 
 def test_a_turn_commits_only_under_the_lease_and_only_once(simulation):
