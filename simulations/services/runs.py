@@ -1,13 +1,13 @@
 """Durable execution: advancing a simulation by one bounded slice under a lease.
 
 ``simulation_advance`` is what the Celery task calls. It takes the lease with one conditional
-UPDATE (free, or expired), keeps it alive from the process's heartbeat thread, runs turns until the slice
-budget (turns or seconds) is spent or the simulation leaves the running state, commits each
-turn atomically, releases the lease and — after its own commit — enqueues the next slice.
-A redelivered or duplicate task that cannot take the lease exits at once. ``attempts``
-counts slices in a row that did not end cleanly on the same turn (crashes, killed workers);
-past the limit the run fails with the reason. Pause, resume and cancel are state changes the
-loop checks between turns.
+UPDATE (free, or expired), keeps it alive from the process's heartbeat thread, runs turns
+until the slice budget (turns or seconds) is spent or the simulation leaves the running
+state, commits each turn atomically, releases the lease and — after its own commit —
+enqueues the next slice. A redelivered or duplicate task that cannot take the lease exits at
+once. ``attempts`` counts slices in a row that did not end cleanly on the same turn
+(crashes, killed workers); past the limit the run fails with the reason. Pause, resume and
+cancel are state changes the loop checks between turns.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ def _statement(
     updates: tuple[tuple[str, ...], ...],
 ) -> bytes:
     """The text of the one-statement commit for a turn of this shape (cached: a run has only
-    a few shapes, and the driver prepares each on the server after a few uses)."""
+    a few shapes)."""
     qn = connection.ops.quote_name
     sets = "".join(
         f", {qn(f.column)} = {_param(f)}" for f in map(Simulation._meta.get_field, sim_fields)
@@ -304,9 +304,9 @@ def _commit_one_statement(
     One round trip and one commit per turn, where the ORM took five round trips or more and,
     with the call's own autocommit, two commits.
 
-    It binds its parameters on the server (psycopg's raw cursor, typed numbered placeholders): the
-    ORM's client-side binding quoted the call's compressed body and the turn's texts into
-    the SQL; the statement's text is built once per shape and prepared by the driver."""
+    It binds its parameters on the server (psycopg's raw cursor, typed numbered
+    placeholders): the ORM's client-side binding quoted the call's compressed body and the
+    turn's texts into the SQL; the statement's text is built once per shape."""
     call = next((c for c in draft.llm_calls if c.pk is None), None)
     turn = _turn(simulation.pk, seq, draft)
     sim_fields = {"updated_at": timezone.now(), **fields}

@@ -231,8 +231,8 @@ def _bold_spans(text: str) -> Iterator[tuple[str, bool]]:
 def _write_docx(stream: IO[bytes], content: DocumentContent, meta: _Meta) -> None:
     """The document's XML is written as text into the slim template's package, whose other
     parts are copied already compressed: opening the template with python-docx, building the
-    body element by element and saving (deflating every part again) cost ~5 ms a document,
-    a tenth of a simulated worker's CPU; this is a fraction of a millisecond."""
+    body element by element and saving (deflating every part again) took 26 ms for a
+    13-block document on a 2-core box, a tenth of a simulated worker's CPU; this, 0.8 ms."""
     template = _docx_template()
     body = _DocxBody(template)
     body.paragraph(content.title, "Title", rich=False)
@@ -627,7 +627,8 @@ _TITLE_LAYOUT, _CONTENT_LAYOUT = 0, 1
 def _write_pptx(stream: IO[bytes], content: PresentationContent, meta: _Meta) -> None:
     """Slides are written as text from slides python-pptx made once with placeholder texts
     (``_pptx_template``): adding slides and notes through python-pptx clones placeholders
-    with hundreds of XPath queries and cost ~80 ms for an 8-slide deck; this is ~1 ms."""
+    with hundreds of XPath queries: 88 ms for an 8-slide deck with notes; this, 2.3 ms.
+    (The placeholders are whole <a:p> elements: escaped text cannot forge one.)"""
     template = _pptx_template()
     title_slide = template.titled if content.subtitle.strip() else template.title_only
     slides = [

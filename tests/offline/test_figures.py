@@ -3,30 +3,14 @@ no figure must find exactly what the pattern alone finds."""
 
 import random
 
-from studio.llm.offline import agents_common
-from studio.llm.offline.agents_common import FIGURE, figures_in
+from studio.llm.offline.agents_common import FIGURE, figures_in, labelled_figures
 
 
 def _every_position(text: str, limit: int) -> list[tuple[str, str]]:
     """figures_in without its pre-filter: FIGURE tried across every whole line."""
-    found, seen = [], set()
-    for line in text.splitlines():
-        for match in FIGURE.finditer(line):
-            label = " ".join(match["label"].split()).strip(" -")
-            key, value = label.lower(), match["value"].strip()
-            if (
-                len(label) < 3
-                or key in seen
-                or key.split()[-1] in agents_common._CONNECTIVES
-                or key.startswith(("page", "sheet", "date", "from", "to"))
-                or agents_common._is_year(value)
-            ):
-                continue
-            seen.add(key)
-            found.append((label, value))
-            if len(found) >= limit:
-                return found
-    return found
+    return labelled_figures(
+        (match for line in text.splitlines() for match in FIGURE.finditer(line)), limit
+    )
 
 
 def test_labelled_figures_are_read_in_order():

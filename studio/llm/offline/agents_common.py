@@ -4,6 +4,7 @@ text, and naming things. Pure functions of their inputs (no database, no clock).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 FIGURE = re.compile(
@@ -68,31 +69,41 @@ _STOP = frozenset(
 
 def figures_in(text: str, limit: int = 8) -> list[tuple[str, str]]:
     """Labelled figures, in order of appearance: [('Total budget', '$1,240,000'), ...]."""
+    return labelled_figures(
+        (match for line in text.splitlines() for match in _matches(line)), limit
+    )
+
+
+def _matches(line: str) -> Iterator[re.Match]:
+    """FIGURE's matches in ``line``. What any match needs (a label's end, a separator, a digit
+    after it) is found in one pass first, and where the first label could start: FIGURE alone
+    tries every position of every line, and most lines of prose hold no figure."""
+    first = _LABEL_END.search(line)
+    if first is None:
+        return iter(())
+    return FIGURE.finditer(line, max(0, first.start() - _LABEL_MAX))
+
+
+def labelled_figures(matches: Iterable[re.Match], limit: int) -> list[tuple[str, str]]:
+    """The first ``limit`` FIGURE matches worth keeping, as (label, value)."""
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for line in text.splitlines():
-        # What any match needs (a label's end, a separator, a digit after it) found in one
-        # pass, and where the first label could start: FIGURE alone tries every position of
-        # every line, and most lines of prose have no figure.
-        first = _LABEL_END.search(line)
-        if first is None:
+    for match in matches:
+        label = " ".join(match["label"].split()).strip(" -")
+        key = label.lower()
+        value = match["value"].strip()
+        if (
+            len(label) < 3
+            or key in seen
+            or key.split()[-1] in _CONNECTIVES
+            or key.startswith(("page", "sheet", "date", "from", "to"))
+            or _is_year(value)
+        ):
             continue
-        for match in FIGURE.finditer(line, max(0, first.start() - _LABEL_MAX)):
-            label = " ".join(match["label"].split()).strip(" -")
-            key = label.lower()
-            value = match["value"].strip()
-            if (
-                len(label) < 3
-                or key in seen
-                or key.split()[-1] in _CONNECTIVES
-                or key.startswith(("page", "sheet", "date", "from", "to"))
-                or _is_year(value)
-            ):
-                continue
-            seen.add(key)
-            out.append((label, value))
-            if len(out) >= limit:
-                return out
+        seen.add(key)
+        out.append((label, value))
+        if len(out) >= limit:
+            break
     return out
 
 
