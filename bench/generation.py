@@ -80,6 +80,7 @@ def run(count: int, files: int, var: Path) -> None:
     print(f"{count} computers x {files} files, offline engine, SQLite, CPU seconds (process time)")
     print(f"{'computer':>8} {'files':>6} {'pipeline s':>11} {'raw writers s':>14} {'ratio':>6}")
     totals = [0.0, 0.0]
+    files_written = 0
     for computer in batch.computers.select_related("persona").order_by("id"):
         recorded.clear()
         started = time.process_time()
@@ -94,6 +95,7 @@ def run(count: int, files: int, var: Path) -> None:
         raw_cpu = time.process_time() - started
         totals[0] += pipeline_cpu
         totals[1] += raw_cpu
+        files_written += len(recorded)
         print(
             f"{computer.pk:>8} {len(recorded):>6} {pipeline_cpu:>11.2f} {raw_cpu:>14.2f} "
             f"{pipeline_cpu / raw_cpu:>6.2f}"
@@ -102,6 +104,10 @@ def run(count: int, files: int, var: Path) -> None:
         f"{'mean':>8} {'':>6} {totals[0] / count:>11.2f} {totals[1] / count:>14.2f} "
         f"{totals[0] / totals[1]:>6.2f}   (goal <= 1.50)"
     )
+    # The ratio's denominator is our own writers: as they get faster the ratio rises even
+    # when the pipeline's own work is unchanged, so its cost per file is printed as well.
+    overhead = (totals[0] - totals[1]) / max(1, files_written)
+    print(f"pipeline work beyond the writers: {1000 * overhead:.1f} ms per file")
 
 
 if __name__ == "__main__":
