@@ -31,3 +31,14 @@ def test_the_suites_worker_runs_the_studios_pool(celery_worker_process):
     implementation = next(iter(stats.values()))["pool"]["implementation"]
     expected = "gevent" if connection.vendor == "postgresql" else "thread"
     assert expected in implementation, implementation
+
+
+@pytest.mark.worker
+def test_the_worker_runs_the_collector_less_often(celery_worker_process):
+    from studio.celery import WORKER_GC_THRESHOLD, app
+
+    replies = app.control.broadcast("gc_stats", reply=True, timeout=5)
+    assert replies, "the worker did not answer"
+    stats = next(iter(replies[0].values()))
+    assert tuple(stats["threshold"]) == WORKER_GC_THRESHOLD
+    assert stats["frozen"] > 10_000  # start-up's objects are out of the collector's way
