@@ -329,45 +329,80 @@ def _cell_matches(value: Any, find: str) -> bool:
 def edit_xlsx(
     path: Path, *, find: str, replace: str, append: str, cells: dict[str, Any]
 ) -> tuple[bytes, int]:
-    import openpyxl
+    from simulations.engine.xlsx_edit import CannotPatch, XlsxPatch
 
     check_office_zip(path, "xlsx")
     with library_errors("xlsx", "edit"):
-        book = openpyxl.load_workbook(str(path))
-        count = 0
-        if find:
-            for sheet in book.worksheets:
-                for row in sheet.iter_rows():
-                    for cell in row:
-                        if _cell_matches(cell.value, find):
-                            if isinstance(cell.value, str):
-                                cell.value = cell.value.replace(find, replace)
-                            else:
-                                cell.value = _number(replace)
-                            count += 1
-        for ref, value in cells.items():
-            match = _CELL_REF.match(ref.strip())
-            if not match:
-                raise ContentError(f"{ref!r} is not a cell reference like 'B4' or 'Budget!B4'")
-            sheet_name = match["sheet"]
-            if sheet_name and sheet_name.strip("'") not in book.sheetnames:
-                raise ContentError(
-                    f"no sheet named {sheet_name!r}; sheets: {', '.join(book.sheetnames)}"
-                )
-            sheet = book[sheet_name.strip("'")] if sheet_name else book.worksheets[0]
-            sheet[f"{match['col'].upper()}{match['row']}"] = (
-                _number(value) if isinstance(value, str) else value
+        try:
+            book: Any = XlsxPatch(path.read_bytes())
+            count = _edit_book(book, find=find, replace=replace, append=append, cells=cells)
+        except CannotPatch:
+            book = _OpenpyxlBook(path)
+            count = _edit_book(book, find=find, replace=replace, append=append, cells=cells)
+        return book.save(), count
+
+
+def _edit_book(book: Any, *, find: str, replace: str, append: str, cells: dict[str, Any]) -> int:
+    """The edit, on either an XlsxPatch or an _OpenpyxlBook (the same four operations)."""
+    count = 0
+    if find:
+        for sheet, ref, value in book.values():
+            if _cell_matches(value, find):
+                new = value.replace(find, replace) if isinstance(value, str) else _number(replace)
+                book.set(sheet, ref, new)
+                count += 1
+    for ref, value in cells.items():
+        match = _CELL_REF.match(ref.strip())
+        if not match:
+            raise ContentError(f"{ref!r} is not a cell reference like 'B4' or 'Budget!B4'")
+        sheet = match["sheet"].strip("'") if match["sheet"] else None
+        if sheet is not None and sheet not in book.sheetnames:
+            raise ContentError(
+                f"no sheet named {match['sheet']!r}; sheets: {', '.join(book.sheetnames)}"
             )
-            count += 1
-        for line in append.splitlines():
-            if line.strip():
-                delimiter = "\t" if "\t" in line else ","
-                book.worksheets[0].append(
-                    [_number(c) for c in next(csv.reader([line], delimiter=delimiter))]
-                )
+        book.set(
+            sheet,
+            f"{match['col'].upper()}{match['row']}",
+            _number(value) if isinstance(value, str) else value,
+        )
+        count += 1
+    for line in append.splitlines():
+        if line.strip():
+            delimiter = "\t" if "\t" in line else ","
+            book.append([_number(c) for c in next(csv.reader([line], delimiter=delimiter))])
+    return count
+
+
+class _OpenpyxlBook:
+    """openpyxl's full load and save, for packages XlsxPatch leaves alone."""
+
+    def __init__(self, path: Path) -> None:
+        import openpyxl
+
+        self.book = openpyxl.load_workbook(str(path))
+        self.sheetnames = self.book.sheetnames
+
+    def _sheet(self, name: str | None) -> Any:
+        return self.book[name] if name else self.book.worksheets[0]
+
+    def values(self) -> list[tuple[str, str, Any]]:
+        return [
+            (sheet.title, cell.coordinate, cell.value)
+            for sheet in self.book.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+        ]
+
+    def set(self, sheet: str | None, ref: str, value: Any) -> None:
+        self._sheet(sheet)[ref] = value
+
+    def append(self, values: list[Any]) -> None:
+        self.book.worksheets[0].append(values)
+
+    def save(self) -> bytes:
         out = io.BytesIO()
-        book.save(out)
-    return out.getvalue(), count
+        self.book.save(out)
+        return out.getvalue()
 
 
 def edit_file_bytes(

@@ -201,7 +201,7 @@ class _XlsxPackage:
             strings = next((t for t in parts.values() if t.endswith("sharedStrings.xml")), None)
             self.strings = _SharedStrings(self.archive, strings if strings in names else None)
             styles = next((t for t in parts.values() if t.endswith("styles.xml")), None)
-            self.formats = _cell_formats(self._xml(styles)) if styles in names else []
+            self.formats = cell_formats(self._xml(styles)) if styles in names else []
         except BaseException:
             self.archive.close()
             raise
@@ -322,7 +322,7 @@ class _CellFormat:
     code: str  # number format code for numbers worth formatting, else ""
 
 
-def _cell_formats(styles: Any) -> list[_CellFormat]:
+def cell_formats(styles: Any) -> list[_CellFormat]:
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
     custom = {
