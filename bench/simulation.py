@@ -417,6 +417,8 @@ def main() -> None:
     parser.add_argument("--skip-concurrency", action="store_true")
     parser.add_argument("--skip-single", action="store_true")
     args = parser.parse_args()
+    print(f"0. this box's speed now: {_yardstick():.1f} ms for a fixed piece of Python work")
+    print("   (a shared machine's speed drifts by up to 2x; compare figures at similar values)")
     var = Path(tempfile.mkdtemp(prefix="bench-sim-"))
     redis = None
     try:
@@ -442,6 +444,23 @@ def main() -> None:
             redis.stop()
         _drop_database()
         shutil.rmtree(var, ignore_errors=True)
+
+
+def _yardstick() -> float:
+    """CPU ms of a fixed piece of the work a turn does (JSON, text, hashing), best of five."""
+    import hashlib
+
+    body = {"messages": [{"role": "user", "content": f"line {i} " * 40} for i in range(60)]}
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        for _ in range(80):
+            text = json.dumps(body)
+            json.loads(text)
+            hashlib.sha256(text.encode()).hexdigest()
+            " ".join(sorted(set(text.split())))
+        best = min(best, time.process_time() - start)
+    return 1000 * best
 
 
 def _drop_database() -> None:
