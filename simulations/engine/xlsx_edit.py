@@ -57,8 +57,8 @@ class XlsxPatch:
         self.zip = zipfile.ZipFile(io.BytesIO(data))
         self.parts: dict[str, bytes] = {}  # replaced parts
         self.dropped: set[str] = set()
-        rels = self._xml("xl/_rels/workbook.xml.rels")
-        targets = {
+        self.rels = rels = self._xml("xl/_rels/workbook.xml.rels")
+        self.targets = targets = {
             rel.get("Id"): posixpath.normpath(
                 rel.get("Target", "").lstrip("/")
                 if rel.get("Target", "").startswith("/")
@@ -66,7 +66,6 @@ class XlsxPatch:
             )
             for rel in rels.iter(_PKG + "Relationship")
         }
-        self.rels, self.targets = rels, targets
         self.workbook = self._xml("xl/workbook.xml")
         self.sheets = [
             _Sheet(sheet.get("name", ""), targets.get(sheet.get(_R + "id"), ""))
@@ -147,7 +146,7 @@ class XlsxPatch:
             return raw.strip() in ("1", "true")
         style = int(cell.get("s") or 0)
         if style < len(self.formats) and self.formats[style].kind != "number":
-            return _NotANumber
+            return _NOT_A_NUMBER
         try:
             number = float(raw)
         except ValueError:
@@ -290,11 +289,8 @@ class XlsxPatch:
         self.parts["xl/workbook.xml"] = _bytes(self.workbook)
 
 
-class _NotANumberType:
-    """A date or duration cell: openpyxl gives a datetime, which no number equals."""
-
-
-_NotANumber = _NotANumberType()
+# A date or duration cell's value: openpyxl gives a datetime there, which no number equals.
+_NOT_A_NUMBER = object()
 
 
 def _text(element: Any) -> str:
