@@ -246,6 +246,23 @@ def test_a_worker_shutting_down_ends_its_slices_after_the_current_turn(simulatio
     assert sim.state == "running" and sim.turn_count == 3 and sim.lease_owner == ""
 
 
+def test_slices_of_runs_launched_together_end_at_different_times(simulation, monkeypatch, settings):
+    from simulations.services import runs
+
+    settings.SIM_SLICE_SECONDS = 100
+    lengths = []
+
+    def record(simulation_id, token, lease, *, max_turns, max_seconds):
+        lengths.append(max_seconds)
+        return runs.SliceResult(simulation_id=simulation_id, reason="slice")
+
+    monkeypatch.setattr(runs, "_run_slice", record)
+    for _ in range(40):
+        simulation_advance(simulation_id=simulation.pk, enqueue_next=False)
+    assert len(lengths) == 40 and all(75 <= n <= 125 for n in lengths)
+    assert max(lengths) - min(lengths) > 25  # spread, not one length for every run
+
+
 def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
     """A worker turn's writes (the turn, its model call record, a message it sent, a message it
     read) land together, on PostgreSQL as one statement outside the ORM, on SQLite in one
