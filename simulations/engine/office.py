@@ -333,17 +333,18 @@ def edit_xlsx(
 
     check_office_zip(path, "xlsx")
     with library_errors("xlsx", "edit"):
+        edit = {"find": find, "replace": replace, "append": append, "cells": cells}
         try:
-            book: Any = XlsxPatch(path.read_bytes())
-            count = _edit_book(book, find=find, replace=replace, append=append, cells=cells)
+            return _edit_book(XlsxPatch(path.read_bytes()), **edit)
         except CannotPatch:
-            book = _OpenpyxlBook(path)
-            count = _edit_book(book, find=find, replace=replace, append=append, cells=cells)
-        return book.save(), count
+            return _edit_book(_OpenpyxlBook(path), **edit)
 
 
-def _edit_book(book: Any, *, find: str, replace: str, append: str, cells: dict[str, Any]) -> int:
-    """The edit, on either an XlsxPatch or an _OpenpyxlBook (the same four operations)."""
+def _edit_book(
+    book: Any, *, find: str, replace: str, append: str, cells: dict[str, Any]
+) -> tuple[bytes, int]:
+    """The edit, on either an XlsxPatch or an _OpenpyxlBook (the same five operations):
+    the saved package and how many cells changed."""
     count = 0
     if find:
         for sheet, ref, value in book.values():
@@ -370,7 +371,7 @@ def _edit_book(book: Any, *, find: str, replace: str, append: str, cells: dict[s
         if line.strip():
             delimiter = "\t" if "\t" in line else ","
             book.append([_number(c) for c in next(csv.reader([line], delimiter=delimiter))])
-    return count
+    return book.save(), count
 
 
 class _OpenpyxlBook:

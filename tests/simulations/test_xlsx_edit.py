@@ -113,9 +113,7 @@ def _grid(data):
 
 
 def _by_openpyxl(path, edit):
-    book = office._OpenpyxlBook(path)
-    count = office._edit_book(book, **edit)
-    return book.save(), count
+    return office._edit_book(office._OpenpyxlBook(path), **edit)
 
 
 @pytest.mark.parametrize("make", [_ours, _openpyxls])
@@ -195,3 +193,12 @@ def test_packages_it_cannot_edit_safely_go_to_openpyxl(tmp_path):
     )
     with pytest.raises(CannotPatch):
         XlsxPatch(shared.read_bytes()).set(None, "D2", 1)
+
+    # A sheet the edit does not touch, found unpatchable only when saving (its cached formula
+    # results are dropped too): the whole edit goes to openpyxl.
+    other = _ours(tmp_path)
+    _rewrite(other, "xl/worksheets/sheet2.xml", lambda x: x.replace(b'<row r="3"', b"<row"))
+    data, count = office.edit_xlsx(other, find="", replace="", append="", cells={"A9": 4})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert count == 1 and book["Budget"]["A9"].value == 4
+    assert book["Key figures"]["B2"].value == "=Budget!D4"
