@@ -10,9 +10,10 @@ parts replaced: 1.5 ms for the same edit.
 The result is what openpyxl's edit gave, read back cell by cell (tests compare the two):
 text and numbers replaced in place, formulas set from values starting with '=', new text as
 inline strings, cached formula results dropped everywhere (they may be stale now) and the
-workbook marked for recalculation. A package this cannot edit safely (cells without
-references, overwriting the master of a shared, array or table formula) raises CannotPatch,
-and the caller takes openpyxl's way.
+workbook marked for recalculation. One difference, on purpose: text is read as the studio's
+reader and Excel show it, with Excel's _xHHHH_ escapes decoded (openpyxl keeps them literally).
+A package this cannot edit safely (cells without references, overwriting the master of a
+shared, array or table formula) raises CannotPatch, and the caller takes openpyxl's way.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
-from studio.artifacts.readers.xlsx import cell_formats
+from studio.artifacts.readers.xlsx import cell_formats, string_item_text
 
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -75,7 +76,9 @@ class XlsxPatch:
         if not self.sheets:
             raise CannotPatch
         strings = next((t for t in targets.values() if t.endswith("sharedStrings.xml")), None)
-        self.strings = [_text(si) for si in self._xml(strings).iter(_S + "si")] if strings else []
+        self.strings = (
+            [string_item_text(si) for si in self._xml(strings).iter(_S + "si")] if strings else []
+        )
         styles = next((t for t in targets.values() if t.endswith("styles.xml")), None)
         self.formats = cell_formats(self._xml(styles)) if styles else []
 
@@ -113,9 +116,9 @@ class XlsxPatch:
         sheet = next(s for s in self.sheets if s.name == name) if name else self.sheets[0]
         return self._load(sheet)
 
-    def _load(self, sheet: _Sheet) -> _Sheet:
+    def _load(self, sheet: _Sheet, data: bytes | None = None) -> _Sheet:
         if sheet.root is None:
-            sheet.root = self._xml(sheet.part)
+            sheet.root = etree.fromstring(data or self.zip.read(sheet.part), _PARSER)
             for row in sheet.root.iter(_S + "row"):
                 if not (row.get("r") or "").isdigit():
                     raise CannotPatch
@@ -134,7 +137,7 @@ class XlsxPatch:
         kind = cell.get("t", "n")
         if kind == "inlineStr":
             inline = cell.find(_S + "is")
-            return _text(inline) if inline is not None else ""
+            return string_item_text(inline) if inline is not None else ""
         raw = cell.findtext(_S + "v")
         if raw is None or raw == "":
             return None
@@ -249,9 +252,10 @@ class XlsxPatch:
     def _drop_cached_results(self) -> None:
         for sheet in self.sheets:
             if sheet.root is None:
-                if b"<f" not in self.zip.read(sheet.part):
+                data = self.zip.read(sheet.part)
+                if b"<f" not in data:
                     continue
-                self._load(sheet)
+                self._load(sheet, data)
             for cell in self._cells(sheet):
                 if cell.find(_S + "f") is not None:
                     cached = cell.find(_S + "v")
@@ -293,14 +297,10 @@ class XlsxPatch:
 _NOT_A_NUMBER = object()
 
 
-def _text(element: Any) -> str:
-    """Plain text of a string item (rich runs joined, phonetic hints left out)."""
-    return "".join(t.text or "" for t in element.iter(_S + "t") if t.getparent().tag != _S + "rPh")
-
-
 def _split(ref: str) -> tuple[int, int]:
-    letters = ref.rstrip("0123456789")
-    return column_index_from_string(letters.upper()), int(ref[len(letters) :])
+    """'B4' -> (column 2, row 4)."""
+    row, column = coordinate_to_tuple(ref)
+    return column, row
 
 
 def _update_dimension(sheet: _Sheet) -> None:

@@ -174,8 +174,9 @@ def _ooxml_text(text: str) -> str:
     return _OOXML_ESCAPE_RE.sub(lambda match: chr(int(match.group(1), 16)), text)
 
 
-def _rich_text(element: Any) -> str:
-    """Text of an inline <is>: its <t>, or the <t> of its runs, without phonetic hints."""
+def string_item_text(element: Any) -> str:
+    """Text of a string item (<is> or <si>): its <t>, or the <t> of its runs, without phonetic
+    hints."""
     direct = element.find(_S + "t")
     if direct is not None:
         return _ooxml_text(direct.text or "")
@@ -274,7 +275,7 @@ class _XlsxPackage:
         )
         if kind == "inlineStr":
             inline = element.find(_INLINE_TAG)
-            value: Any = _rich_text(inline) if inline is not None else ""
+            value: Any = string_item_text(inline) if inline is not None else ""
         elif raw is None or raw == "":
             value = None
         elif kind == "s":
