@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.artifacts import formulas
-from studio.artifacts.formulas import FormulaEngine, FormulaTooCostly, display_value
+from studio.artifacts.formulas import FormulaEngine, FormulaError, FormulaTooCostly, display_value
+from studio.artifacts.formulas.compiler import compile_shape
 from studio.artifacts.readers import PreviewLimits, extract_text, preview
 from studio.artifacts.writers import write_artifact
 from studio.generation.schemas import Sheet, WorkbookContent
@@ -62,8 +62,8 @@ def _orders() -> tuple[list[list], dict[str, list]]:
 
 
 def _excel_round(number: float, digits: int) -> float:
-    exponent = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(number)).quantize(exponent, rounding=ROUND_HALF_UP))
+    exponent = Decimal(1).scaleb(-digits)  # from 15 significant digits, as Excel rounds
+    return float(Decimal(format(number, ".15g")).quantize(exponent, rounding=ROUND_HALF_UP))
 
 
 def _mixed_workbook(path: Path) -> dict[str, list]:
@@ -100,7 +100,7 @@ def _close(shown: str, value) -> bool:
 
 def test_shapes_give_the_same_values_on_a_mixed_workbook(tmp_path: Path) -> None:
     expected = _mixed_workbook(tmp_path / "mixed.xlsx")
-    formulas._compile_shape.cache_clear()
+    compile_shape.cache_clear()
     result = preview(tmp_path / "mixed.xlsx", "xlsx")
     assert not result.notes
     orders = result.sheets[1]
@@ -115,7 +115,7 @@ def test_shapes_give_the_same_values_on_a_mixed_workbook(tmp_path: Path) -> None
     assert _close(totals["Biggest"], max(expected["Net"]))
     assert totals["Shares"] == "1"
     # Each column of row formulas is one shape, parsed once: 8 columns and 3 totals.
-    assert formulas._compile_shape.cache_info().misses == 8 + 3
+    assert compile_shape.cache_info().misses == 8 + 3
 
 
 def test_shared_shapes_match_one_formula_at_a_time() -> None:
@@ -125,10 +125,10 @@ def test_shared_shapes_match_one_formula_at_a_time() -> None:
     for r in range(2, 12):
         for c in range(2, 12):
             cells[("T", r, c)] = "=$A{0}*{1}$1+{1}{2}".format(r, "ABCDEFGHIJKL"[c - 1], r - 1)
-    formulas._compile_shape.cache_clear()
+    compile_shape.cache_clear()
     engine = FormulaEngine(lambda s, r, c: cells.get((s, r, c)), ["T"])
     shared = {key: engine.cell_value(*key) for key in cells}
-    assert formulas._compile_shape.cache_info().misses == 1  # a 10 x 10 table, one shape
+    assert compile_shape.cache_info().misses == 1  # a 10 x 10 table, one shape
     for key, raw in cells.items():
         if isinstance(raw, str):
             alone = FormulaEngine(lambda s, r, c: shared.get((s, r, c)), ["T"])
@@ -239,7 +239,7 @@ def test_cycles_are_still_unknown_with_shapes() -> None:
     cells = {("S", r, 1): f"=A{r + 1}+1" for r in range(1, 10)}
     cells[("S", 10, 1)] = "=A1"
     engine = FormulaEngine(lambda s, r, c: cells.get((s, r, c)), ["S"])
-    with pytest.raises(formulas.FormulaError, match="circular"):
+    with pytest.raises(FormulaError, match="circular"):
         engine.cell_value("S", 1, 1)
 
 
