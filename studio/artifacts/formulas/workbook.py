@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import from_excel
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
@@ -42,7 +43,7 @@ def workbook_formula_values(
                 value = engine.cell_value(sheet, row, column)
             except FormulaError:
                 continue
-            if cell.is_date and type(value) is float:
+            if type(value) is float and is_date_format(cell.number_format):
                 value = from_excel(value, workbook.epoch)
             values[(sheet, cell.coordinate)] = value
     return values
