@@ -43,7 +43,10 @@ REPORT = [
     ('=SUMIF(Sales!A:A,"North",Sales!G:G)', None),
     (f'=SUMIF(Sales!E2:E{LAST},">=10",Sales!G2:G{LAST})', None),
     (f'=SUMIF(Sales!C2:C{LAST},"ann",Sales!E2:E{LAST})', None),
-    (f'=SUMIFS(Sales!G2:G{LAST},Sales!A2:A{LAST},"North",Sales!D2:D{LAST},">="&DATE(2024,3,1))', None),
+    (
+        f'=SUMIFS(Sales!G2:G{LAST},Sales!A2:A{LAST},"North",Sales!D2:D{LAST},">="&DATE(2024,3,1))',
+        None,
+    ),
     (f'=SUMIFS(Sales!E2:E{LAST},Sales!B2:B{LAST},"Widget*",Sales!E2:E{LAST},"<>7")', None),
     (f'=COUNTIF(Sales!B2:B{LAST},"Gad*")', None),
     (f'=COUNTIF(Sales!B2:B{LAST},"?izmo")', None),
@@ -147,13 +150,13 @@ REPORT = [
     ("=B1/0", None),
     ("=ISBLANK(Sales!E7)", None),
     ("=ISNUMBER(Sales!E7)", None),
-    ('=AND(B1>0,Lookup!E2<1)', None),
+    ("=AND(B1>0,Lookup!E2<1)", None),
     ("=OR(B1<0,Sales!E7>1)", None),
     ("=NOT(ISERROR(1/0))", None),
     ("=Lookup!E2*100", None),
     ("='Lookup'!E2+'Sales'!E2", None),
     ('=IF(Sales!E7="",0,1)', None),
-    ("=IF(Sales!E7=0,\"zero\",\"other\")", None),
+    ('=IF(Sales!E7=0,"zero","other")', None),
 ]
 
 
@@ -187,11 +190,15 @@ def _data_workbook() -> openpyxl.Workbook:
         lookup.cell(i, 2, category)
         lookup.cell(i, 3, 10 * i + (i % 3))  # target
     lookup["E1"], lookup["E2"] = "Discount", 0.05
-    for i, (floor, band) in enumerate([(0, "tiny"), (10, "small"), (20, "mid"), (50, "big"), (90, "huge")], start=2):
+    for i, (floor, band) in enumerate(
+        [(0, "tiny"), (10, "small"), (20, "mid"), (50, "big"), (90, "huge")], start=2
+    ):
         lookup.cell(i, 7, floor)
         lookup.cell(i, 8, band)
         lookup.cell(i, 14, 60 - 10 * i)  # 40, 30, 20, 10, 0: descending for MATCH -1
-    for column, (quarter, goal) in enumerate([("Q1", 100), ("Q2", 120), ("Q3", 150), ("Q4", 90)], start=10):
+    for column, (quarter, goal) in enumerate(
+        [("Q1", 100), ("Q2", 120), ("Q3", 150), ("Q4", 90)], start=10
+    ):
         lookup.cell(1, column, quarter)
         lookup.cell(2, column, goal)
     lookup["P2"], lookup["P3"] = dt.datetime(2024, 3, 8), dt.datetime(2024, 3, 29)

@@ -31,10 +31,16 @@ def _position(key: Value, cells: list[Value], mode: int) -> int | None:
         if isinstance(key, str):
             pattern = _wildcard(key)
             return next(
-                (i for i, cell in enumerate(cells) if isinstance(cell, str) and pattern.fullmatch(cell)),
+                (
+                    i
+                    for i, cell in enumerate(cells)
+                    if isinstance(cell, str) and pattern.fullmatch(cell)
+                ),
                 None,
             )
-        return next((i for i, cell in enumerate(cells) if _same_kind(cell, key) and cell == key), None)
+        return next(
+            (i for i, cell in enumerate(cells) if _same_kind(cell, key) and cell == key), None
+        )
     found = None
     for i, cell in enumerate(cells):
         if not _same_kind(cell, key):
@@ -108,9 +114,7 @@ def _xlookup(args: list[Argument]) -> Value:
     if vertical:
         row = results[found * results.columns : (found + 1) * results.columns]
         return RangeValues(row, 1, results.columns)
-    return RangeValues(
-        (results.at(r, found) for r in range(results.rows)), results.rows, 1
-    )
+    return RangeValues((results.at(r, found) for r in range(results.rows)), results.rows, 1)
 
 
 def _index(args: list[Argument]) -> Value:
