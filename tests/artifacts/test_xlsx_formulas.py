@@ -18,6 +18,7 @@ from studio.artifacts.formulas import (
     FormulaError,
     FormulaTooCostly,
     display_value,
+    with_function_prefixes,
     workbook_formula_values,
 )
 from studio.artifacts.formulas.compiler import compile_shape
@@ -402,6 +403,7 @@ def _value(formula: str):
         # text
         ("=CONCAT(A1:A2,B1)", "WidgetGadget10"),
         ('=CONCATENATE("a",1,TRUE)', "a1TRUE"),
+        ('=1/3&"|"&1E-05&"|"&-2.5E+20&"|"&1E+15', "0.333333333333333|0.00001|-2.5E+20|1E+15"),
         ('=TEXTJOIN(", ",TRUE,A1:A5)', "Widget, Gadget, Gizmo, Widget Pro"),
         ('=TEXTJOIN("-",FALSE,A4:A5,"x")', "Widget Pro--x"),
         ("=LEFT(A4,3)&RIGHT(A4)&MID(A4,8,3)", "WidoPro"),
@@ -462,11 +464,21 @@ def test_functions_models_write(formula: str, expected) -> None:
         ("=B1:B5", "a range where one value is expected"),
         ("=INDEX(A1:B5,0,2)", "array"),
         ("=VLOOKUP(1,A1:B5)", "VLOOKUP takes 3 to 4 arguments"),
+        ("=ABS(B1:B5)", "a range where one value is expected"),
     ],
 )
 def test_what_the_evaluator_refuses_says_why(formula: str, message: str) -> None:
     with pytest.raises(FormulaError, match=message):
         _value(formula)
+
+
+def test_newer_functions_get_their_file_prefix() -> None:
+    formula = '=IFS(A1>0,CONCAT("IFS(",A1),TRUE,textjoin(",",TRUE,B:B))+_xlfn.DAYS(A1,A2)'
+    assert with_function_prefixes(formula) == (
+        '=_xlfn.IFS(A1>0,_xlfn.CONCAT("IFS(",A1),TRUE,_xlfn.textjoin(",",TRUE,B:B))'
+        "+_xlfn.DAYS(A1,A2)"
+    )
+    assert _value("=_xlfn.IFS(TRUE,1)") == _value("=IFS(TRUE,1)") == 1.0
 
 
 def test_unknown_function_in_an_untaken_branch_is_harmless() -> None:

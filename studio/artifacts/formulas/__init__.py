@@ -15,7 +15,12 @@ TEXTJOIN and NETWORKDAYS.
 """
 
 from studio.artifacts.formulas.engine import FormulaEngine, evaluate_formula
-from studio.artifacts.formulas.parser import MAX_COLUMNS, MAX_ROWS, column_index
+from studio.artifacts.formulas.parser import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    column_index,
+    with_function_prefixes,
+)
 from studio.artifacts.formulas.values import (
     CellLookup,
     ExcelError,
@@ -38,5 +43,6 @@ __all__ = [
     "column_index",
     "display_value",
     "evaluate_formula",
+    "with_function_prefixes",
     "workbook_formula_values",
 ]

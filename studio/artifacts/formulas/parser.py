@@ -36,6 +36,10 @@ _CELL_RE = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)([0-9]*)")
 # Prefixes files carry for functions newer than Excel 2007 (_xlfn.IFS) or from add-ins.
 _FUNCTION_PREFIXES = ("_XLFN._XLWS.", "_XLFN.", "_XLWS.")
 
+# Functions newer than Excel 2007 that files store as _xlfn.NAME; without the prefix Excel and
+# LibreOffice show #NAME? until the formula is typed again.
+NEWER_FUNCTIONS = frozenset({"CONCAT", "TEXTJOIN", "IFS", "IFNA", "XLOOKUP", "DAYS"})
+
 Token = tuple[str, Any]
 Node = tuple[Any, ...]
 # One corner of a reference: (row, row is relative, column, column is relative), where a
@@ -56,6 +60,24 @@ def tokenize(formula: str) -> list[Token]:
             tokens.append((kind, match.group(kind)))
         position = match.end()
     return tokens
+
+
+def with_function_prefixes(formula: str) -> str:
+    """The formula as an xlsx file must store it: =IFS(...) as =_xlfn.IFS(...); text in
+    quotes is left alone. Raises FormulaError on syntax the tokeniser does not know."""
+    body = formula[1:] if formula.startswith("=") else formula
+    parts: list[str] = []
+    position = 0
+    while position < len(body):
+        match = _TOKEN_RE.match(body, position)
+        if match is None:
+            raise FormulaError(f"unsupported syntax at {body[position : position + 12]!r}")
+        text = match.group(0)
+        if match.lastgroup == "func" and text.upper() in NEWER_FUNCTIONS:
+            text = "_xlfn." + text
+        parts.append(text)
+        position = match.end()
+    return ("=" if formula.startswith("=") else "") + "".join(parts)
 
 
 def shape(tokens: list[Token], row: int, column: int) -> tuple[Token, ...]:

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from openpyxl.utils.datetime import from_excel, to_excel
@@ -61,10 +62,12 @@ Argument = Value | RangeValues
 
 
 def single(value: Argument) -> Value:
-    """The one value of an argument: a range of one cell gives its value, a larger one
-    #VALUE! (Excel's implicit intersection is not modelled)."""
+    """The one value of an argument: a range of one cell gives its value. A larger one is
+    unknown: Excel would intersect it with the formula's row or spill, neither modelled."""
     if isinstance(value, RangeValues):
-        return value[0] if len(value) == 1 else VALUE
+        if len(value) != 1:
+            raise FormulaError("a range where one value is expected")
+        return value[0]
     return value
 
 
@@ -142,7 +145,15 @@ def to_number(value: Value) -> float | ExcelError:
 
 
 def to_text(value: Value) -> str | ExcelError:
-    return value if isinstance(value, ExcelError) else display_value(value)
+    """A value as text in formulas ("x"&A1): numbers with up to 15 significant digits."""
+    if isinstance(value, ExcelError):
+        return value
+    if type(value) is not float or (value.is_integer() and abs(value) < 1e15):
+        return display_value(value)
+    digits = format(value, ".15g")
+    if 1e-5 <= abs(value) < 1e15:
+        return format(Decimal(digits), "f")  # 0.00001, not 1e-05
+    return digits.upper()  # 1E+20, as Excel writes it
 
 
 def to_truth(value: Value) -> bool | ExcelError:
@@ -174,7 +185,7 @@ def binary(operator: str, left: Value, right: Value) -> Value:
         if isinstance(operand, ExcelError):
             return operand
     if operator == "&":
-        return display_value(left) + display_value(right)
+        return f"{to_text(left)}{to_text(right)}"
     if operator in _COMPARISONS:
         return compare(operator, left, right)
     a, b = to_number(left), to_number(right)

@@ -52,13 +52,13 @@ def _text_criterion(text: str) -> Test:
         if operand == "":  # "=" matches blanks, "<>" anything but
             empty: Test = lambda cell: cell is None or cell == ""  # noqa: E731
             return empty if operator == "=" or text == "" else lambda cell: not empty(cell)
-        pattern = _wildcard(operand)
+        pattern = wildcard_pattern(operand)
         matches: Test = lambda cell: isinstance(cell, str) and bool(pattern.fullmatch(cell))  # noqa: E731
         return matches if operator == "=" else lambda cell: not matches(cell)
     return lambda cell: isinstance(cell, str) and compare(operator, cell, operand)
 
 
-def _wildcard(text: str) -> re.Pattern[str]:
+def wildcard_pattern(text: str) -> re.Pattern[str]:
     parts = []
     escaped = False
     for char in text:

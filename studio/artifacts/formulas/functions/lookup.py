@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from studio.artifacts.formulas.functions.common import Function, arity, number_arg
-from studio.artifacts.formulas.functions.criteria import _wildcard
+from studio.artifacts.formulas.functions.criteria import wildcard_pattern
 from studio.artifacts.formulas.values import (
     NA,
     REF,
@@ -29,7 +29,7 @@ def _position(key: Value, cells: list[Value], mode: int) -> int | None:
     below it, in a list sorted ascending (1) or descending (-1)."""
     if mode == 0:
         if isinstance(key, str):
-            pattern = _wildcard(key)
+            pattern = wildcard_pattern(key)
             return next(
                 (
                     i

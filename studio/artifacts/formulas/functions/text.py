@@ -21,6 +21,7 @@ from studio.artifacts.formulas.values import (
     first_error,
     single,
     to_number,
+    to_text,
     to_truth,
 )
 
@@ -35,7 +36,7 @@ def _joined(parts: list[str]) -> Value:
 def _concat(args: list[Argument]) -> Value:
     values = list(values_of(args))
     error = first_error(values)
-    return error if error is not None else _joined([display_value(value) for value in values])
+    return error if error is not None else _joined([str(to_text(value)) for value in values])
 
 
 def _concatenate(args: list[Argument]) -> Value:
@@ -52,7 +53,7 @@ def _textjoin(args: list[Argument]) -> Value:
     error = first_error([delimiter, skip_empty, *values])
     if error is not None:
         return error
-    texts = [display_value(value) for value in values]
+    texts = [str(to_text(value)) for value in values]
     if skip_empty:
         texts = [text for text in texts if text]
     return _joined([str(delimiter).join(texts)])
