@@ -277,35 +277,17 @@ def test_preview_of_a_50k_row_workbook_completes(tmp_path: Path, capsys) -> None
 # -- the functions models write, with hand-computed values --------------------------------
 
 # A small price list (rows 1-5), a sorted band table (G1:H4), a date and a few edge cells.
-GRID = {
-    ("P", 1, 1): "Widget",
-    ("P", 2, 1): "Gadget",
-    ("P", 3, 1): "Gizmo",
-    ("P", 4, 1): "Widget Pro",
-    ("P", 5, 1): None,
-    ("P", 1, 2): 10.0,
-    ("P", 2, 2): 25.0,
-    ("P", 3, 2): "n/a",
-    ("P", 4, 2): 40.0,
-    ("P", 5, 2): 5.0,
-    ("P", 1, 3): "North",
-    ("P", 2, 3): "South",
-    ("P", 3, 3): "North",
-    ("P", 4, 3): "north",
-    ("P", 5, 3): "East",
-    ("P", 1, 7): 0.0,
-    ("P", 2, 7): 10.0,
-    ("P", 3, 7): 20.0,
-    ("P", 4, 7): 50.0,
-    ("P", 1, 8): "tiny",
-    ("P", 2, 8): "small",
-    ("P", 3, 8): "mid",
-    ("P", 4, 8): "big",
-    ("P", 1, 10): dt.datetime(2024, 1, 31),  # serial 45322
-    ("P", 2, 10): dt.date(2024, 3, 1),  # serial 45352
-    ("P", 3, 10): "2024-02-15",
-    ("P", 1, 11): "a*b",
+COLUMNS = {
+    1: ["Widget", "Gadget", "Gizmo", "Widget Pro", None],
+    2: [10.0, 25.0, "n/a", 40.0, 5.0],
+    3: ["North", "South", "North", "north", "East"],
+    7: [0.0, 10.0, 20.0, 50.0],
+    8: ["tiny", "small", "mid", "big"],
+    # dates are serial numbers: 45322 and 45352; ISO text reads as a date where one is needed
+    10: [dt.datetime(2024, 1, 31), dt.date(2024, 3, 1), "2024-02-15"],
+    11: ["a*b"],
 }
+GRID = {("P", r, c): v for c, values in COLUMNS.items() for r, v in enumerate(values, start=1)}
 
 
 NA = ExcelError("#N/A")

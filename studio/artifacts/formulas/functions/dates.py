@@ -96,17 +96,27 @@ def _days(end: float, start: float) -> Value:
     return float(math.floor(end) - math.floor(start))
 
 
+def _two_days(
+    start: Argument, end: Argument, *others: Value
+) -> tuple[dt.date, dt.date] | ExcelError:
+    """The dates of a start and an end argument, or the first error among them and others."""
+    serials = [number_arg(start), number_arg(end)]
+    error = first_error([*serials, *others])
+    if error is not None:
+        return error
+    first, last = (_day(serial) for serial in serials)  # type: ignore[arg-type]
+    if isinstance(first, ExcelError):
+        return first
+    return last if isinstance(last, ExcelError) else (first, last)
+
+
 def _datedif(args: list[Argument]) -> Value:
     arity("DATEDIF", args, 3)
-    start, end, unit = number_arg(args[0]), number_arg(args[1]), text_arg(args[2])
-    error = first_error([start, end, unit])
-    if error is not None:
-        return error
-    first, last = _day(start), _day(end)  # type: ignore[arg-type]
-    error = first_error([first, last])
-    if error is not None:
-        return error
-    assert isinstance(first, dt.date) and isinstance(last, dt.date)
+    unit = text_arg(args[2])
+    days = _two_days(args[0], args[1], unit)
+    if isinstance(days, ExcelError):
+        return days
+    first, last = days
     if first > last:
         return NUM
     months = (last.year - first.year) * 12 + last.month - first.month - (last.day < first.day)
@@ -130,16 +140,11 @@ def _datedif(args: list[Argument]) -> Value:
 
 def _networkdays(args: list[Argument]) -> Value:
     arity("NETWORKDAYS", args, 2, 3)
-    start, end = number_arg(args[0]), number_arg(args[1])
     holidays = [to_number(value) for value in values_of(args[2:]) if value is not None]
-    error = first_error([start, end, *holidays])
-    if error is not None:
-        return error
-    first, last = _day(start), _day(end)  # type: ignore[arg-type]
-    error = first_error([first, last])
-    if error is not None:
-        return error
-    assert isinstance(first, dt.date) and isinstance(last, dt.date)
+    days = _two_days(args[0], args[1], *holidays)
+    if isinstance(days, ExcelError):
+        return days
+    first, last = days
     sign = 1.0
     if first > last:
         first, last, sign = last, first, -1.0
