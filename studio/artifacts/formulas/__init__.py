@@ -15,6 +15,7 @@ TEXTJOIN and NETWORKDAYS.
 """
 
 from studio.artifacts.formulas.engine import FormulaEngine, evaluate_formula
+from studio.artifacts.formulas.number_format import format_number
 from studio.artifacts.formulas.parser import (
     MAX_COLUMNS,
     MAX_ROWS,
@@ -43,6 +44,7 @@ __all__ = [
     "column_index",
     "display_value",
     "evaluate_formula",
+    "format_number",
     "with_function_prefixes",
     "workbook_formula_values",
 ]
