@@ -9,6 +9,7 @@ and compiled once, so a 50,000-row column of row formulas costs one parse, not 5
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from studio.artifacts.formulas.values import ExcelError, FormulaError
@@ -48,35 +49,35 @@ Node = tuple[Any, ...]
 Corner = tuple[int, int, int, int]
 
 
-def tokenize(formula: str) -> list[Token]:
-    tokens: list[Token] = []
+def _matches(formula: str) -> Iterator[re.Match[str]]:
+    """Every token of the formula, whitespace included, in order."""
     position = 0
     while position < len(formula):
         match = _TOKEN_RE.match(formula, position)
         if match is None:
             raise FormulaError(f"unsupported syntax at {formula[position : position + 12]!r}")
-        kind = match.lastgroup or ""
-        if kind != "ws":
-            tokens.append((kind, match.group(kind)))
+        yield match
         position = match.end()
-    return tokens
+
+
+def tokenize(formula: str) -> list[Token]:
+    return [
+        (kind, match.group(kind))
+        for match in _matches(formula)
+        if (kind := match.lastgroup or "") != "ws"
+    ]
 
 
 def with_function_prefixes(formula: str) -> str:
     """The formula as an xlsx file must store it: =IFS(...) as =_xlfn.IFS(...); text in
     quotes is left alone. Raises FormulaError on syntax the tokeniser does not know."""
     body = formula[1:] if formula.startswith("=") else formula
-    parts: list[str] = []
-    position = 0
-    while position < len(body):
-        match = _TOKEN_RE.match(body, position)
-        if match is None:
-            raise FormulaError(f"unsupported syntax at {body[position : position + 12]!r}")
-        text = match.group(0)
-        if match.lastgroup == "func" and text.upper() in NEWER_FUNCTIONS:
-            text = "_xlfn." + text
-        parts.append(text)
-        position = match.end()
+    parts = [
+        "_xlfn." + match.group(0)
+        if match.lastgroup == "func" and match.group(0).upper() in NEWER_FUNCTIONS
+        else match.group(0)
+        for match in _matches(body)
+    ]
     return ("=" if formula.startswith("=") else "") + "".join(parts)
 
 
