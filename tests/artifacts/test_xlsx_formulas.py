@@ -401,6 +401,7 @@ def _value(formula: str):
         ('=TEXT(J1,"dddd d mmmm")', "Wednesday 31 January"),
         ('=TEXT(0.5625,"h:mm AM/PM")', "1:30 PM"),
         ('=TEXT(0.5625,"hh:mm:ss")', "13:30:00"),
+        ('=TEXT(TRUE,"0")&TEXT("abc","0")', "TRUEabc"),
         ('=VALUE("1,234.5")', 1234.5),
         ('=VALUE("12%")', 0.12),
         ('=VALUE("abc")', ExcelError("#VALUE!")),

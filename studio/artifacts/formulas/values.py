@@ -35,7 +35,6 @@ VALUE = ExcelError("#VALUE!")
 REF = ExcelError("#REF!")
 NUM = ExcelError("#NUM!")
 NA = ExcelError("#N/A")
-NAME = ExcelError("#NAME?")
 
 Value = float | str | bool | ExcelError | None
 # Raw content of a cell: a plain value, or a string starting with "=" for a formula.

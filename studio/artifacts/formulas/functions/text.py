@@ -122,7 +122,7 @@ def _text(args: list[Argument]) -> Value:
     if error is not None:
         return error
     number = to_number(value)
-    if isinstance(number, ExcelError):  # text that is not a number passes through
+    if isinstance(number, ExcelError) or isinstance(value, bool):  # shown as they are
         return display_value(value)
     return format_number(number, str(code))
 
