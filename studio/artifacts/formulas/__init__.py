@@ -10,8 +10,8 @@ with the clock (TODAY), cycles and runaway work raise FormulaError, which caller
 an unknown value; FormulaEngine caps the cells one value may read (FormulaTooCostly).
 
 Why not a library: `formulas` brings numpy, scipy and schedula, an EUPL licence and no cell
-budget, and is far slower on a small workbook; `pycel` is unmaintained and lacks XLOOKUP,
-TEXTJOIN and NETWORKDAYS.
+budget, and is far slower on a small workbook; `pycel` is GPL-3.0, has had no release since
+2021 and lacks XLOOKUP, TEXTJOIN, MEDIAN, DATEDIF and NETWORKDAYS.
 """
 
 from studio.artifacts.formulas.engine import FormulaEngine, evaluate_formula
