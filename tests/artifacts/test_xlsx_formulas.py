@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 
-from studio.artifacts import formulas
-from studio.artifacts.formulas import FormulaEngine, FormulaTooCostly, display_value
+from studio.artifacts.formulas import (
+    ExcelError,
+    FormulaEngine,
+    FormulaError,
+    FormulaTooCostly,
+    display_value,
+    with_function_prefixes,
+    workbook_formula_values,
+)
+from studio.artifacts.formulas.compiler import compile_shape
 from studio.artifacts.readers import PreviewLimits, extract_text, preview
 from studio.artifacts.writers import write_artifact
 from studio.generation.schemas import Sheet, WorkbookContent
@@ -62,8 +72,8 @@ def _orders() -> tuple[list[list], dict[str, list]]:
 
 
 def _excel_round(number: float, digits: int) -> float:
-    exponent = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(number)).quantize(exponent, rounding=ROUND_HALF_UP))
+    exponent = Decimal(1).scaleb(-digits)  # from 15 significant digits, as Excel rounds
+    return float(Decimal(format(number, ".15g")).quantize(exponent, rounding=ROUND_HALF_UP))
 
 
 def _mixed_workbook(path: Path) -> dict[str, list]:
@@ -100,7 +110,7 @@ def _close(shown: str, value) -> bool:
 
 def test_shapes_give_the_same_values_on_a_mixed_workbook(tmp_path: Path) -> None:
     expected = _mixed_workbook(tmp_path / "mixed.xlsx")
-    formulas._compile_shape.cache_clear()
+    compile_shape.cache_clear()
     result = preview(tmp_path / "mixed.xlsx", "xlsx")
     assert not result.notes
     orders = result.sheets[1]
@@ -115,7 +125,7 @@ def test_shapes_give_the_same_values_on_a_mixed_workbook(tmp_path: Path) -> None
     assert _close(totals["Biggest"], max(expected["Net"]))
     assert totals["Shares"] == "1"
     # Each column of row formulas is one shape, parsed once: 8 columns and 3 totals.
-    assert formulas._compile_shape.cache_info().misses == 8 + 3
+    assert compile_shape.cache_info().misses == 8 + 3
 
 
 def test_shared_shapes_match_one_formula_at_a_time() -> None:
@@ -125,10 +135,10 @@ def test_shared_shapes_match_one_formula_at_a_time() -> None:
     for r in range(2, 12):
         for c in range(2, 12):
             cells[("T", r, c)] = "=$A{0}*{1}$1+{1}{2}".format(r, "ABCDEFGHIJKL"[c - 1], r - 1)
-    formulas._compile_shape.cache_clear()
+    compile_shape.cache_clear()
     engine = FormulaEngine(lambda s, r, c: cells.get((s, r, c)), ["T"])
     shared = {key: engine.cell_value(*key) for key in cells}
-    assert formulas._compile_shape.cache_info().misses == 1  # a 10 x 10 table, one shape
+    assert compile_shape.cache_info().misses == 1  # a 10 x 10 table, one shape
     for key, raw in cells.items():
         if isinstance(raw, str):
             alone = FormulaEngine(lambda s, r, c: shared.get((s, r, c)), ["T"])
@@ -239,7 +249,7 @@ def test_cycles_are_still_unknown_with_shapes() -> None:
     cells = {("S", r, 1): f"=A{r + 1}+1" for r in range(1, 10)}
     cells[("S", 10, 1)] = "=A1"
     engine = FormulaEngine(lambda s, r, c: cells.get((s, r, c)), ["S"])
-    with pytest.raises(formulas.FormulaError, match="circular"):
+    with pytest.raises(FormulaError, match="circular"):
         engine.cell_value("S", 1, 1)
 
 
@@ -262,3 +272,226 @@ def test_preview_of_a_50k_row_workbook_completes(tmp_path: Path, capsys) -> None
     ]
     with capsys.disabled():
         print(f"\n50,000-row xlsx preview: {elapsed * 1000:.0f} ms")
+
+
+# -- the functions models write, with hand-computed values --------------------------------
+
+# A small price list (rows 1-5), a sorted band table (G1:H4), a date and a few edge cells.
+COLUMNS = {
+    1: ["Widget", "Gadget", "Gizmo", "Widget Pro", None],
+    2: [10.0, 25.0, "n/a", 40.0, 5.0],
+    3: ["North", "South", "North", "north", "East"],
+    7: [0.0, 10.0, 20.0, 50.0],
+    8: ["tiny", "small", "mid", "big"],
+    # dates are serial numbers: 45322 and 45352; ISO text reads as a date where one is needed
+    10: [dt.datetime(2024, 1, 31), dt.date(2024, 3, 1), "2024-02-15"],
+    11: ["a*b"],
+}
+GRID = {("P", r, c): v for c, values in COLUMNS.items() for r, v in enumerate(values, start=1)}
+
+
+NA = ExcelError("#N/A")
+
+
+def _value(formula: str):
+    engine = FormulaEngine(lambda s, r, c: GRID.get((s, r, c)), ["P"], sheet_rows=lambda s: 5)
+    return engine.evaluate(formula, "P")
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        # lookups
+        ('=VLOOKUP("gizmo",A1:C5,3,FALSE)', "North"),
+        ('=VLOOKUP("Widget*",A2:B5,2,FALSE)', 40.0),
+        ('=VLOOKUP("Nothing",A1:C5,2,FALSE)', NA),
+        ("=VLOOKUP(35,G1:H4,2)", "mid"),
+        ("=VLOOKUP(-1,G1:H4,2,TRUE)", NA),
+        ('=VLOOKUP("Gadget",A1:C5,4,FALSE)', ExcelError("#REF!")),
+        ('=VLOOKUP("Gadget",A1:C5,0,FALSE)', ExcelError("#VALUE!")),
+        ("=HLOOKUP(20,G3:H4,2,FALSE)", 50.0),
+        ('=HLOOKUP("Gadget",A2:B3,2,FALSE)', "Gizmo"),
+        ('=_xlfn.XLOOKUP("Gizmo",A1:A5,C1:C5)', "North"),
+        ('=_xlfn.XLOOKUP("North",C1:C5,A1:A5,"none",0,-1)', "Widget Pro"),
+        ('=XLOOKUP("Nope",A1:A5,B1:B5,"none")', "none"),
+        ('=XLOOKUP("Nope",A1:A5,B1:B5)', NA),
+        ('=XLOOKUP("Wid*",A1:A5,B1:B5)', NA),  # match mode 0 takes * literally
+        ('=XLOOKUP("Wid*",A1:A5,B1:B5,,2)', 10.0),
+        ('=SUM(XLOOKUP("Gadget",A1:A5,B1:C5))', 25.0),
+        ("=INDEX(A1:C5,2,3)", "South"),
+        ("=INDEX(B1:B5,4)", 40.0),
+        ("=INDEX(A1:C5,6,1)", ExcelError("#REF!")),
+        ("=SUM(INDEX(A1:B5,0,2))", 80.0),
+        ('=MATCH("gadget",A1:A5,0)', 2.0),
+        ("=MATCH(35,G1:G4,1)", 3.0),
+        ("=MATCH(35,G1:G4)", 3.0),
+        ("=MATCH(-5,G1:G4,1)", NA),
+        ('=MATCH("G?zmo",A1:A5,0)', 3.0),
+        ("=MATCH(1,A1:B5,0)", NA),  # two columns: not a list
+        ('=CHOOSE(3,"a","b","c")', "c"),
+        # conditional aggregates and their criteria
+        ('=SUMIF(C1:C5,"north",B1:B5)', 50.0),  # case-insensitive; "n/a" skipped
+        ('=SUMIF(C:C,"North",B:B)', 50.0),  # whole columns end at the sheet's last row
+        ('=SUMIF(B1:B5,">=25")', 65.0),
+        ('=SUMIF(B1:B5,"<>10")', 70.0),
+        ('=SUMIF(A1:A5,"*o",B1:B5)', 40.0),  # Widget Pro; Gizmo's "n/a" adds nothing
+        ('=SUMIF(A1:A5,"W*",B1:B5)', 50.0),
+        ('=SUMIFS(B1:B5,C1:C5,"North",A1:A5,"Widget*")', 50.0),
+        ('=SUMIFS(B1:B5,C1:C4,"North")', ExcelError("#VALUE!")),
+        ('=COUNTIF(A1:A5,"")', 1.0),
+        ('=COUNTIF(A1:A5,"<>")', 4.0),
+        ('=COUNTIF(A1:A5,"G?????")', 1.0),
+        ('=COUNTIF(K1:K2,"a~*b")', 1.0),
+        ("=COUNTIF(B1:B5,10)", 1.0),
+        ('=COUNTIF(B1:B5,"<25")', 2.0),
+        ('=COUNTIFS(C1:C5,"North",B1:B5,">5")', 2.0),
+        ('=AVERAGEIF(C1:C5,"North",B1:B5)', 25.0),
+        ('=AVERAGEIFS(B1:B5,C1:C5,"East")', 5.0),
+        ('=AVERAGEIF(C1:C5,"West",B1:B5)', ExcelError("#DIV/0!")),
+        ('=SUMIFS(B1:B5,J1:J5,">="&DATE(2024,2,1))', 25.0),
+        ('=COUNTIFS(J1:J5,">="&DATE(2024,2,1))', 1.0),  # the text date is not a date
+        # conditions and errors
+        ('=IFERROR(VLOOKUP("x",A1:B5,2,FALSE),"missing")', "missing"),
+        ("=IFERROR(B1*2,0)", 20.0),
+        ("=IFNA(1/0,0)", ExcelError("#DIV/0!")),
+        ('=_xlfn.IFNA(MATCH("x",A1:A5,0),-1)', -1.0),
+        ('=IFS(B1>20,"high",B1>5,"mid")', "mid"),
+        ('=IFS(B1>20,"high")', NA),
+        ('=IF(B3="n/a",NA(),1)', NA),
+        ("=ISNA(NA())", True),
+        ("=#REF!+1", ExcelError("#REF!")),
+        ("=#NAME?", ExcelError("#NAME?")),
+        # maths
+        ("=SUMPRODUCT(B1:B2,G2:G3)", 10.0 * 10 + 25 * 20),
+        ('=SUMPRODUCT((C1:C5="north")*B1:B5)', ExcelError("#VALUE!")),  # "n/a" * TRUE
+        ('=SUMPRODUCT((C1:C5="north")*(A1:A5<>"Gizmo"),B1:B5)', 50.0),
+        ("=SUMPRODUCT(--(B1:B5>5))", 4.0),  # text sorts above numbers, so "n/a" > 5
+        ("=SUMPRODUCT(B1:B2,G1:G3)", ExcelError("#VALUE!")),
+        ("=MEDIAN(B1:B5)", 17.5),
+        ("=MEDIAN(1,2,3)", 2.0),
+        ("=ROUNDUP(3.2,0)", 4.0),
+        ("=ROUNDUP(-3.2,0)", -4.0),
+        ("=ROUNDUP(0.1+0.2,1)", 0.3),
+        ("=ROUNDDOWN(3.99,1)", 3.9),
+        ("=ROUNDDOWN(-3.99,0)", -3.0),
+        ("=ROUND(1234.5,-2)", 1200.0),
+        ("=INT(-3.5)", -4.0),
+        ("=MOD(-7,3)", 2.0),
+        ("=MOD(7,0)", ExcelError("#DIV/0!")),
+        ("=POWER(2,10)", 1024.0),
+        ("=SQRT(16)", 4.0),
+        ("=SQRT(-4)", ExcelError("#NUM!")),
+        ("=B1*15%", 1.5),
+        # text
+        ("=CONCAT(A1:A2,B1)", "WidgetGadget10"),
+        ('=CONCATENATE("a",1,TRUE)', "a1TRUE"),
+        ('=1/3&"|"&1E-05&"|"&-2.5E+20&"|"&1E+15', "0.333333333333333|0.00001|-2.5E+20|1E+15"),
+        ('=TEXTJOIN(", ",TRUE,A1:A5)', "Widget, Gadget, Gizmo, Widget Pro"),
+        ('=TEXTJOIN("-",FALSE,A4:A5,"x")', "Widget Pro--x"),
+        ("=LEFT(A4,3)&RIGHT(A4)&MID(A4,8,3)", "WidoPro"),
+        ("=LEFT(A1,-1)", ExcelError("#VALUE!")),
+        ("=LEN(A4)", 10.0),
+        ('=UPPER("abc")&LOWER("DEF")', "ABCdef"),
+        ('=TRIM("  a   b  ")', "a b"),
+        ('=TEXT(1234.567,"#,##0.00")', "1,234.57"),
+        ('=TEXT(0.1234,"0.0%")', "12.3%"),
+        ('=TEXT(-42,"0;(0)")', "(42)"),
+        ('=TEXT(J1,"yyyy-mm-dd")', "2024-01-31"),
+        ('=TEXT(J1,"mmm d, yyyy")', "Jan 31, 2024"),
+        ('=TEXT(J1,"dddd d mmmm")', "Wednesday 31 January"),
+        ('=TEXT(0.5625,"h:mm AM/PM")', "1:30 PM"),
+        ('=TEXT(0.5625,"hh:mm:ss")', "13:30:00"),
+        ('=TEXT(TRUE,"0")&TEXT("abc","0")', "TRUEabc"),
+        ('=VALUE("1,234.5")', 1234.5),
+        ('=VALUE("12%")', 0.12),
+        ('=VALUE("abc")', ExcelError("#VALUE!")),
+        # dates: cells holding dates are serial numbers
+        ("=J1", 45322.0),
+        ("=J2-J1", 30.0),
+        ("=DATE(2024,1,31)", 45322.0),
+        ("=DATE(2024,13,1)", 45658.0),  # 2025-01-01
+        ("=YEAR(J1)*10000+MONTH(J1)*100+DAY(J1)", 20240131.0),
+        ("=MONTH(J3)", 2.0),  # ISO text reads as a date
+        ("=EOMONTH(J1,1)", 45351.0),  # 2024-02-29
+        ("=EOMONTH(J1,-1)", 45291.0),  # 2023-12-31
+        ("=EDATE(J1,1)", 45351.0),
+        ("=EDATE(J1,-12)", 44957.0),  # 2023-01-31
+        ('=DATEDIF(J1,J2,"D")', 30.0),
+        ('=DATEDIF(DATE(2020,2,29),DATE(2024,2,28),"Y")', 3.0),
+        ('=DATEDIF(DATE(2023,5,17),DATE(2024,3,2),"YM")', 9.0),
+        ('=DATEDIF(DATE(2023,5,17),DATE(2024,3,2),"MD")', 14.0),
+        ('=DATEDIF(J2,J1,"D")', ExcelError("#NUM!")),
+        ("=NETWORKDAYS(DATE(2024,3,1),DATE(2024,3,8))", 6.0),
+        ("=NETWORKDAYS(DATE(2024,3,8),DATE(2024,3,1),J2)", -5.0),
+        ("=WEEKDAY(J1)", 4.0),  # a Wednesday
+        ("=WEEKDAY(J1,2)", 3.0),
+        ("=WEEKDAY(J1,3)", 2.0),
+        ("=DAYS(J2,J1)", 30.0),
+    ],
+)
+def test_functions_models_write(formula: str, expected) -> None:
+    value = _value(formula)
+    if isinstance(expected, float) and not isinstance(expected, bool):
+        assert value == pytest.approx(expected, rel=1e-12), formula
+    else:
+        assert value == expected, formula
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("=TODAY()", "changes with the clock"),
+        ("=NOW()-J1", "changes with the clock"),
+        ("=FORECAST(1,B1:B5,G1:G5)", "unsupported function FORECAST"),
+        ("=XLOOKUP(1,B1:B5,A1:A5,,1)", "XLOOKUP supports"),
+        ("=B1:B5", "a range where one value is expected"),
+        ("=INDEX(A1:B5,0,2)", "array"),
+        ("=VLOOKUP(1,A1:B5)", "VLOOKUP takes 3 to 4 arguments"),
+        ("=ABS(B1:B5)", "a range where one value is expected"),
+    ],
+)
+def test_what_the_evaluator_refuses_says_why(formula: str, message: str) -> None:
+    with pytest.raises(FormulaError, match=message):
+        _value(formula)
+
+
+def test_newer_functions_get_their_file_prefix() -> None:
+    formula = '=IFS(A1>0,CONCAT("IFS(",A1),TRUE,textjoin(",",TRUE,B:B))+_xlfn.DAYS(A1,A2)'
+    assert with_function_prefixes(formula) == (
+        '=_xlfn.IFS(A1>0,_xlfn.CONCAT("IFS(",A1),TRUE,_xlfn.textjoin(",",TRUE,B:B))'
+        "+_xlfn.DAYS(A1,A2)"
+    )
+    assert _value("=_xlfn.IFS(TRUE,1)") == _value("=IFS(TRUE,1)") == 1.0
+
+
+def test_unknown_function_in_an_untaken_branch_is_harmless() -> None:
+    assert _value("=IF(TRUE,1,FORECAST(1,B1:B5,G1:G5))") == 1.0
+    assert _value("=IFERROR(1,TODAY())") == 1.0
+
+
+def test_workbook_formula_values_of_an_openpyxl_workbook() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    sheet.append(["Day", "Amount"])
+    sheet.append([dt.datetime(2024, 1, 31), 10])
+    sheet.append([dt.datetime(2024, 2, 29), 32.5])
+    sheet["C2"] = "=EOMONTH(A2,1)"
+    sheet["C2"].number_format = "yyyy-mm-dd"
+    sheet["C3"] = "=A3-A2"  # a number of days, not a date
+    sheet["C4"] = "=TODAY()"
+    sheet["C5"] = "=1/0"
+    summary = workbook.create_sheet("Sum up")
+    summary["A1"] = "=SUM(Data!B:B)"
+    summary["A2"] = "=Data!C4+1"  # depends on a cell we cannot compute
+    summary["A3"] = "=Data!B2&\" of \"&'Sum up'!A1"
+    before = {ws.title: len(ws._cells) for ws in workbook.worksheets}
+    values = workbook_formula_values(workbook)
+    assert values == {
+        ("Data", "C2"): dt.datetime(2024, 2, 29),
+        ("Data", "C3"): 29.0,
+        ("Data", "C5"): ExcelError("#DIV/0!"),
+        ("Sum up", "A1"): 42.5,
+        ("Sum up", "A3"): "10 of 42.5",
+    }
+    assert {ws.title: len(ws._cells) for ws in workbook.worksheets} == before  # no cells added

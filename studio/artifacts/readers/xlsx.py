@@ -25,6 +25,7 @@ from studio.artifacts.formulas import (
     FormulaTooCostly,
     column_index,
     display_value,
+    format_number,
 )
 from studio.artifacts.readers.types import (
     ELLIPSIS,
@@ -397,41 +398,6 @@ def _iso_datetime(raw: str) -> Any:
         return raw
 
 
-# [Red], [$-409] and [>100] are dropped; [$€-407] keeps its currency symbol.
-_FORMAT_BRACKETS = re.compile(r"\[(?:\$([^\]-]*)[^\]]*|[^\]]*)\]")
-# "text" literals, \x escapes, _x (space as wide as x) and *x (fill with x).
-_FORMAT_LITERALS = re.compile(r'"([^"]*)"|\\(.)|_.|\*.')
-_NUMBER_CODE = re.compile(
-    r"^(?P<prefix>[^0#?.,%]*)(?P<digits>[0#?,]*)(?:\.(?P<decimals>[0#?]+))?(?P<suffix>[^0#?]*)$"
-)
-
-
-def _format_number(number: float | int, code: str) -> str:
-    """Common number formats (#,##0.00, 0%, "$"#,##0, 0.0 "kg"); anything else as General."""
-    sections = code.split(";")
-    section, sign = sections[0], "-" if number < 0 else ""
-    if number < 0 and len(sections) > 1:
-        section, sign = sections[1], ""  # the negative section carries its own sign/brackets
-    section = _FORMAT_BRACKETS.sub(lambda match: match.group(1) or "", section)
-    section = _FORMAT_LITERALS.sub(_format_literal, section).strip()
-    match = _NUMBER_CODE.match(section)
-    if match is None or not (match["digits"] or match["decimals"]):
-        return display_value(number)
-    value = abs(float(number)) * (100 if "%" in match["suffix"] else 1)
-    decimals = len(match["decimals"] or "")
-    grouping = "," if "," in match["digits"] else ""
-    return f"{sign}{match['prefix']}{value:{grouping}.{decimals}f}{match['suffix']}"
-
-
-def _format_literal(match: re.Match[str]) -> str:
-    quoted, escaped = match.groups()
-    if quoted is not None:
-        return quoted
-    if escaped is not None:
-        return escaped
-    return " " if match.group(0).startswith("_") else ""
-
-
 def _datetime_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
@@ -447,7 +413,7 @@ def _datetime_text(value: Any) -> str:
 def _shown(value: Any, number_format: str) -> str:
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if is_number and number_format:
-        return _format_number(value, number_format)
+        return format_number(value, number_format)
     return _datetime_text(value)
 
 
