@@ -149,14 +149,14 @@ def plan_files(
     folders = [(f"f{n:03d}_", sanitize_relative(f.path), f) for n, f in enumerate(outline.folders)]
     people = [(f"c{n:02d}_", person) for n, person in enumerate(profile.collaborators)]
     first = -(-len(folders) // PLAN_ROUNDS)
-    plan = _PlanRound(computer=computer, context=context, log=log)
-    plan.run(folders[:first], people=[])
-    plan.run(folders[first:], people=people)
-    return plan.plan
+    planner = _RoundPlanner(computer=computer, context=context, log=log)
+    planner.run(folders[:first], people=[])
+    planner.run(folders[first:], people=people)
+    return planner.plan
 
 
 @dataclass
-class _PlanRound:
+class _RoundPlanner:
     """Rounds of concurrent plan calls; each sees the files of the rounds before it, and
     their results join the plan in the outline's order, whatever order they arrive in."""
 
@@ -166,7 +166,12 @@ class _PlanRound:
     plan: Plan = field(default_factory=Plan)
     taken: set[str] = field(default_factory=set)
 
-    def run(self, folders: list[tuple[str, str, s.FolderPlan]], *, people) -> None:
+    def run(
+        self,
+        folders: list[tuple[str, str, s.FolderPlan]],
+        *,
+        people: list[tuple[str, s.Collaborator]],
+    ) -> None:
         existing, known = _existing_for_context(self.plan), self.plan.keys
         asks: dict[str, dict] = {}
         for prefix, path, folder in folders:
