@@ -85,6 +85,7 @@ class Computer(models.Model):
     stage = models.CharField(max_length=64, blank=True)
     files_done = models.PositiveIntegerField(default=0)
     files_total = models.PositiveIntegerField(default=0)
+    files_in_flight = models.PositiveIntegerField(default=0)  # being asked for or written now
     error = models.TextField(blank=True)
     error_detail = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -166,6 +166,11 @@ PERSONA_UPLOAD_MAX_BYTES = env_int("PERSONA_UPLOAD_MAX_BYTES", 50 * 1024 * 1024,
 PERSONA_MAX_LINES = env_int("PERSONA_MAX_LINES", 200_000, minimum=1)
 PERSONA_MAX_CHARS = env_int("PERSONA_MAX_CHARS", 4_000, minimum=100)
 COMPUTER_MAX_FILES = env_int("COMPUTER_MAX_FILES", 2_000, minimum=1)
+# Generation asks the model for a computer's files concurrently along their dependency graph:
+# at most GENERATION_CONCURRENCY calls in flight per computer, and GENERATION_MAX_IN_FLIGHT
+# for all the computers a process generates at once (what the model server is asked to bear).
+GENERATION_CONCURRENCY = env_int("GENERATION_CONCURRENCY", 16, minimum=1)
+GENERATION_MAX_IN_FLIGHT = env_int("GENERATION_MAX_IN_FLIGHT", 64, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

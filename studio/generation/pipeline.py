@@ -1,401 +1,68 @@
 """Persona -> profile -> filesystem policy -> file plan -> artifacts on disk -> DB index.
 
 The stages follow the paper. Every model call goes through the gateway with a pydantic
-contract; everything the model proposes (paths, keys, edges) is checked before use.
+contract; everything the model proposes (paths, keys, edges) is checked before use. A
+computer's files are written concurrently along their dependency graph (a file starts once
+the files it builds on are written), so wall time follows the graph's depth, not its size.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import logging
 import shutil
+import time
 import traceback
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from studio.artifacts.writers import write_artifact
 from studio.generation import schemas as s
-from studio.generation.text import content_text
+from studio.generation.artifacts import Written, write_one
+from studio.generation.graph_runner import run_along_graph
+from studio.generation.model_calls import CallLog, ask
+from studio.generation.planning import (
+    PLAN_ROUNDS,
+    GenerationError,
+    PlanItem,
+    aware,
+    dependency_order,
+    plan_files,
+)
 from studio.llm import gateway
-from studio.llm.prompts import load_prompt
 from studio.models import Computer, ComputerFile, FileEdge, Folder
-from studio.paths import PathEscapeError, resolve_inside, sanitize_relative, slugify_name
+from studio.paths import PathEscapeError
 from studio.services.index import computer_stats, folder_rows
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
-_EXISTING_IN_CONTEXT = 60  # how many earlier files a folder plan may see as dependency candidates
-
-
-class GenerationError(Exception):
-    """Generation failed; the message is shown to the researcher."""
+# The model round trips before the first file can start: profile, policy, outline, plan rounds.
+STAGES_BEFORE_FILES = 3 + PLAN_ROUNDS
+_PROGRESS_SECONDS = 1.0  # how often the job's row is updated while files are written
 
 
-@dataclass
-class PlanItem:
-    file: s.PlannedFile
-    owner: str  # "" for the user's own files, else the collaborator's name
-
-    @property
-    def key(self) -> str:
-        return self.file.key
-
-
-@dataclass
-class Written:
-    item: PlanItem
-    size: int
-    sha256: str
-    summary: str
-    facts: dict[str, str]
-    text: str
-
-
-@dataclass
-class Plan:
-    items: list[PlanItem] = field(default_factory=list)
-
-    @property
-    def keys(self) -> set[str]:
-        return {i.key for i in self.items}
-
-
-def _seed(computer: Computer, *parts: object) -> int:
-    raw = ":".join(str(p) for p in (computer.seed, computer.pk, *parts))
-    return int.from_bytes(hashlib.sha256(raw.encode()).digest()[:6], "big")
-
-
-def _ask(computer: Computer, *, role, schema, prompt_name, context, key="", **kwargs):
-    prompt = load_prompt(prompt_name)
-    return gateway.structured(
-        role=role,
-        schema=schema,
-        system=prompt.system,
-        prompt=prompt.instruction,
-        context={**context, "seed": _seed(computer, prompt_name, key)},
-        seed=_seed(computer, prompt_name, key),
-        tags=gateway.CallTags(computer_id=computer.pk),
-        **kwargs,
-    )
-
-
-# -- stage 1 and 2 ------------------------------------------------------------------------
-
-
-def _profile(computer: Computer) -> s.Profile:
+def _profile(computer: Computer, log: CallLog) -> s.Profile:
     persona = computer.persona
-    return _ask(
+    return ask(
         computer,
         role="persona",
         schema=s.Profile,
         prompt_name="profile",
         context={"persona": persona.text, "attributes": persona.attributes},
+        log=log,
     )
 
 
-def _policy(computer: Computer, profile: s.Profile) -> s.FilesystemPolicy:
-    return _ask(
+def _policy(computer: Computer, profile: s.Profile, log: CallLog) -> s.FilesystemPolicy:
+    return ask(
         computer,
         role="blueprint",
         schema=s.FilesystemPolicy,
         prompt_name="policy",
         context={"profile": profile.model_dump(mode="json")},
+        log=log,
     )
-
-
-# -- stage 3: the file plan ------------------------------------------------------------------
-
-
-def _check_outline(target: int) -> Callable[[s.FolderOutline], None]:
-    def check(outline: s.FolderOutline) -> None:
-        total = sum(f.file_count for f in outline.folders)
-        if total != target:
-            raise ValueError(f"folder file_counts add up to {total}; they must add up to {target}")
-        for folder in outline.folders:
-            try:
-                sanitize_relative(folder.path)
-            except PathEscapeError as exc:
-                raise ValueError(f"folder {folder.path!r}: {exc}") from None
-
-    return check
-
-
-def _check_files(
-    *, prefix: str, count: int | None, known: set[str]
-) -> Callable[[s.FilePlan], None]:
-    def check(plan: s.FilePlan) -> None:
-        if count is not None and len(plan.files) != count:
-            raise ValueError(f"planned {len(plan.files)} files; exactly {count} are needed")
-        seen: set[str] = set()
-        for f in plan.files:
-            if not f.key.startswith(prefix):
-                raise ValueError(f"key {f.key!r} must start with {prefix!r}")
-            if f.key in seen or f.key in known:
-                raise ValueError(f"key {f.key!r} is used twice")
-            for dep in f.depends_on:
-                if dep.key not in known and dep.key not in seen:
-                    raise ValueError(
-                        f"{f.key} depends on {dep.key!r}, which is neither in `existing` "
-                        "nor earlier in this plan"
-                    )
-            try:
-                sanitize_relative(f.path)
-            except PathEscapeError as exc:
-                raise ValueError(f"file {f.key}: {exc}") from None
-            seen.add(f.key)
-
-    return check
-
-
-def _fit_path(raw: str, kind: str, folder: str | None) -> str:
-    path = sanitize_relative(raw)
-    if folder and not (path + "/").startswith(folder + "/"):
-        path = f"{folder}/{PurePosixPath(path).name}"
-    if PurePosixPath(path).suffix.lower() != f".{kind}":
-        path = f"{path}.{kind}"
-    return path
-
-
-def _unique_path(path: str, taken: set[str]) -> str:
-    if path.lower() not in taken:
-        taken.add(path.lower())
-        return path
-    pure = PurePosixPath(path)
-    n = 2
-    while True:
-        candidate = str(pure.with_name(f"{pure.stem} ({n}){pure.suffix}"))
-        if candidate.lower() not in taken:
-            taken.add(candidate.lower())
-            return candidate
-        n += 1
-
-
-def _existing_for_context(plan: Plan) -> list[dict]:
-    recent = [i for i in plan.items if not i.owner][-_EXISTING_IN_CONTEXT:]
-    return [
-        {
-            "key": i.key,
-            "path": i.file.path,
-            "kind": i.file.kind,
-            "title": i.file.title,
-            "project": i.file.project,
-            "date": i.file.date.isoformat(),
-        }
-        for i in recent
-    ]
-
-
-def _plan(computer: Computer, profile, policy, *, report: Callable[[str], None]) -> Plan:
-    context = {"profile": profile.model_dump(mode="json"), "policy": policy.model_dump(mode="json")}
-    outline = _ask(
-        computer,
-        role="blueprint",
-        schema=s.FolderOutline,
-        prompt_name="outline",
-        context={**context, "target_files": computer.target_files},
-        check=_check_outline(computer.target_files),
-    )
-    plan = Plan()
-    taken: set[str] = set()
-    for index, folder in enumerate(outline.folders):
-        report(f"planning {folder.path}")
-        folder_path = sanitize_relative(folder.path)
-        prefix = f"f{index:03d}_"
-        result = _ask(
-            computer,
-            role="blueprint",
-            schema=s.FilePlan,
-            prompt_name="plan",
-            key=prefix,
-            context={
-                **context,
-                "folder": {**folder.model_dump(), "path": folder_path},
-                "existing": _existing_for_context(plan),
-                "key_prefix": prefix,
-            },
-            check=_check_files(prefix=prefix, count=folder.file_count, known=plan.keys),
-        )
-        for f in result.files:
-            f.path = _unique_path(_fit_path(f.path, f.kind, folder_path), taken)
-            plan.items.append(PlanItem(file=f, owner=""))
-    for index, person in enumerate(profile.collaborators):
-        report(f"planning {person.name}'s reference files")
-        prefix = f"c{index:02d}_"
-        result = _ask(
-            computer,
-            role="blueprint",
-            schema=s.FilePlan,
-            schema_name="CollaboratorFiles",
-            prompt_name="collaborator_files",
-            key=prefix,
-            context={
-                **context,
-                "collaborator": person.model_dump(),
-                "existing": _existing_for_context(plan),
-                "key_prefix": prefix,
-            },
-            check=_check_files(prefix=prefix, count=None, known=plan.keys),
-        )
-        owner_taken: set[str] = set()
-        for f in result.files[:3]:
-            f.owner = person.name
-            f.path = _unique_path(_fit_path(f.path, f.kind, None), owner_taken)
-            plan.items.append(PlanItem(file=f, owner=person.name))
-    return plan
-
-
-def dependency_order(items: Iterable[PlanItem]) -> list[PlanItem]:
-    """Files in an order where every file comes after the files it depends on."""
-    items = list(items)
-    by_key = {i.key: i for i in items}
-    indegree = {i.key: 0 for i in items}
-    dependents: dict[str, list[str]] = defaultdict(list)
-    for item in items:
-        for dep in item.file.depends_on:
-            if dep.key in by_key:
-                indegree[item.key] += 1
-                dependents[dep.key].append(item.key)
-    ready = [i.key for i in items if indegree[i.key] == 0]
-    order: list[PlanItem] = []
-    while ready:
-        key = ready.pop(0)
-        order.append(by_key[key])
-        for child in dependents[key]:
-            indegree[child] -= 1
-            if indegree[child] == 0:
-                ready.append(child)
-    if len(order) != len(items):
-        stuck = sorted(k for k, d in indegree.items() if d > 0)[:5]
-        raise GenerationError(
-            f"the file plan has a dependency cycle (involving {', '.join(stuck)})"
-        )
-    _date_after_dependencies(order, by_key)
-    return order
-
-
-def _date_after_dependencies(order: list[PlanItem], by_key: dict[str, PlanItem]) -> None:
-    """A file cannot predate what it was built from: nudge it just after its latest input.
-    (Cheaper and surer than re-asking a model for a calendar-consistent plan.)"""
-    for item in order:
-        inputs = [by_key[d.key].file.date for d in item.file.depends_on if d.key in by_key]
-        if inputs:
-            latest = max(_aware(d) for d in inputs)
-            if _aware(item.file.date) <= latest:
-                item.file.date = latest + dt.timedelta(minutes=17)
-
-
-# -- stage 4 and 5: artifacts ----------------------------------------------------------------
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
-
-
-def _thread_root(item: PlanItem, by_key: dict[str, PlanItem]) -> PlanItem:
-    seen = set()
-    while item.key not in seen:
-        seen.add(item.key)
-        parent = next((d.key for d in item.file.depends_on if d.relation == "replies_to"), None)
-        if parent is None or parent not in by_key:
-            return item
-        item = by_key[parent]
-    return item
-
-
-def _envelope(item: PlanItem, profile: s.Profile, by_key, computer: Computer) -> s.EmailEnvelope:
-    me = s.Person(name=profile.full_name, email=profile.email)
-    root = _thread_root(item, by_key)
-    other_index = int(hashlib.sha256(root.key.encode()).hexdigest(), 16) % len(
-        profile.collaborators
-    )
-    other_c = profile.collaborators[other_index]
-    other = s.Person(name=other_c.name, email=other_c.email)
-    depth, node = 0, item
-    chain: list[str] = []
-    while node.key != root.key:
-        parent = next(d.key for d in node.file.depends_on if d.relation == "replies_to")
-        node = by_key[parent]
-        chain.insert(0, _message_id(node, computer, profile))
-        depth += 1
-    sender, recipient = (other, me) if depth % 2 == 0 else (me, other)
-    return s.EmailEnvelope(
-        message_id=_message_id(item, computer, profile),
-        sender=sender,
-        to=[recipient],
-        date=_aware(item.file.date),
-        in_reply_to=chain[-1] if chain else "",
-        references=chain,
-    )
-
-
-def _message_id(item: PlanItem, computer: Computer, profile: s.Profile) -> str:
-    domain = profile.email.rpartition("@")[2] or "example.com"
-    return f"<{item.key}.{computer.pk}@{domain}>"
-
-
-def _disk_path(computer: Computer, item: PlanItem):
-    base = computer.home if not item.owner else computer.private_root / slugify_name(item.owner)
-    return resolve_inside(base, item.file.path)
-
-
-def _write_one(computer, item: PlanItem, profile, by_key, written: dict[str, Written]) -> Written:
-    f = item.file
-    schema = s.CONTENT_BY_KIND[f.kind]
-    deps = [
-        {
-            "key": d.key,
-            "relation": d.relation,
-            "path": by_key[d.key].file.path,
-            "kind": by_key[d.key].file.kind,
-            "title": by_key[d.key].file.title,
-            "summary": written[d.key].summary,
-            "facts": written[d.key].facts,
-        }
-        for d in f.depends_on
-        if d.key in written
-    ]
-    context = {
-        "profile": profile.model_dump(mode="json"),
-        "file": f.model_dump(mode="json"),
-        "dependencies": deps,
-    }
-    envelope = None
-    if f.kind == "eml":
-        envelope = _envelope(item, profile, by_key, computer)
-        context["envelope"] = envelope.model_dump(mode="json")
-        context["thread"] = [
-            {"subject": written[d["key"]].facts.get("subject", d["title"]), "summary": d["summary"]}
-            for d in deps
-            if d["relation"] == "replies_to"
-        ]
-    content = _ask(
-        computer, role="artifact", schema=schema, prompt_name="artifact", key=f.key, context=context
-    )
-    if isinstance(content, s.EmailContent):
-        content.facts.setdefault("subject", content.subject)
-    path = _disk_path(computer, item)
-    author = item.owner or profile.full_name
-    size = write_artifact(
-        path, f.kind, content, envelope=envelope, author=author, mtime=_aware(f.date)
-    )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Written(
-        item=item,
-        size=size,
-        sha256=digest,
-        summary=content.summary,
-        facts=dict(content.facts),
-        text=content_text(content),
-    )
-
-
-# -- the job ---------------------------------------------------------------------------------
 
 
 def _progress(computer: Computer, **fields) -> None:
@@ -422,7 +89,7 @@ def _index(computer: Computer, profile, done: list[Written]) -> None:
                 project=f.project[:200],
                 size=w.size,
                 sha256=w.sha256,
-                mtime=_aware(f.date),
+                mtime=aware(f.date),
                 summary=w.summary,
                 facts=w.facts,
                 planted_error=f.planted_error,
@@ -466,11 +133,61 @@ def _reset(computer: Computer) -> None:
         shutil.rmtree(computer.root)
 
 
+def _write_files(
+    computer: Computer,
+    profile: s.Profile,
+    order: list[PlanItem],
+    *,
+    log: CallLog,
+    on_progress: Callable[[Computer], None] | None,
+) -> dict[str, Written]:
+    """Every planned file, each started once the files it depends on are written."""
+    by_key = {i.key: i for i in order}
+    written: dict[str, Written] = {}
+    last_saved = 0.0
+
+    def work(key: str) -> Written:
+        item = by_key[key]
+        try:
+            return write_one(
+                computer, item, profile=profile, by_key=by_key, written=written, log=log
+            )
+        except (gateway.LLMError, PathEscapeError, OSError) as exc:
+            where = f"{item.owner}'s {item.file.path}" if item.owner else item.file.path
+            raise GenerationError(f"writing {where} failed: {exc}") from exc
+
+    def done(key: str, result: Written) -> None:
+        written[key] = result  # before the files that depend on it can start
+        log.save()
+
+    def progress(files_done: int, in_flight: int) -> None:
+        nonlocal last_saved
+        computer.files_done, computer.files_in_flight = files_done, in_flight
+        if time.monotonic() - last_saved >= _PROGRESS_SECONDS or files_done == len(order):
+            last_saved = time.monotonic()
+            Computer.objects.filter(pk=computer.pk).update(
+                files_done=files_done, files_in_flight=in_flight
+            )
+        if on_progress:
+            on_progress(computer)
+
+    run_along_graph(
+        depends_on={i.key: [d.key for d in i.file.depends_on] for i in order},
+        work=work,
+        limit=settings.GENERATION_CONCURRENCY,
+        on_done=done,
+        on_progress=progress,
+    )
+    return written
+
+
 def computer_generate(
     *, computer: Computer, on_progress: Callable[[Computer], None] | None = None
 ) -> Computer:
     """Build ``computer`` on disk and index it. On failure the computer is marked failed with
-    a readable reason, and the exception is not raised further."""
+    a readable reason, nothing of it is left on disk or in the index, and the exception is not
+    raised further."""
+    log = CallLog(computer)
 
     def report(stage: str, **extra) -> None:
         _progress(computer, stage=stage[:64], **extra)
@@ -484,11 +201,12 @@ def computer_generate(
             state=Computer.State.RUNNING,
             started_at=timezone.now(),
             files_done=0,
+            files_in_flight=0,
             files_total=0,
             attempts=computer.attempts + 1,
             llm_backend=gateway.backend_label("artifact"),
         )
-        profile = _profile(computer)
+        profile = _profile(computer, log)
         _progress(
             computer,
             profile=profile.model_dump(mode="json"),
@@ -498,35 +216,33 @@ def computer_generate(
             industry=profile.industry,
         )
         report("filesystem policy")
-        policy = _policy(computer, profile)
+        policy = _policy(computer, profile, log)
         _progress(computer, policy=policy.model_dump(mode="json"))
         report("file plan")
-        plan = _plan(computer, profile, policy, report=report)
-        order = dependency_order(plan.items)
-        by_key = {i.key: i for i in plan.items}
-        written: dict[str, Written] = {}
-        step = max(1, len(order) // 25)  # progress every 4 %: a DB write per file costs ~5 %
+        order = dependency_order(plan_files(computer, profile, policy, log=log).items)
         report("artifacts", files_total=len(order))
-        for n, item in enumerate(order, start=1):
-            written[item.key] = _write_one(computer, item, profile, by_key, written)
-            if n % step == 0 or n == len(order):
-                report(f"artifacts ({n}/{len(order)})", files_done=n)
-        report("indexing")
+        written = _write_files(computer, profile, order, log=log, on_progress=on_progress)
+        report("indexing", files_in_flight=0)
         _index(computer, profile, [written[i.key] for i in order])
         if on_progress:
             on_progress(computer)
     except (gateway.LLMError, GenerationError, PathEscapeError, OSError) as exc:
         _fail(computer, str(exc))
     except Exception as exc:  # noqa: BLE001 — any bug must end as a failed job, not a stuck one
-        log.exception("computer %s generation crashed", computer.pk)
+        logger.exception("computer %s generation crashed", computer.pk)
         _fail(computer, f"internal error: {type(exc).__name__}: {exc}")
+    finally:
+        log.save()
     return computer
 
 
 def _fail(computer: Computer, reason: str) -> None:
+    """By now no file is being written (a failed step stops the others first)."""
+    shutil.rmtree(computer.root, ignore_errors=True)
     _progress(
         computer,
         state=Computer.State.FAILED,
+        files_in_flight=0,
         error=reason[:2000],
         error_detail=traceback.format_exc()[-8000:],
         finished_at=timezone.now(),

@@ -99,7 +99,12 @@ def computer_retry(*, computer: Computer) -> Computer:
     if computer.state != Computer.State.FAILED:
         raise ComputerRequestError("only a failed computer can be retried")
     Computer.objects.filter(pk=computer.pk).update(
-        state=Computer.State.QUEUED, stage="", error="", error_detail="", files_done=0
+        state=Computer.State.QUEUED,
+        stage="",
+        error="",
+        error_detail="",
+        files_done=0,
+        files_in_flight=0,
     )
     computer.refresh_from_db()
     _enqueue([computer.pk])

@@ -25,6 +25,7 @@ def test_generates_in_process_with_progress(pool, capsys):
     assert computer.state == "ready" and computer.stats["files"] == 10
     assert "ready:" in out and str(computer.home) in out
     assert "100%" in err  # the progress bar reached the end
+    assert "files, " in err and " in flight" in err  # files done / total and in flight
 
 
 def test_unknown_pool_and_bad_size_exit_nonzero(pool):

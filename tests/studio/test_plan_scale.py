@@ -4,7 +4,8 @@ from collections import Counter
 
 import pytest
 
-from studio.generation import pipeline
+from studio.generation import pipeline, planning
+from studio.generation.model_calls import CallLog
 from studio.services.computers import computer_batch_create
 from studio.services.personas import persona_pool_import
 
@@ -19,16 +20,17 @@ def test_two_thousand_file_plan_is_consistent():
     computer = computer_batch_create(
         pool=pool, count=1, target_files=2000, seed=2, enqueue=False
     ).computers.get()
-    profile = pipeline._profile(computer)
-    policy = pipeline._policy(computer, profile)
-    plan = pipeline._plan(computer, profile, policy, report=lambda stage: None)
-    order = pipeline.dependency_order(plan.items)
+    log = CallLog(computer)
+    profile = pipeline._profile(computer, log)
+    policy = pipeline._policy(computer, profile, log)
+    plan = planning.plan_files(computer, profile, policy, log=log)
+    order = planning.dependency_order(plan.items)
     home = [i for i in plan.items if not i.owner]
     assert len(home) == 2000
     assert len({i.file.path.lower() for i in home}) == 2000
     keys = {i.key for i in plan.items}
     position = {item.key: n for n, item in enumerate(order)}
-    dates = {i.key: pipeline._aware(i.file.date) for i in plan.items}
+    dates = {i.key: planning.aware(i.file.date) for i in plan.items}
     for item in plan.items:
         for dep in item.file.depends_on:
             assert dep.key in keys

@@ -165,8 +165,16 @@ def choose_kinds(rng: random.Random, n: int, role: str, existing: list[dict]) ->
     for e in existing:
         if e.get("kind") in counts:
             counts[e["kind"]] += 1
-    total = sum(counts.values()) + n
-    need = {k: KIND_MIX[k] / _MIX_TOTAL * total - counts[k] for k in KIND_MIX}
+    # This folder's share of the mix, plus a share of what the computer lacks in proportion
+    # to its size: folders planned at once all see the same `existing` (about as many files
+    # as they plan together), and each making up the whole shortfall would overshoot it.
+    # Weighted up, as each folder also leans towards the kinds its role suits.
+    seen = sum(counts.values())
+    share = min(1.0, 4 * n / seen) if seen else 1.0
+    need = {
+        k: KIND_MIX[k] / _MIX_TOTAL * n + (KIND_MIX[k] / _MIX_TOTAL * seen - counts[k]) * share
+        for k in KIND_MIX
+    }
     affinity = _AFFINITY.get(role, _AFFINITY["general"])
     out = []
     for _ in range(n):

@@ -60,8 +60,13 @@ class Command(BaseCommand):
     def _bar(self, label: str, computer: Computer) -> None:
         width = 30
         filled = int(width * computer.progress)
+        files = ""
+        if computer.files_total:
+            files = f"{computer.files_done}/{computer.files_total} files"
+            if computer.files_in_flight:
+                files += f", {computer.files_in_flight} in flight"
         sys.stderr.write(
             f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {computer.progress:4.0%} "
-            f"{computer.stage[:40]:<40}"
+            f"{computer.stage[:20]:<20} {files:<32}"
         )
         sys.stderr.flush()
