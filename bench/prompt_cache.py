@@ -1,15 +1,17 @@
 """How much of each worker prompt a provider's prefix cache can reuse, from the logged requests.
 
-    python bench/prompt_cache.py [--turns 2000] [--workdays 40]
+    python bench/prompt_cache.py [--turns 2000] [--workdays 40] [--seed 1]
+                                 [--history-max-chars N] [--history-keep-chars N]
 
 One simulation runs inline against the offline engine (LLM_BASE_URL unset or "offline"),
 with request bodies logged. Its worker calls (LLMCall rows of role worker) are then read
 back from the database in order, and for each tool-calling call the bench measures the
 characters of its ``messages`` (as JSON) that lie in a prefix shared with the previous such
 call: what OpenAI, vLLM, SGLang, llama.cpp or Anthropic can serve from their cache. Goals:
-a shared share of at least 85 % over the run, and the prompt at the last turn no more than
-twice the prompt at turn 100. Also printed: tokens per worker turn (prompt, cached as the
-offline engine reported them, completion) and how often the history was condensed.
+a shared share of at least 85 % over the run, and the prompt at the last worker call no more
+than twice the prompt at the 100th. Also printed: tokens per worker turn (prompt and
+completion from the call records; cached as the offline engine's prefix cache reported them
+in its replies, read at its transport) and how often the history was condensed.
 """
 
 from __future__ import annotations
@@ -46,13 +48,33 @@ def prompt_text(request: dict) -> str:
     return json.dumps(request["messages"], ensure_ascii=False, separators=(",", ":"))
 
 
-def measure(simulation_id: int) -> dict:
+def tap_cached_tokens() -> list[int]:
+    """The cached tokens the offline engine reports in its replies to worker tool calls, in
+    order (appended to the returned list as the run goes)."""
+    from studio.llm.offline import transport
+
+    reported: list[int] = []
+    real = transport.OfflineTransport.handle_request
+
+    def handle(self, request):
+        response = real(self, request)
+        body = json.loads(request.read() or b"{}")
+        if request.headers.get("x-studio-role") == "worker" and "tools" in body:
+            usage = json.loads(response.read()).get("usage") or {}
+            reported.append((usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0))
+        return response
+
+    transport.OfflineTransport.handle_request = handle
+    return reported
+
+
+def measure(simulation_id: int, reported_cached: list[int]) -> dict:
     from studio.models import LLMCall
 
     calls = LLMCall.objects.filter(simulation_id=simulation_id, role="worker").order_by("id")
     sizes: list[int] = []
     shared: list[int] = []
-    tokens: list[tuple[int, int, int]] = []
+    tokens: list[tuple[int, int]] = []
     condensations = 0
     previous = ""
     for call in calls.iterator(chunk_size=100):
@@ -62,11 +84,15 @@ def measure(simulation_id: int) -> dict:
         text = prompt_text(call.request)
         sizes.append(len(text))
         shared.append(shared_prefix(previous, text))
-        tokens.append(
-            (call.prompt_tokens, getattr(call, "cached_tokens", None), call.completion_tokens)
-        )
+        tokens.append((call.prompt_tokens, call.completion_tokens))
         previous = text
-    return {"sizes": sizes, "shared": shared, "tokens": tokens, "condensations": condensations}
+    return {
+        "sizes": sizes,
+        "shared": shared,
+        "tokens": tokens,
+        "cached": reported_cached,
+        "condensations": condensations,
+    }
 
 
 def report(figures: dict, turns_run: int) -> None:
@@ -87,16 +113,16 @@ def report(figures: dict, turns_run: int) -> None:
         f"ratio {sizes[-1] / at_100:.2f} (goal <= 2.00); largest {max(sizes):,}, "
         f"median {int(statistics.median(sizes)):,}"
     )
+    if len(figures["cached"]) != calls:
+        raise SystemExit(
+            f"the engine answered {len(figures['cached'])} worker tool calls, the log holds {calls}"
+        )
     prompt = sum(t[0] for t in tokens) / calls
-    completion = sum(t[2] for t in tokens) / calls
-    cached = [t[1] for t in tokens if t[1] is not None]
-    cached_text = (
-        f"{sum(cached) / calls:,.0f} cached ({100 * sum(cached) / (prompt * calls):.1f} %)"
-        if len(cached) == calls
-        else "cached not recorded on LLMCall"
-    )
+    completion = sum(t[1] for t in tokens) / calls
+    cached = sum(figures["cached"]) / calls
     print(
-        f"tokens per worker turn: {prompt:,.0f} prompt, {cached_text}, "
+        f"tokens per worker turn: {prompt:,.0f} prompt, of which {cached:,.0f} cached "
+        f"({100 * cached / prompt:.1f} %) and {prompt - cached:,.0f} not; "
         f"{completion:,.0f} completion"
     )
     for label, part in (("first 100", slice(0, 100)), ("last 100", slice(-100, None))):
@@ -111,6 +137,8 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=2000)
     parser.add_argument("--workdays", type=int, default=40, help="long enough not to stop early")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--history-max-chars", type=int, help="default: the studio's")
+    parser.add_argument("--history-keep-chars", type=int, help="default: the studio's")
     args = parser.parse_args()
     if os.environ.get("LLM_BASE_URL", "offline") not in ("", "offline"):
         raise SystemExit("this bench runs against the offline engine: unset LLM_BASE_URL")
@@ -123,14 +151,15 @@ def main() -> None:
         from simulations.services.simulations import simulation_create
 
         computer = make_computer()
-        sim = simulation_create(
-            computer=computer,
-            config={"workdays": args.workdays, "seed": args.seed, "max_turns": args.turns},
-            enqueue=False,
-        )
+        reported_cached = tap_cached_tokens()
+        config = {"workdays": args.workdays, "seed": args.seed, "max_turns": args.turns}
+        for name in ("history_max_chars", "history_keep_chars"):
+            if getattr(args, name) is not None:
+                config[name] = getattr(args, name)
+        sim = simulation_create(computer=computer, config=config, enqueue=False)
         sim = simulation_run_inline(simulation=sim)
         print(f"simulation {sim.state} after {sim.turn_count:,} turns: {sim.stop_reason}")
-        report(measure(sim.pk), sim.turn_count)
+        report(measure(sim.pk, reported_cached), sim.turn_count)
     finally:
         if redis is not None:
             redis.stop()

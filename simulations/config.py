@@ -44,8 +44,8 @@ class SimulationConfig(BaseModel):
     # The worker's verbatim history (JSON characters of its messages): once it passes
     # history_max_chars, one condensation folds its oldest turns until history_keep_chars are
     # left. Rare, large steps keep the prompt's prefix (and providers' caches) intact between.
-    history_max_chars: int = Field(default=100_000, ge=10_000, le=2_000_000)
-    history_keep_chars: int = Field(default=45_000, ge=5_000, le=1_000_000)
+    history_max_chars: int = Field(default=70_000, ge=10_000, le=2_000_000)
+    history_keep_chars: int = Field(default=30_000, ge=5_000, le=1_000_000)
     queue: str = Field(default="simulations", min_length=1, max_length=100)
 
     @field_validator("queue")
