@@ -295,10 +295,14 @@ def collaborator_context(world: World, message: Message, person: dict) -> dict[s
         for m in world.thread_with(person["name"])
         if m.pk != message.pk
     ]
+    # What stays the same from one of this person's replies to the next comes first, so a
+    # provider's prefix cache serves it; the message to answer and the clock come last.
     return {
         "collaborator": _collaborator_card(person),
         "user": {"name": world.user.name, "email": world.user.email, "job_title": world.user.role},
-        "now": f"{world.now:%a %Y-%m-%d %H:%M}",
+        "private_files": _private_files_context(private),
+        "reviews": reviews,
+        "thread": thread,
         "message": {
             "id": message.pk,
             "subject": message.subject,
@@ -306,9 +310,7 @@ def collaborator_context(world: World, message: Message, person: dict) -> dict[s
             "attachments": _attachment_texts(world, list(message.attachments)),
             "deliverable": message.deliverable_key,
         },
-        "private_files": _private_files_context(private),
-        "reviews": reviews,
-        "thread": thread,
+        "now": f"{world.now:%a %Y-%m-%d %H:%M}",
     }
 
 
@@ -457,10 +459,10 @@ def write_retrospective(world: World, context: dict[str, Any], *, seq: int, atte
 
 def condense(world: World, folded, *, seq: int, attempt: int):
     context = {
+        "max_chars": memory.SUMMARY_CHARS - 500,
         "previous_summary": world.sim.summary,
         "memory": world.sim.memory,
         "turns": [memory.fold_line(t) for t in folded],
-        "max_chars": memory.SUMMARY_CHARS - 500,
     }
 
     def check(result: contracts.Condensation) -> None:
