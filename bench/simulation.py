@@ -198,7 +198,7 @@ class _Meter:
     """Thread CPU spent inside a few functions of the engine thread (none nested in another)."""
 
     def __init__(self):
-        from simulations.engine import agents, tools
+        from simulations.engine import tools, worker_prompt
         from simulations.services import runs
         from studio.llm import gateway
 
@@ -209,7 +209,7 @@ class _Meter:
             (gateway, "_record", "model call records (LLMCall rows)"),
             (tools, "run_tool", "tools (files, office formats, search)"),
             (runs, "turn_commit", "turn commits (one statement or transaction each) + apply"),
-            (agents, "worker_messages", "building the worker's prompt"),
+            (worker_prompt, "worker_messages", "building the worker's prompt"),
         ):
             self._wrap(owner, name, label)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 AgentRole = Literal["objectives", "worker", "collaborator", "judge"]
 AGENT_ROLES: tuple[str, ...] = ("objectives", "worker", "collaborator", "judge")
@@ -41,8 +41,11 @@ class SimulationConfig(BaseModel):
     max_cost_usd: float | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0, le=2**62)
     workdays: int = Field(default=20, ge=1, le=60)
-    keep_recent_turns: int = Field(default=10, ge=2, le=60)
-    condense_every: int = Field(default=20, ge=4, le=400)
+    # The worker's verbatim history (JSON characters of its messages): once it passes
+    # history_max_chars, one condensation folds its oldest turns until history_keep_chars are
+    # left. Rare, large steps keep the prompt's prefix (and providers' caches) intact between.
+    history_max_chars: int = Field(default=70_000, ge=10_000, le=2_000_000)
+    history_keep_chars: int = Field(default=30_000, ge=5_000, le=1_000_000)
     queue: str = Field(default="simulations", min_length=1, max_length=100)
 
     @field_validator("queue")
@@ -51,6 +54,12 @@ class SimulationConfig(BaseModel):
         if not all(c.isalnum() or c in "-_." for c in value):
             raise ValueError("queue names use letters, digits, '-', '_' and '.' only")
         return value
+
+    @model_validator(mode="after")
+    def _keep_less_than_max(self) -> SimulationConfig:
+        if self.history_keep_chars >= self.history_max_chars:
+            raise ValueError("history_keep_chars must be less than history_max_chars")
+        return self
 
     def overrides(self, role: str) -> dict[str, str]:
         entry = self.models.get(role)  # type: ignore[call-overload]

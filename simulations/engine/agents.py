@@ -235,140 +235,6 @@ def write_objectives(world: World, *, seq: int, attempt: int):
 # -- the worker ---------------------------------------------------------------------------------
 
 
-def _feedback_by_deliverable(world: World) -> dict[str, list[dict]]:
-    """The latest review of each deliverable. Its text is shown while it may still need work
-    (not submitted yet, or received after the submission); afterwards only who and when."""
-    submitted = {d.key: d.submitted_at for d in world.deliverables}
-    out: dict[str, list[dict]] = {}
-    delivered = [m for m in world.mail.incoming if m.delivered_at and m.deliverable_key]
-    for m in sorted(delivered, key=lambda m: (m.delivered_at, m.pk), reverse=True):
-        if m.deliverable_key in out:
-            continue
-        entry = {
-            "id": m.pk,
-            "from": m.sender,
-            "received": f"{m.delivered_at:%a %Y-%m-%d %H:%M}",
-            "read": m.read_at is not None,
-        }
-        handed_in = submitted.get(m.deliverable_key)
-        if handed_in is None or m.delivered_at >= handed_in:
-            entry["excerpt"] = memory.clip(m.body, 1200)
-        out[m.deliverable_key] = [entry]
-    return out
-
-
-def _mail_status(world: World) -> dict[str, Any]:
-    mail = world.mail
-    replied = {m.in_reply_to_id for m in mail.incoming if m.delivered_at}
-    awaiting = [
-        {
-            "to": ", ".join(r["name"] for r in m.recipients),
-            "subject": m.subject,
-            "sent": f"{m.sent_at:%a %Y-%m-%d %H:%M}",
-        }
-        for m in mail.outgoing[:10]
-        if m.pk not in replied
-    ]
-    return {
-        "unread": world.unread_count(),
-        "awaiting_replies": awaiting[:6],
-        "shared_with_me": [{"path": p, "from": s.split(":", 1)[0]} for p, s in mail.shares],
-        "recently_sent_subjects": [m.subject for m in mail.outgoing],
-    }
-
-
-def worker_context(world: World) -> dict[str, Any]:
-    sim, profile = world.sim, world.profile
-    options = sim.options
-    feedback = _feedback_by_deliverable(world)
-    objectives = []
-    for o in world.objectives:
-        deliverables = []
-        for d in (d for d in world.deliverables if d.objective_id == o.pk):
-            # Deliverable paths were sanitised when the objectives were stored and tools never
-            # create symlinks, so a plain stat is enough to tell whether a draft exists.
-            exists = (world.workspace.home / d.path).is_file()
-            deliverables.append(
-                {
-                    "key": d.key,
-                    "title": d.title,
-                    "kind": d.kind,
-                    "path": d.path,
-                    "due": d.due_date.isoformat(),
-                    "status": d.status,
-                    "draft_exists": exists,
-                    "submitted_at": f"{d.submitted_at:%Y-%m-%d %H:%M}" if d.submitted_at else None,
-                    "feedback": feedback.get(d.key, []),
-                }
-            )
-        objectives.append(
-            {
-                "key": o.key,
-                "title": o.title,
-                "description": memory.clip(o.description, 900),
-                "target_date": o.target_date.isoformat(),
-                "reviewer": o.reviewer,
-                "inputs": o.inputs,
-                "references": [
-                    {"owner": r["owner"], "description": r["description"]} for r in o.references
-                ],
-                "milestones": o.milestones,
-                "deliverables": deliverables,
-            }
-        )
-    now = sim.sim_now
-    return {
-        "you": {
-            k: profile.get(k)
-            for k in (
-                "full_name",
-                "email",
-                "job_title",
-                "department",
-                "employer",
-                "industry",
-                "location",
-                "writing_style",
-                "naming_convention",
-            )
-        }
-        | {"responsibilities": (profile.get("responsibilities") or [])[:6]},
-        "collaborators": [
-            {k: c.get(k, "") for k in ("name", "email", "role", "relationship")}
-            for c in world.collaborator_profiles
-        ],
-        "clock": {
-            "now": f"{now:%a %Y-%m-%d %H:%M}",
-            "date": now.date().isoformat(),
-            "weekday": now.strftime("%A"),
-            "workday": sim.workday,
-            "workdays": options.workdays,
-            "minutes_left_today": clock.minutes_left_today(now),
-            "month_ends": world.month_end.date().isoformat(),
-        },
-        "objectives": objectives,
-        # Sorted: a JSON column (PostgreSQL's jsonb) gives its keys back in its own order,
-        # and the prompt must not depend on whether the memory came from the database.
-        "memory": dict(sorted((sim.memory or {}).items())),
-        "summary": memory.clip(sim.summary, memory.SUMMARY_CHARS),
-        "briefing": memory.clip(sim.briefing, memory.BRIEFING_CHARS),
-        "mail": _mail_status(world),
-        "budget": {"turns_left": max(0, options.max_turns - sim.turn_count)},
-    }
-
-
-def worker_messages(world: World, history) -> list[dict[str, Any]]:
-    prompt = load_prompt("worker")
-    return [
-        {"role": "system", "content": prompt.system},
-        {
-            "role": "user",
-            "content": gateway.context_message(prompt.instruction, worker_context(world)),
-        },
-        *memory.history_messages(history),
-    ]
-
-
 def worker_act(
     world: World, messages: list[dict[str, Any]], *, seq: int, attempt: int, usage: Usage
 ):
@@ -429,10 +295,14 @@ def collaborator_context(world: World, message: Message, person: dict) -> dict[s
         for m in world.thread_with(person["name"])
         if m.pk != message.pk
     ]
+    # What stays the same from one of this person's replies to the next comes first, so a
+    # provider's prefix cache serves it; the message to answer and the clock come last.
     return {
         "collaborator": _collaborator_card(person),
         "user": {"name": world.user.name, "email": world.user.email, "job_title": world.user.role},
-        "now": f"{world.now:%a %Y-%m-%d %H:%M}",
+        "private_files": _private_files_context(private),
+        "reviews": reviews,
+        "thread": thread,
         "message": {
             "id": message.pk,
             "subject": message.subject,
@@ -440,9 +310,7 @@ def collaborator_context(world: World, message: Message, person: dict) -> dict[s
             "attachments": _attachment_texts(world, list(message.attachments)),
             "deliverable": message.deliverable_key,
         },
-        "private_files": _private_files_context(private),
-        "reviews": reviews,
-        "thread": thread,
+        "now": f"{world.now:%a %Y-%m-%d %H:%M}",
     }
 
 
@@ -591,10 +459,10 @@ def write_retrospective(world: World, context: dict[str, Any], *, seq: int, atte
 
 def condense(world: World, folded, *, seq: int, attempt: int):
     context = {
+        "max_chars": memory.SUMMARY_CHARS - 500,
         "previous_summary": world.sim.summary,
         "memory": world.sim.memory,
         "turns": [memory.fold_line(t) for t in folded],
-        "max_chars": memory.SUMMARY_CHARS - 500,
     }
 
     def check(result: contracts.Condensation) -> None:
@@ -613,15 +481,6 @@ def condense(world: World, folded, *, seq: int, attempt: int):
         seed=call_seed(world, seq, attempt),
         check=check,
     )
-
-
-def prompt_chars(messages: list[dict[str, Any]], history=()) -> int:
-    """``len(json.dumps(messages))``; the part ``history`` (the turns whose messages end the
-    list) makes up is summed from lengths the turns keep, not serialised again each turn."""
-    count, chars = memory.history_chars(history)
-    head = messages[: len(messages) - count]
-    chars += sum(memory.json_chars(message) for message in head)
-    return chars + 2 * len(messages) if messages else 2  # "[", "]" and ", " between
 
 
 def aware(value: dt.datetime) -> dt.datetime:

@@ -1,11 +1,11 @@
 """Keeping the worker's context bounded over thousands of turns.
 
-The prompt is: the system prompt, one message with the situation (objectives, notes the
-agent keeps, the condensed summary of older turns, this morning's briefing, mail and budget),
-then the turns since the summary, verbatim but clipped. When more than
-``keep_recent_turns + condense_every`` turns have piled up since the summary, a condensation
-turn folds the oldest ``condense_every`` of them into the summary. Every part has a fixed
-ceiling, so the prompt at turn 2,000 is no larger than at turn 100.
+The turns since the condensed summary are shown verbatim but clipped (see
+simulations.engine.worker_prompt for where they sit in the prompt). Once their messages pass
+``history_max_chars``, one condensation turn folds the oldest of them into the summary until
+at most ``history_keep_chars`` are left: the history only grows between these rare, large
+steps, so a provider's prefix cache keeps serving it. Every part has a fixed ceiling, so the
+prompt at turn 2,000 is no larger than at turn 100.
 """
 
 from __future__ import annotations
@@ -166,8 +166,15 @@ def fold_line(turn: Turn) -> str:
     return " ".join(line.split())[:FOLD_LINE_CHARS]
 
 
-def turns_to_fold(history: list[Turn], *, keep: int, every: int) -> list[Turn]:
-    """The oldest ``every`` turns once more than ``keep + every`` are waiting; else none."""
-    if len(history) < keep + every:
+def turns_to_fold(history: list[Turn], *, max_chars: int, keep_chars: int) -> list[Turn]:
+    """Once the history's messages pass ``max_chars``, its oldest turns, as many as must go
+    for at most ``keep_chars`` to remain; else none. Whole turns go, so a tool call never
+    loses its result."""
+    _, chars = history_chars(history)
+    if chars <= max_chars:
         return []
-    return history[:every]
+    for n, turn in enumerate(history):
+        if chars <= keep_chars:
+            return history[:n]
+        chars -= history_chars([turn])[1]
+    return list(history)

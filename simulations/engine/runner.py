@@ -15,7 +15,7 @@ from functools import partial
 
 from django.db.models import Count, Q
 
-from simulations.engine import agents, clock, memory, review, tools
+from simulations.engine import agents, clock, memory, review, tools, worker_prompt
 from simulations.engine.draft import MessageDraft, MessageUpdate, TurnDraft
 from simulations.engine.sandbox import FileOp, SandboxError
 from simulations.engine.signals import PastAction, turn_signals
@@ -50,8 +50,7 @@ def next_step(world: World) -> str:
     if sim.phase == Phase.WORK:
         if stop_reason(world):
             return "stop"
-        options = sim.options
-        if world.turns_since_summary() >= options.keep_recent_turns + options.condense_every:
+        if _turns_to_fold(world):
             return "condense"
         if world.pending_reply():
             return "compose"
@@ -213,14 +212,14 @@ def advance_clock(
 
 def worker_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
     history = world.history()
-    messages = agents.worker_messages(world, history)
+    messages = worker_prompt.worker_messages(world, history)
     start = world.now
     draft = TurnDraft(
         actor=Turn.Actor.WORKER,
         action="",
         actor_name=world.user.name,
         sim_time=start,
-        prompt_chars=agents.prompt_chars(messages, history),
+        prompt_chars=worker_prompt.prompt_chars(messages, history),
     )
     usage = agents.Usage()
     try:
@@ -555,11 +554,17 @@ def deliver_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
     )
 
 
-def condense_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
+def _turns_to_fold(world: World) -> list[Turn]:
     options = world.sim.options
-    folded = memory.turns_to_fold(
-        world.history(), keep=options.keep_recent_turns, every=options.condense_every
+    return memory.turns_to_fold(
+        world.history(),
+        max_chars=options.history_max_chars,
+        keep_chars=options.history_keep_chars,
     )
+
+
+def condense_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
+    folded = _turns_to_fold(world)
     result, usage, error = agents.condense(world, folded, seq=seq, attempt=attempt)
     if result is None:
         return _model_error(

@@ -3,12 +3,13 @@ format with tool calls.
 
 Each line holds
 
-- ``messages``: what the worker agent saw and produced. The system prompt and the situation
-  message are taken from the worker's first model call as the gateway logged it (LLMCall
-  request bodies); then every turn the worker could see, rendered exactly as the engine's
-  ``memory.history_messages`` renders its history (tool results and event notes clipped as the
-  worker saw them) — except the assistant messages, which carry the worker's full reasoning
-  and full tool-call arguments, because those are what the model produced;
+- ``messages``: what the worker agent saw and produced. The system prompt and the month
+  message (who the worker is, its objectives) are taken from the worker's first model call
+  as the gateway logged it (LLMCall request bodies); then every turn the worker could see,
+  rendered exactly as the engine's ``memory.history_messages`` renders its history (tool
+  results and event notes clipped as the worker saw them) — except the assistant messages,
+  which carry the worker's full reasoning and full tool-call arguments, because those are what
+  the model produced;
 - ``tools``: the worker's tool specs; ``parallel_tool_calls``: false (one tool per turn);
 - ``metadata``: persona, computer, objectives and rubric, models per role, the policy applied;
 - ``signals``: process signals per turn (tool errors, retries, loops, invalid output, and the
@@ -35,7 +36,7 @@ from typing import Any
 from django.db.models import Exists, Min, OuterRef, QuerySet
 from django.utils import timezone
 
-from simulations.engine import memory
+from simulations.engine import memory, worker_prompt
 from simulations.engine.tools import TOOL_SPECS
 from simulations.models import Signal, Simulation, Turn
 from simulations.review.models import TrajectoryFlag, TurnAnnotation
@@ -173,7 +174,7 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
     }
     return [
         {"role": "system", "content": prompt.system},
-        {"role": "user", "content": gateway.context_message(prompt.instruction, context)},
+        {"role": "user", "content": gateway.context_message(worker_prompt.intros().who, context)},
     ], "reconstructed"
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from simulations.engine import agents, runner
+from simulations.engine import runner, worker_prompt
 from simulations.engine.world import World
 from simulations.services.runs import simulation_run_inline
 from simulations.services.simulations import simulation_create
@@ -54,11 +54,11 @@ def test_the_cached_world_is_the_world_in_the_database(computer, user, fast_engi
         if real_next_step(fresh) != step:
             differences.append((seq, "next step"))
         if step == "worker":
-            messages = agents.worker_messages(world, world.history())
-            if messages != agents.worker_messages(fresh, fresh.history()):
+            messages = worker_prompt.worker_messages(world, world.history())
+            if messages != worker_prompt.worker_messages(fresh, fresh.history()):
                 differences.append((seq, "the worker's prompt"))
             serialised = len(json.dumps(messages, ensure_ascii=False, default=str))
-            if agents.prompt_chars(messages, world.history()) != serialised:
+            if worker_prompt.prompt_chars(messages, world.history()) != serialised:
                 differences.append((seq, "prompt_chars"))
             if _mail_view(world) != _mail_view(fresh):
                 differences.append((seq, "mail"))

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from studio.llm.offline import registry
+from studio.llm.offline import prefix_cache, registry
 
 OFFLINE_MODEL = "offline"
 FAULT_KINDS = ("429", "500", "hang", "truncate", "badjson")
@@ -101,23 +101,28 @@ def _uniform(digest: bytes, salt: int) -> float:
 
 
 def _extract_context(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The JSON between <context> and the next </context> in the last message that has one
-    (found with str.find: a lazy regex over a long prompt cost more than the parse)."""
-    for message in reversed(messages):
+    """Every <context> block's JSON in the messages, merged in order (a later key wins): a
+    prompt may spread its inputs over several blocks, e.g. the worker's month before its
+    history and its situation now after it. (str.find: a lazy regex over a long prompt cost
+    more than the parse.)"""
+    merged: dict[str, Any] = {}
+    for message in messages:
         content = message.get("content")
         if not isinstance(content, str):
             continue
         start = content.find("<context>")
-        if start < 0:
-            continue
-        end = content.find("</context>", start)
-        if end < 0:
-            continue
-        try:
-            return orjson.loads(content[start + len("<context>") : end])
-        except orjson.JSONDecodeError:
-            return {}
-    return {}
+        while start >= 0:
+            end = content.find("</context>", start)
+            if end < 0:
+                break
+            try:
+                block = orjson.loads(content[start + len("<context>") : end])
+            except orjson.JSONDecodeError:
+                block = None
+            if isinstance(block, dict):
+                merged.update(block)
+            start = content.find("<context>", end)
+    return merged
 
 
 def _estimate_tokens(text: str) -> int:
@@ -237,6 +242,7 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
 
     completion_text = (content or "") + json.dumps(tool_calls or "")
     prompt_tokens = max(1, len(canonical) // 4)  # the request's JSON, already serialised once
+    cached_tokens = prefix_cache.cached_tokens(canonical)
     completion_tokens = _estimate_tokens(completion_text)
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
@@ -256,6 +262,7 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": cached_tokens},
             },
         },
     )
