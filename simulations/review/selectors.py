@@ -619,7 +619,8 @@ def dashboard(*, user) -> Dashboard:
     return Dashboard(
         totals={
             "computers": computers.count(),
-            "personas": computers.values("persona_id").distinct().count(),
+            "personas": studio_selectors.persona_list(user=user).count(),
+            "personas_with_computer": computers.values("persona_id").distinct().count(),
             "simulations": sum(by_state.values()),
             "completed": by_state.get(Simulation.State.COMPLETED, 0),
             "running": by_state.get(Simulation.State.RUNNING, 0)
