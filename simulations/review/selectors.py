@@ -451,9 +451,7 @@ def compare_candidates(*, user, simulation: Simulation | None = None, limit: int
     runs = (
         simulation_list(user=user)
         .select_related("computer")
-        .only(
-            "id", "state", "turn_count", "created_at", "computer__id", "computer__display_name"
-        )
+        .only("id", "state", "turn_count", "created_at", "computer__id", "computer__display_name")
     )
     if simulation is None:
         return list(runs.order_by("-id")[:limit])
