@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (fixtures imported from other test modules are parameters here)
 """A researcher's first hour, in headless Chromium against daphne and a Celery worker: every
 main page fits a 1,024 px window, launching lands on the live page, the run's page keeps up
 with the run, Cancel asks first, compare lets you choose any two runs, the review page says
@@ -13,13 +14,13 @@ import pytest
 from playwright.sync_api import expect
 
 from simulations.models import Simulation
-from simulations.review import skills
-from simulations.review.models import Label
+from simulations.review import export, skills
 from studio.models import ComputerFile
 from studio.templatetags.studio_files import file_url
+from tests.browser.test_browse import console_errors, researcher  # noqa: F401 (fixtures)
 from tests.computer_templates import clone_computer, make_template
 from tests.conftest import wait_until
-from tests.review.conftest import DEFAULT_LABELS, run_simulation
+from tests.review.conftest import fast_engine, labels, run_simulation  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -39,44 +40,6 @@ def template(django_db_blocker, tmp_path_factory):
             persona=PERSONA, target_files=24, seed=5,
             folder=tmp_path_factory.mktemp("first-hour") / "root",
         )  # fmt: skip
-
-
-@pytest.fixture
-def researcher(django_user_model):
-    return django_user_model.objects.create_user(
-        "grace", password=PASSWORD, first_name="Grace", last_name="Hopper"
-    )
-
-
-@pytest.fixture
-def labels(db):
-    for order, (name, description, colour, is_bad, hotkey) in enumerate(DEFAULT_LABELS, 1):
-        Label.objects.get_or_create(
-            name=name,
-            defaults={
-                "description": description,
-                "colour": colour,
-                "is_bad": is_bad,
-                "hotkey": hotkey,
-                "order": order,
-            },
-        )
-
-
-@pytest.fixture
-def fast(settings):
-    settings.SIM_ERROR_BACKOFF_SECONDS = 0.01
-    settings.SIM_SLICE_TURNS = 500
-    settings.SIM_SLICE_SECONDS = 60
-
-
-@pytest.fixture
-def errors(page):
-    found: list[str] = []
-    page.on("console", lambda m: found.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: found.append(str(e)))
-    page.on("response", lambda r: found.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    return found
 
 
 def log_in(page, base: str) -> None:
@@ -108,7 +71,7 @@ def text_of(page, selector: str) -> str:
 
 
 def test_every_main_page_fits_a_1024_px_window(
-    live_studio, page, errors, researcher, template, labels, fast
+    live_studio, page, console_errors, researcher, template, labels, fast_engine
 ):
     first_computer = clone_computer(template, owner=researcher)
     other_computer = clone_computer(template, owner=researcher)
@@ -197,11 +160,11 @@ def test_every_main_page_fits_a_1024_px_window(
     for item in page.locator("ul.checklist li").all_inner_texts():
         assert not item.startswith("Did I") and item.endswith("."), item
     assert "month(s)" not in page.content()
-    assert errors == []
+    assert console_errors == []
 
 
 def test_review_says_what_bad_labels_do_and_compare_lets_you_choose(
-    live_studio, page, errors, researcher, template, labels, fast
+    live_studio, page, console_errors, researcher, template, labels, fast_engine
 ):
     computer = clone_computer(template, owner=researcher)
     other = clone_computer(template, owner=researcher)
@@ -210,8 +173,6 @@ def test_review_says_what_bad_labels_do_and_compare_lets_you_choose(
     log_in(page, live_studio)
 
     # The review page names the bad labels and the export's rule, from the export's own text.
-    from simulations.review import export
-
     page.goto(f"{live_studio}/review/simulations/{first.pk}/")
     rule = page.locator("#bad-rule")
     for name in export.bad_label_names():
@@ -260,11 +221,11 @@ def test_review_says_what_bad_labels_do_and_compare_lets_you_choose(
     page.goto(f"{live_studio}/simulations/{first.pk}/")
     page.click("a:text-is('Compare with another run')")
     expect(page.locator("#compare-picker select[name=a]")).to_have_value(str(first.pk))
-    assert errors == []
+    assert console_errors == []
 
 
 def test_launch_lands_on_live_and_the_run_page_keeps_up(
-    live_studio, page, errors, researcher, template
+    live_studio, page, console_errors, researcher, template
 ):
     computer = clone_computer(template, owner=researcher)
     log_in(page, live_studio)
@@ -306,4 +267,4 @@ def test_launch_lands_on_live_and_the_run_page_keeps_up(
     wait_until(lambda: Simulation.objects.get(pk=simulation.pk).state == "cancelled", 30)
     page.goto(f"{live_studio}/simulations/{simulation.pk}/")
     expect(page.locator("#progress")).to_have_attribute("data-refreshing", "off")
-    assert errors == [], json.dumps(errors)
+    assert console_errors == [], json.dumps(console_errors)

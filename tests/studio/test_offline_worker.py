@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (fixtures imported from other test modules are parameters here)
 """The offline engine's agents over a whole month: seeds matter (two seeds, two different runs
 of the same computer), and the worker keeps doing plausible work — drafting, revising,
 answering mail, filing — instead of looping or re-reading files until its turn budget ends."""
@@ -10,37 +11,14 @@ from collections import Counter
 import pytest
 
 from simulations.models import Simulation
-from simulations.review.models import Label  # noqa: F401 (the review app's tables exist)
 from simulations.services.runs import simulation_run_inline
 from simulations.services.simulations import simulation_create
-from studio.llm.offline import agents
-from studio.llm.offline.registry import AGENTS
-from tests.computer_templates import clone_computer, make_template
+from tests.computer_templates import clone_computer
+
+# The offline engine's own worker, and one generated computer kept as data for the session.
+from tests.simulations.conftest import _offline_worker_policy, computer_snapshot  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PERSONA = (
-    b'{"persona": "A logistics coordinator at a regional freight company who schedules '
-    b'deliveries, tracks carrier costs and reports on on-time performance."}\n'
-)
-
-
-@pytest.fixture(autouse=True)
-def _offline_worker_policy():
-    previous = AGENTS.get("worker")
-    AGENTS["worker"] = agents.worker_policy
-    yield
-    if previous is not None:
-        AGENTS["worker"] = previous
-
-
-@pytest.fixture(scope="module")
-def template(django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        return make_template(
-            persona=PERSONA, target_files=20, seed=7,
-            folder=tmp_path_factory.mktemp("worker-computer") / "root",
-        )  # fmt: skip
 
 
 @pytest.fixture
@@ -52,8 +30,8 @@ def fast(settings, monkeypatch):
     monkeypatch.setattr("simulations.services.turns.broadcast.turn_committed", lambda turn: True)
 
 
-def run(template, user, *, seed: int, workdays: int, max_turns: int) -> Simulation:
-    computer = clone_computer(template, owner=user)
+def run(snapshot: dict, user, *, seed: int, workdays: int, max_turns: int) -> Simulation:
+    computer = clone_computer(snapshot, owner=user)
     sim = simulation_create(
         computer=computer,
         created_by=user,
@@ -81,9 +59,9 @@ def objectives(sim: Simulation) -> list[tuple]:
     ]
 
 
-def test_two_seeds_give_two_different_runs(template, user, fast):
-    one = run(template, user, seed=1, workdays=5, max_turns=160)
-    two = run(template, user, seed=2, workdays=5, max_turns=160)
+def test_two_seeds_give_two_different_runs(computer_snapshot, user, fast):
+    one = run(computer_snapshot, user, seed=1, workdays=5, max_turns=160)
+    two = run(computer_snapshot, user, seed=2, workdays=5, max_turns=160)
     assert objectives(one) != objectives(two), "the seed must reach the objective agent"
     first, second = worker_steps(one), worker_steps(two)
     similarity = difflib.SequenceMatcher(a=first, b=second, autojunk=False).ratio()
@@ -93,8 +71,8 @@ def test_two_seeds_give_two_different_runs(template, user, fast):
     assert similarity < 0.6, f"seeds 1 and 2 gave nearly the same run ({similarity:.2f})"
 
 
-def test_a_month_of_work_has_few_loops_and_no_tail_of_re_reads(template, user, fast):
-    sim = run(template, user, seed=3, workdays=40, max_turns=420)
+def test_a_month_of_work_has_few_loops_and_no_tail_of_re_reads(computer_snapshot, user, fast):
+    sim = run(computer_snapshot, user, seed=3, workdays=40, max_turns=420)
     turns = list(
         sim.turns.filter(actor="worker").order_by("seq").values("action", "signals", "arguments")
     )

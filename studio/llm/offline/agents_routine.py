@@ -1,4 +1,6 @@
-"""The offline worker's routine work: what a person does on a day when no deliverable needs
+"""The offline worker's day frame and routine work: closing the day with a log note, what to
+do when no deliverable needs the worker right now (wrap up the month, or finish on its last
+day), and the routine work itself: what a person does on a day when no deliverable needs
 them right now — file what is finished, keep dated notes, sweep the mailbox, thank the people
 who reviewed their work, send a weekly status, tighten a draft that waits for review,
 cross-check a figure. Each routine is done at most once a day (the day's date is in its
@@ -7,6 +9,7 @@ day's routines are done, the worker closes the day instead of re-reading its fil
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -31,6 +34,74 @@ class Routine:
         self.workday = int(worker.clock.get("workday", 1) or 1)
         self.deliverables = [d for o in worker.objectives for d in o["deliverables"]]
 
+    def idle(self) -> AgentAction:
+        """No deliverable needs the worker now: wrap up, finish, routine work, or go home."""
+        pending = [d for d in self.deliverables if d["status"] != "submitted"]
+        workday = self.workday
+        workdays = int(self.w.clock.get("workdays", 20) or 20)
+        if not pending and "wrapup" not in self.w.memory and self.w.objectives:
+            filing = self.file_finished()
+            if filing is not None:
+                return filing
+            if self.w.did("add_calendar_event", title="Month-end review") is None:
+                start = dt.datetime.combine(self.w.today + dt.timedelta(days=1), dt.time(10, 0))
+                reviewer = self.w.objectives[0].get("reviewer")
+                return _act(
+                    "Booking a wrap-up with my reviewer.",
+                    "add_calendar_event",
+                    title="Month-end review",
+                    start=start.isoformat(timespec="minutes"),
+                    duration_minutes=45,
+                    attendees=[reviewer] if reviewer else [],
+                )
+            return _act(
+                "Noting that everything is in.",
+                "update_memory",
+                key="wrapup",
+                note=f"All deliverables submitted and filed under {self.archive_folder}; "
+                "wrap-up booked.",
+            )
+        if not pending and workday >= workdays:
+            done = ", ".join(d["key"] for d in self.deliverables)
+            return _act(
+                "The month's work is done.",
+                "finish",
+                summary=f"Submitted {done}. Reviewed and applied my collaborators' corrections.",
+            )
+        action = self.next()
+        if action is not None:
+            return action
+        if (
+            get(self.w.mail, "awaiting_replies")
+            and pending
+            and not self.w.did("advance_clock", until="next_message")
+        ):
+            return _act(
+                "Waiting for replies before I can go on.", "advance_clock", until="next_message"
+            )
+        return self.close_day(workday)
+
+    def close_day(self, workday: int) -> AgentAction:
+        if not self.w.memory.get("log", "").startswith(f"Day {workday}:"):
+            return _act(
+                "Before I leave, a note on today.",
+                "update_memory",
+                key="log",
+                note=self.day_log(workday),
+            )
+        return _act("That's it for today.", "advance_clock", until="end_of_day")
+
+    def day_log(self, workday: int) -> str:
+        submitted = [d["key"] for d in self.deliverables if d["status"] == "submitted"]
+        drafted = [
+            d["key"] for d in self.deliverables if d["draft_exists"] and d["status"] != "submitted"
+        ]
+        waiting = len(self.w.mail.get("awaiting_replies", []))
+        return (
+            f"Day {workday}: submitted {', '.join(submitted) or 'nothing yet'}; drafts in progress "
+            f"{', '.join(drafted) or 'none'}; waiting on {waiting} repl{'y' if waiting == 1 else 'ies'}."
+        )[:590]
+
     def next(self) -> AgentAction | None:
         """One of today's routines not done yet, or None when the day's routine is done."""
         routines: list[Callable[[], AgentAction | None]] = [
@@ -50,8 +121,12 @@ class Routine:
 
     # -- filing (once per finished deliverable, before the month's wrap-up) -------------------
 
+    @property
+    def archive_folder(self) -> str:
+        return f"{ARCHIVE}/{self.date[:7]}"
+
     def archive_path(self, deliverable: dict) -> str:
-        return f"{ARCHIVE}/{self.date[:7]}/{deliverable['path'].rpartition('/')[2]}"
+        return f"{self.archive_folder}/{deliverable['path'].rpartition('/')[2]}"
 
     def file_finished(self) -> AgentAction | None:
         for d in self.deliverables:

@@ -114,7 +114,7 @@ class Worker:
             )
         workday = int(self.clock.get("workday", 1) or 1)
         if int(self.clock.get("minutes_left_today", 480)) < END_OF_DAY_MINUTES:
-            return self.close_day(workday)
+            return Routine(self).close_day(workday)
         week = (workday - 1) // 5 + 1
         if not self.memory.get("weekly_plan", "").startswith(f"Week {week}:"):
             return _act(
@@ -125,27 +125,8 @@ class Worker:
             )
         if int(self.mail.get("unread", 0)) > 0:
             return _act("There is new mail.", "read_inbox")
-        action = self.orientation() or self.next_deliverable_action() or self.idle()
+        action = self.orientation() or self.next_deliverable_action() or Routine(self).idle()
         return action
-
-    def day_log(self, workday: int) -> str:
-        submitted = [
-            d["key"]
-            for o in self.objectives
-            for d in o["deliverables"]
-            if d["status"] == "submitted"
-        ]
-        drafted = [
-            d["key"]
-            for o in self.objectives
-            for d in o["deliverables"]
-            if d["draft_exists"] and d["status"] != "submitted"
-        ]
-        waiting = len(self.mail.get("awaiting_replies", []))
-        return (
-            f"Day {workday}: submitted {', '.join(submitted) or 'nothing yet'}; drafts in progress "
-            f"{', '.join(drafted) or 'none'}; waiting on {waiting} repl{'y' if waiting == 1 else 'ies'}."
-        )[:590]
 
     def week_plan(self, week: int) -> str:
         horizon = self.today + dt.timedelta(days=9)
@@ -434,65 +415,6 @@ class Worker:
         )
 
     # -- when nothing is pressing ------------------------------------------------------------------------
-
-    def idle(self) -> AgentAction:
-        pending = [
-            d for o in self.objectives for d in o["deliverables"] if d["status"] != "submitted"
-        ]
-        workday = int(self.clock.get("workday", 1) or 1)
-        workdays = int(self.clock.get("workdays", 20) or 20)
-        routine = Routine(self)
-        if not pending and "wrapup" not in self.memory and self.objectives:
-            filing = routine.file_finished()
-            if filing is not None:
-                return filing
-            if self.did("add_calendar_event", title="Month-end review") is None:
-                start = dt.datetime.combine(self.today + dt.timedelta(days=1), dt.time(10, 0))
-                reviewer = self.objectives[0].get("reviewer")
-                return _act(
-                    "Booking a wrap-up with my reviewer.",
-                    "add_calendar_event",
-                    title="Month-end review",
-                    start=start.isoformat(timespec="minutes"),
-                    duration_minutes=45,
-                    attendees=[reviewer] if reviewer else [],
-                )
-            return _act(
-                "Noting that everything is in.",
-                "update_memory",
-                key="wrapup",
-                note=f"All deliverables submitted and filed under {routine.archive_path({'path': ''})}; "
-                "wrap-up booked.",
-            )
-        if not pending and workday >= workdays:
-            done = ", ".join(d["key"] for o in self.objectives for d in o["deliverables"])
-            return _act(
-                "The month's work is done.",
-                "finish",
-                summary=f"Submitted {done}. Reviewed and applied my collaborators' corrections.",
-            )
-        action = routine.next()
-        if action is not None:
-            return action
-        if (
-            get(self.mail, "awaiting_replies")
-            and pending
-            and not self.did("advance_clock", until="next_message")
-        ):
-            return _act(
-                "Waiting for replies before I can go on.", "advance_clock", until="next_message"
-            )
-        return self.close_day(workday)
-
-    def close_day(self, workday: int) -> AgentAction:
-        if not self.memory.get("log", "").startswith(f"Day {workday}:"):
-            return _act(
-                "Before I leave, a note on today.",
-                "update_memory",
-                key="log",
-                note=self.day_log(workday),
-            )
-        return _act("That's it for today.", "advance_clock", until="end_of_day")
 
 
 def worker_policy(req: OfflineRequest) -> AgentAction:
