@@ -98,7 +98,8 @@ def simulation_new(request):
                 request, f"Launched {len(sims)} simulation{'s' if len(sims) != 1 else ''}."
             )
             if len(sims) == 1:
-                return redirect("simulations-detail", sims[0])
+                # A researcher who launches one run wants to see it start: the live page.
+                return redirect("simulations-live", sims[0])
             return redirect(reverse("simulations-list"))
     return render(
         request, "simulations/new.html", {"form": form}, status=400 if form.errors else 200
@@ -107,23 +108,31 @@ def simulation_new(request):
 
 @require_GET
 def simulation_detail(request, pk: int):
+    """The run's record. While it runs, its figures and newest turns refresh themselves (the
+    same partial renders the page and each update: ``?part=progress``)."""
     simulation = _get_simulation_for_user(request, pk)
     before = request.GET.get("before", "")
     turns = selectors.turn_page(
         simulation=simulation, before=int(before) if before.isdigit() else None
     )
+    context = {
+        "simulation": simulation,
+        "options": simulation.options,
+        "turns": turns,
+        "older": turns[-1].seq if turns and turns[-1].seq > 1 else None,
+        "refreshing": not simulation.is_terminal and not before,
+    }
+    if request.GET.get("part") == "progress":
+        return render(request, "simulations/_detail_progress.html", context)
     objectives = list(
         simulation.objectives.prefetch_related("deliverables", "rubric").order_by("order")
     )
     return render(
         request,
         "simulations/detail.html",
-        {
-            "simulation": simulation,
-            "options": simulation.options,
+        context
+        | {
             "objectives": objectives,
-            "turns": turns,
-            "older": turns[-1].seq if turns and turns[-1].seq > 1 else None,
             "signals": list(simulation.signals.order_by("id")[:50]),
             "can_control": selectors.simulation_can_control(
                 user=request.user, simulation=simulation

@@ -75,9 +75,43 @@ class EmbeddedRedis:
         stop_process(self.process)
 
 
-def start_embedded_redis(directory: Path, port: int | None = None) -> EmbeddedRedis:
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _log_tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _answering_pid(port: int) -> int | None:
+    """The process id of the redis-server answering on this port, if one answers."""
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5)
+        return int(client.info("server")["process_id"])
+    except (redis.RedisError, OSError, KeyError, ValueError):
+        return None
+
+
+def start_embedded_redis(
+    directory: Path, port: int | None = None, timeout: float = 20.0
+) -> EmbeddedRedis:
+    """Start our own redis-server; return only once it is the one answering on its port.
+
+    A port that answers is not proof: another studio's Redis may hold it while ours failed
+    to bind, so the answering server's process id must be ours."""
     directory.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
+    if port_in_use(port):
+        raise RuntimeError(
+            f"port {port} is already in use (another studio's Redis?): set STUDIO_REDIS_PORT "
+            "to a free port, or to 0 for any free port"
+        )
+    log = directory / "redis.log"
     process = subprocess.Popen(
         [
             redis_server_binary(),
@@ -92,7 +126,7 @@ def start_embedded_redis(directory: Path, port: int | None = None) -> EmbeddedRe
             "--dir",
             str(directory),
             "--logfile",
-            str(directory / "redis.log"),
+            str(log),
             "--maxclients",
             "10000",
         ],
@@ -100,8 +134,22 @@ def start_embedded_redis(directory: Path, port: int | None = None) -> EmbeddedRe
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    wait_for_port(port, proc=process)
-    return EmbeddedRedis(process=process, url=f"redis://127.0.0.1:{port}/0", directory=directory)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the embedded redis-server exited with code {process.returncode} on port "
+                f"{port}: {_log_tail(log)}"
+            )
+        if _answering_pid(port) == process.pid:
+            return EmbeddedRedis(
+                process=process, url=f"redis://127.0.0.1:{port}/0", directory=directory
+            )
+        time.sleep(0.05)
+    stop_process(process)
+    raise RuntimeError(
+        f"the embedded redis-server did not answer on port {port} within {timeout:.0f}s"
+    )
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:

@@ -125,6 +125,26 @@ def computer_search(*, user, filters: ComputerFilters) -> QuerySet[Computer]:
     )
 
 
+# -- counts every page shows the same way ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    """A computer's files: ``files`` are on the user's computer (its home folder);
+    ``collaborator_files`` are the collaborators' private files, not on the computer until
+    one is shared during a simulation."""
+
+    files: int
+    collaborator_files: int
+
+
+def computer_file_counts(*, computer: Computer) -> FileCounts:
+    stats = computer.stats or {}
+    return FileCounts(
+        files=int(stats.get("files") or 0), collaborator_files=int(stats.get("private_files") or 0)
+    )
+
+
 # -- generation jobs -----------------------------------------------------------------------
 
 ACTIVE_STATES = (Computer.State.QUEUED, Computer.State.RUNNING)
@@ -164,7 +184,7 @@ class JobBoard:
 
 def job_board(*, user, limit: int = 25) -> JobBoard:
     """Running and queued generation jobs, recent failures (retryable) and recent finishes."""
-    computers = computer_list(user=user).defer("profile", "policy", "error_detail", "stats")
+    computers = computer_list(user=user).defer("profile", "policy", "error_detail")
     active = computers.filter(state__in=ACTIVE_STATES).order_by("id")
     since = timezone.now() - RECENT_WINDOW
     recent = computers.filter(finished_at__gte=since)

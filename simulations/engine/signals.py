@@ -81,6 +81,8 @@ def turn_signals(
         and not str(arguments.get("body", "")).strip()
     ):
         flags.append("blank_message")
+    if action == "advance_clock" and (arguments or {}).get("until") == "end_of_day":
+        return flags  # closing the day is the day's frame, not a repetition
     key = clipped_arguments(arguments) if arguments is not None else None
     for past in list(recent)[-LOOP_WINDOW:]:
         if past.action == action and past.arguments == key and past.observation == observation:

@@ -445,14 +445,47 @@ def run_summary(*, simulation: Simulation) -> RunSummary:
     )
 
 
-def same_computer_runs(*, simulation: Simulation, user) -> list[Simulation]:
-    return list(
+def compare_candidates(*, user, simulation: Simulation | None = None, limit: int = 200):
+    """Runs the user can see, to compare with ``simulation``: runs of its computer first,
+    then the others, newest first."""
+    runs = (
         simulation_list(user=user)
-        .filter(computer_id=simulation.computer_id)
-        .exclude(pk=simulation.pk)
-        .only("id", "state", "turn_count", "created_at")
-        .order_by("-id")[:50]
+        .select_related("computer")
+        .only("id", "state", "turn_count", "created_at", "computer__id", "computer__display_name")
     )
+    if simulation is None:
+        return list(runs.order_by("-id")[:limit])
+    runs = runs.exclude(pk=simulation.pk)
+    same = list(runs.filter(computer_id=simulation.computer_id).order_by("-id")[:limit])
+    others = list(runs.exclude(computer_id=simulation.computer_id).order_by("-id")[:limit])
+    return (same + others)[:limit]
+
+
+@dataclass
+class ObjectiveRow:
+    """One line of the objectives table: the same objective key in both runs when they ran on
+    one computer; the n-th objective of each otherwise (different computers, different work)."""
+
+    key: str
+    a: Any
+    b: Any
+
+
+def compare_objectives(*, left: RunSummary, right: RunSummary, paired: bool) -> list[ObjectiveRow]:
+    if paired:
+        keys = sorted({o.key for o in left.objectives} | {o.key for o in right.objectives})
+        by_a = {o.key: o for o in left.objectives}
+        by_b = {o.key: o for o in right.objectives}
+        return [ObjectiveRow(key=k, a=by_a.get(k), b=by_b.get(k)) for k in keys]
+    count = max(len(left.objectives), len(right.objectives))
+    return [
+        ObjectiveRow(
+            key=str(n + 1),
+            a=left.objectives[n] if n < len(left.objectives) else None,
+            b=right.objectives[n] if n < len(right.objectives) else None,
+        )
+        for n in range(count)
+    ]
 
 
 # -- the dataset dashboard ----------------------------------------------------------------------
@@ -584,7 +617,8 @@ def dashboard(*, user) -> Dashboard:
     return Dashboard(
         totals={
             "computers": computers.count(),
-            "personas": computers.values("persona_id").distinct().count(),
+            "personas": studio_selectors.persona_list(user=user).count(),
+            "personas_with_computer": computers.values("persona_id").distinct().count(),
             "simulations": sum(by_state.values()),
             "completed": by_state.get(Simulation.State.COMPLETED, 0),
             "running": by_state.get(Simulation.State.RUNNING, 0)

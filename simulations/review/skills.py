@@ -2,8 +2,10 @@
 often they recur, distilled into one skill document per occupation.
 
 As in the paper, each finished run's retrospective ends with lessons for the next run. Runs
-are grouped by the occupation of their computer's user (the profile's occupation family,
-else the job title); a lesson's weight is the number of distinct runs it came from. The
+are grouped by the occupation of their computer's user: the job title's keywords decide the
+group, by the table in occupations.json (data, editable), then the profile's occupation
+family, then the job title itself; a lesson's weight is the number of distinct runs it came
+from. The
 distillation is one structured call through the LLM gateway (role "judge", prompt
 studio/prompts/skills.md); the offline engine answers it deterministically from the lessons.
 
@@ -18,6 +20,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -29,7 +33,8 @@ from simulations.review.models import SkillDocument, TrajectoryFlag
 from studio.llm import gateway
 from studio.llm.prompts import load_prompt
 
-UNSPECIFIED = "unspecified occupation"
+UNSPECIFIED = "Unspecified occupation"
+OCCUPATIONS_FILE = Path(__file__).with_name("occupations.json")
 MAX_LESSONS_IN_PROMPT = 60
 
 
@@ -81,10 +86,19 @@ class OccupationLessons:
     lessons: list[Lesson]
     simulations: list[int]
     job_titles: list[str]
+    workdays: int = 0  # simulated workdays, summed over the runs
+    days: int = 0  # simulated calendar days, summed over the runs
 
     @property
     def runs(self) -> int:
         return len(self.simulations)
+
+    @property
+    def span(self) -> str:
+        """The simulated time the lessons come from, in plain words."""
+        workdays = f"{self.workdays} simulated workday{'s' if self.workdays != 1 else ''}"
+        days = f"{self.days} calendar day{'s' if self.days != 1 else ''}"
+        return f"{workdays} ({days})" if self.days != self.workdays else workdays
 
 
 def lesson_key(text: str) -> str:
@@ -92,9 +106,32 @@ def lesson_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w%$€£]+", " ", text.lower()).split())
 
 
+@cache
+def _occupation_table() -> list[tuple[str, list[re.Pattern], set[str]]]:
+    groups = json.loads(OCCUPATIONS_FILE.read_text(encoding="utf-8"))["groups"]
+    return [
+        (
+            group["name"],
+            [re.compile(rf"\b{re.escape(k.lower())}\b") for k in group["keywords"]],
+            {f.lower() for f in group.get("families", [])},
+        )
+        for group in groups
+    ]
+
+
 def occupation_of(profile: dict[str, Any], job_title: str) -> str:
+    """The occupation group of a run's user: by the job title's keywords, else by the profile's
+    occupation family, else the job title itself (see occupations.json)."""
+    title = " ".join(job_title.lower().split())
+    table = _occupation_table()
+    for name, keywords, _ in table:
+        if title and any(k.search(title) for k in keywords):
+            return name
     family = str((profile or {}).get("occupation_family") or "").strip().lower()
-    return family or job_title.strip().lower() or UNSPECIFIED
+    for name, _, families in table:
+        if family in families:
+            return name
+    return " ".join(job_title.split()) or UNSPECIFIED
 
 
 def contributing_runs() -> QuerySet[Simulation]:
@@ -117,14 +154,29 @@ def lessons_by_occupation() -> dict[str, OccupationLessons]:
     groups: dict[str, dict[str, Lesson]] = defaultdict(dict)
     runs: dict[str, list[int]] = defaultdict(list)
     titles: dict[str, set[str]] = defaultdict(set)
+    workdays: dict[str, int] = defaultdict(int)
+    days: dict[str, int] = defaultdict(int)
     rows = (
         contributing_runs()
-        .values_list("pk", "retrospective", "computer__profile", "computer__job_title")
+        .values_list(
+            "pk",
+            "retrospective",
+            "computer__profile",
+            "computer__job_title",
+            "workday",
+            "sim_started_at",
+            "sim_now",
+        )
         .order_by("pk")
     )
-    for pk, retrospective, profile, job_title in rows.iterator(chunk_size=500):
+    for pk, retrospective, profile, job_title, workday, started, now in rows.iterator(
+        chunk_size=500
+    ):
         occupation = occupation_of(profile, job_title)
         runs[occupation].append(pk)
+        workdays[occupation] += workday or 0
+        if started and now:
+            days[occupation] += (now.date() - started.date()).days + 1
         if job_title:
             titles[occupation].add(job_title)
         for text in _retrospective_lessons(retrospective):
@@ -141,6 +193,8 @@ def lessons_by_occupation() -> dict[str, OccupationLessons]:
             lessons=ranked,
             simulations=runs[occupation],
             job_titles=sorted(titles[occupation]),
+            workdays=workdays[occupation],
+            days=days[occupation],
         )
     return out
 
@@ -169,6 +223,8 @@ def skill_distill(*, group: OccupationLessons) -> SkillDistillation:
         "occupation": group.occupation,
         "job_titles": group.job_titles[:20],
         "runs": group.runs,
+        "workdays": group.workdays,
+        "days": group.days,
         "lessons": [
             {"number": n, "lesson": lesson.text, "runs": lesson.runs}
             for n, lesson in enumerate(lessons, start=1)

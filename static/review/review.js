@@ -221,8 +221,9 @@
         document.querySelector("#flag-form input[name=flag]");
       if (flag) {
         event.preventDefault();
-        flag.scrollIntoView({ block: "nearest" });
-        flag.focus();
+        // The whole panel, below the sticky top bar (its scroll-margin), not just the radio.
+        document.getElementById("flag-panel").scrollIntoView({ block: "start" });
+        flag.focus({ preventScroll: true });
       }
     } else if (event.key === "t" && current) {
       var link = document.getElementById("timetravel-link");

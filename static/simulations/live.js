@@ -133,6 +133,9 @@
   document.querySelectorAll("[data-control]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      event.stopPropagation(); // asked here, not again by studio.js's data-confirm handler
+      var question = form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) return;
       var button = form.querySelector("button");
       button.disabled = true;
       fetch(form.action, {

@@ -105,6 +105,9 @@ def _row_from_mapping(data: dict, line: int) -> _Row:
     return _Row(line=line, text=text, attrs=attrs)
 
 
+ARRAY_HINT = ": a JSON array? Write one JSON object per line (JSON Lines), no enclosing [ ]"
+
+
 def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
     rows = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -113,13 +116,15 @@ def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
+            hint = ARRAY_HINT if raw.strip().startswith("[") else ""
             report.errors.append(
-                LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno}){hint}")
             )
             continue
         if not isinstance(data, dict):
+            hint = ARRAY_HINT if isinstance(data, list) else ""
             report.errors.append(
-                LineError(number, f"expected a JSON object, got {type(data).__name__}")
+                LineError(number, f"expected a JSON object, got {type(data).__name__}{hint}")
             )
             continue
         try:

@@ -561,4 +561,7 @@ def test_pptx_groups_and_tables_are_read(tmp_path: Path) -> None:
     table.cell(0, 0).text, table.cell(1, 1).text = "Owner", "Zoë"
     path = tmp_path / "shapes.pptx"
     deck.save(str(path))
-    assert preview(path, "pptx").slides[0].bullets == ["grouped", "Owner | ", " | Zoë"]
+    result = preview(path, "pptx")
+    assert result.slides[0].bullets == ["grouped"]
+    assert result.slides[0].tables == [[["Owner", ""], ["", "Zoë"]]]
+    assert result.slide_shape == "4-3"  # python-pptx's default deck is 10 × 7.5 in

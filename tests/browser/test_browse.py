@@ -169,6 +169,14 @@ def test_browse_a_generated_computer(live_studio, page, researcher, tmp_path, co
     deck = Presentation(f.disk_path)
     slide = deck.slides[1]
     expect(page.locator("#slide-2 h3")).to_have_text(slide.shapes.title.text_frame.text)
+    # Drawn as a slide: a card in the deck's proportions, its bullets and tables inside.
+    card = page.locator("#slide-2 .slide-card").bounding_box()
+    ratio = deck.slide_width / deck.slide_height
+    assert abs(card["width"] / card["height"] - ratio) < 0.15 * ratio, (card, ratio)
+    tables = [s for s in deck.slides for shape in s.shapes if shape.has_table]
+    if tables:
+        number = list(deck.slides).index(tables[0]) + 1
+        expect(page.locator(f"#slide-{number} .slide-card table.slide-table")).to_be_visible()
     notes = slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else ""
     if notes:
         expect(page.locator("#slide-2 .notes")).to_contain_text(squash(notes)[:60])
@@ -196,8 +204,15 @@ def test_browse_a_generated_computer(live_studio, page, researcher, tmp_path, co
 
     f = files["pdf"]
     open_file(f)
-    first_words = squash(PdfReader(f.disk_path).pages[0].extract_text())[:40]
-    assert first_words[:20] in squash(page.locator("pre.pdf").inner_text())
+    reader = PdfReader(f.disk_path)
+    first_words = squash(reader.pages[0].extract_text())[:40]
+    # Each page a page-shaped card (portrait A4 or letter) holding that page's text.
+    expect(page.locator("li.pdf-page")).to_have_count(len(reader.pages))
+    first = page.locator("#page-1")
+    assert first_words[:20] in squash(first.inner_text())
+    box = first.bounding_box()
+    assert 1.2 < box["height"] / box["width"] < 1.5, box
+    page.screenshot(path=f"{SCREENSHOTS}/file-pdf-pages.png", full_page=True)
 
     for kind in ("md", "csv", "txt"):
         f = files[kind]

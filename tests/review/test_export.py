@@ -317,5 +317,13 @@ def test_studio_download_streams_with_filters(auth_client, four_runs, labels):
         reverse("review-export-manifest"), {"state": "completed", "policy": "cut"}
     )
     assert manifest.json()["candidates"] == 4 and manifest.json()["excluded_flagged_bad"] == 1
+    # The web manifest counts what the same download writes, cuts and drops.
+    assert (manifest.json()["written"], manifest.json()["cut"]) == (3, 1)
+    assert manifest.json()["dropped_bad_label"] == 0
+    assert manifest.json()["simulation_ids"] == [clean.pk, labelled.pk, good.pk]
+    dropped = auth_client.get(
+        reverse("review-export-manifest"), {"state": "completed", "policy": "drop"}
+    ).json()
+    assert (dropped["written"], dropped["cut"], dropped["dropped_bad_label"]) == (2, 0, 1)
     page = auth_client.get(reverse("review-export"))
     assert page.status_code == 200 and b"flagged bad (left out)" in page.content

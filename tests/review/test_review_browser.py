@@ -177,7 +177,7 @@ def test_review_in_the_browser(
     page.click("#distill-all")
     badge = page.locator("section.occupation .badge")
     expect(badge).to_have_text("ready", timeout=30_000)  # the page polls while it distills
-    page.locator("section.occupation a", has_text="Skills for").click()
+    page.locator("section.occupation a", has_text="what the runs taught").click()
     expect(page.locator("ol.lessons")).to_contain_text(f"#{second.pk}")
     expect(page.locator(f"ol.lessons a[href='/review/simulations/{first.pk}/']")).to_have_count(0)
     shot(page, "skill")

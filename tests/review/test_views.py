@@ -208,13 +208,32 @@ def test_label_taxonomy_is_editable(auth_client, labels):
     assert auth_client.post(reverse("review-label-edit", args=[99999]), {}).status_code == 404
 
 
-def test_compare_needs_the_same_computer(auth_client, sims, computer_template, user):
-    mine, sibling, _ = sims
+def test_compare_any_two_runs(auth_client, sims, computer_template, user):
+    mine, sibling, private = sims
     page = auth_client.get(reverse("review-compare"), {"a": mine.pk, "b": sibling.pk})
     body = page.content.decode()
     assert page.status_code == 200 and f"#{mine.pk}" in body and f"#{sibling.pk}" in body
     assert '<td class="num turns-a">6</td>' in body and '<td class="num turns-b">4</td>' in body
+    assert "Two runs of" in body and "different computers" not in body
     elsewhere = build_simulation(clone_computer(computer_template, owner=user), turns=2)
     other = auth_client.get(reverse("review-compare"), {"a": mine.pk, "b": elsewhere.pk})
-    assert other.status_code == 400 and "different computers" in other.content.decode()
-    assert auth_client.get(reverse("review-compare"), {"a": "x"}).status_code == 400
+    assert other.status_code == 200 and "Two runs of different computers" in other.content.decode()
+    # Someone else's private run is no more comparable than a missing one.
+    assert (
+        auth_client.get(reverse("review-compare"), {"a": mine.pk, "b": private.pk}).status_code
+        == 404
+    )
+
+
+def test_compare_alone_is_a_page_to_choose_two_runs(auth_client, sims):
+    mine, sibling, private = sims
+    page = auth_client.get(reverse("review-compare"))
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="compare-picker"' in body
+    assert f'value="{mine.pk}"' in body and f'value="{sibling.pk}"' in body
+    assert f'value="{private.pk}"' not in body  # only runs the user can see
+    half = auth_client.get(reverse("review-compare"), {"a": mine.pk}).content.decode()
+    assert f'<option value="{mine.pk}" selected>' in half
+    for bad in ({"a": "x", "b": "y"}, {"a": mine.pk, "b": mine.pk}):
+        response = auth_client.get(reverse("review-compare"), bad)
+        assert response.status_code == 400 and 'id="compare-picker"' in response.content.decode()

@@ -6,9 +6,27 @@ import pytest
 
 from simulations.services.runs import simulation_run_inline
 from simulations.services.simulations import simulation_create
+from studio.llm.offline import agents
+from studio.llm.offline.agents_worker import END_OF_DAY_MINUTES
+from studio.llm.offline.registry import AGENTS, AgentAction
 from tests.simulations.checks import assert_contiguous_turns
 
 TURNS = 2000
+
+
+def tireless_worker(req):
+    """The offline worker, except that it never finishes and fills every day to its end: its
+    own month is done in a few hundred turns, and this test needs thousands."""
+    action = agents.worker_policy(req)
+    minutes_left = int(req.context.get("clock", {}).get("minutes_left_today", 0))
+    closes_early = action.tool_name == "advance_clock" and minutes_left >= END_OF_DAY_MINUTES
+    if action.tool_name == "finish" or closes_early:
+        return AgentAction(
+            content="One more note while I have the time.",
+            tool_name="write_file",
+            arguments={"path": f"Notes/scratch {req.seed}.md", "content": f"# Scratch\n{req.seed}"},
+        )
+    return action
 
 
 def _worker_prompts(simulation, low, high):
@@ -23,6 +41,7 @@ def _worker_prompts(simulation, low, high):
 def test_a_2000_turn_run_completes_with_a_bounded_prompt(
     computer, user, fast_engine, monkeypatch, settings
 ):
+    monkeypatch.setitem(AGENTS, "worker", tireless_worker)
     # Speed only: no request bodies in the call log and no live broadcast (tested elsewhere).
     settings.LLM_LOG_BODIES = False
     monkeypatch.setattr("simulations.services.turns.broadcast.turn_committed", lambda turn: True)
@@ -33,7 +52,7 @@ def test_a_2000_turn_run_completes_with_a_bounded_prompt(
         created_by=user,
         enqueue=False,
         config={
-            "workdays": 25,
+            "workdays": 40,
             "max_turns": TURNS,
             "seed": 5,
             # a shorter verbatim history than the default keeps this test quick; the bound

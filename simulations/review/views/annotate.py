@@ -12,12 +12,30 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from simulations.models import Turn
-from simulations.review import selectors
+from simulations.review import export, selectors
 from simulations.review.forms import AnnotationForm, FlagForm, LabelForm, LabelToggleForm
 from simulations.review.models import Label
 from simulations.review.services import annotations as annotation_services
 from simulations.review.services import labels as label_services
 from simulations.review.views.access import get_simulation_for_user, get_turn_for_user, wants_json
+
+
+def _first_bad_seq(simulation) -> int | None:
+    return (
+        simulation.annotations.filter(labels__is_bad=True)
+        .order_by("turn__seq")
+        .values_list("turn__seq", flat=True)
+        .first()
+    )
+
+
+def _bad_rule(simulation) -> dict:
+    """What the review pages say about bad labels, read from the export's own rule."""
+    return {
+        "bad_labels": export.bad_label_names(),
+        "policies": export.POLICY_TEXT,
+        "first_bad_seq": _first_bad_seq(simulation),
+    }
 
 
 def _turn_url(simulation_id: int, seq: int) -> str:
@@ -28,12 +46,6 @@ def _turn_url(simulation_id: int, seq: int) -> str:
 def simulation_detail(request, pk: int):
     simulation = get_simulation_for_user(request, pk)
     summary = selectors.run_summary(simulation=simulation)
-    first_bad = (
-        simulation.annotations.filter(labels__is_bad=True)
-        .order_by("turn__seq")
-        .values_list("turn__seq", flat=True)
-        .first()
-    )
     return render(
         request,
         "review/simulation.html",
@@ -42,8 +54,8 @@ def simulation_detail(request, pk: int):
             "summary": summary,
             "my_flag": selectors.flag_of(simulation=simulation, user=request.user),
             "flag_form": FlagForm(),
-            "others": selectors.same_computer_runs(simulation=simulation, user=request.user),
-            "first_bad_seq": first_bad,
+            "others": selectors.compare_candidates(simulation=simulation, user=request.user),
+            **_bad_rule(simulation),
         },
     )
 
@@ -63,6 +75,7 @@ def turn_review(request, pk: int, seq: int):
             "labels": selectors.labels_active(),
             "my_flag": selectors.flag_of(simulation=simulation, user=request.user),
             "flags": selectors.simulation_flags(simulation=simulation),
+            **_bad_rule(simulation),
         },
     )
 

@@ -76,11 +76,19 @@ def export_download(request):
 
 @require_GET
 def export_manifest(request):
+    """What the download with these filters holds: the export runs (its lines discarded), so
+    the counts written, cut and dropped are the export's own, not a second rule's."""
     form, filters, candidates = _export_request(request)
+    stats = export.ExportStats()
+    for _ in export.export_lines(
+        export.export_queryset(candidates), policy=form.bad_turn_policy, stats=stats
+    ):
+        pass
     return JsonResponse(
         export.manifest(
             policy=form.bad_turn_policy,
             filters=filters,
+            stats=stats,
             candidates=candidates.count(),
             flagged_bad=export.flagged_bad_count(candidates),
         )

@@ -146,38 +146,38 @@ def turn_changes(request, pk: int, seq: int):
     )
 
 
+def _compare_picker(request, *, error: str = "", status: int = 200):
+    chosen = {key: request.GET.get(key, "") for key in ("a", "b")}
+    first = None
+    if chosen["a"].isdigit():
+        first = selectors.simulation_get(user=request.user, pk=int(chosen["a"]))
+    return render(
+        request,
+        "review/compare.html",
+        {
+            "error": error,
+            "runs": selectors.compare_candidates(user=request.user, simulation=first),
+            "first": first,
+            "chosen": chosen,
+        },
+        status=status,
+    )
+
+
 @require_GET
 def compare(request):
+    """Two runs side by side. Without two runs chosen, the page to choose them."""
+    if not request.GET.get("a") or not request.GET.get("b"):
+        return _compare_picker(request)
     form = CompareForm(request.GET)
     if not form.is_valid():
-        return render(
-            request,
-            "review/compare.html",
-            {"error": "Choose two simulations to compare."},
-            status=400,
-        )
+        return _compare_picker(request, error="Choose two runs from the lists.", status=400)
+    if form.cleaned_data["a"] == form.cleaned_data["b"]:
+        return _compare_picker(request, error="Choose two different runs.", status=400)
     a = get_simulation_for_user(request, form.cleaned_data["a"])
     b = get_simulation_for_user(request, form.cleaned_data["b"])
-    if a.computer_id != b.computer_id:
-        return render(
-            request,
-            "review/compare.html",
-            {
-                "error": f"Simulations #{a.pk} and #{b.pk} ran on different computers "
-                f"(#{a.computer_id} and #{b.computer_id}); only runs of the same computer compare.",
-            },
-            status=400,
-        )
     left, right = selectors.run_summary(simulation=a), selectors.run_summary(simulation=b)
-    keys = sorted({o.key for o in left.objectives} | {o.key for o in right.objectives})
-    objectives = [
-        (
-            key,
-            next((o for o in left.objectives if o.key == key), None),
-            next((o for o in right.objectives if o.key == key), None),
-        )
-        for key in keys
-    ]
+    paired = a.computer_id == b.computer_id
     signal_names = sorted(set(left.signal_counts) | set(right.signal_counts))
     modes = sorted(set(left.failure_modes) | set(right.failure_modes))
     return render(
@@ -186,8 +186,8 @@ def compare(request):
         {
             "a": left,
             "b": right,
-            "computer": a.computer,
-            "objectives": objectives,
+            "paired": paired,
+            "objectives": selectors.compare_objectives(left=left, right=right, paired=paired),
             "signals": [
                 (n, left.signal_counts.get(n, 0), right.signal_counts.get(n, 0))
                 for n in signal_names

@@ -1,4 +1,6 @@
-"""pdf: the text of each page, via pypdf; password-protected files are refused."""
+"""pdf: the text of each page and its size, via pypdf (the preview draws each page as a
+page-shaped card: no rasteriser such as pdftoppm is needed on the host); password-protected
+files are refused."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from studio.artifacts.readers.types import Preview, PreviewLimits, cut_text
+from studio.artifacts.readers.types import PagePreview, Preview, PreviewLimits, cut_text
 from studio.artifacts.safety import ArtifactReadError
 
 
@@ -33,6 +35,15 @@ def pdf_preview(path: Path, limits: PreviewLimits) -> Preview:
         text = (page.extract_text() or "").strip()
         pieces.append(text)
         chars += len(text)
+        box = page.mediabox
+        result.pages.append(
+            PagePreview(
+                number=number,
+                text=cut_text(text, limits.max_text_chars),
+                width=float(box.width),
+                height=float(box.height),
+            )
+        )
         if chars > limits.max_text_chars and number < len(pages):
             result.note(f"Showing text of the first {number} of {len(pages)} pages.")
             break

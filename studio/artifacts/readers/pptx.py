@@ -1,4 +1,5 @@
-"""pptx: slide titles, bullets with their levels, tables and speaker notes, via python-pptx.
+"""pptx: slide titles, bullets with their levels, tables and speaker notes, and the slides'
+proportions (so the preview draws each slide in its shape), via python-pptx.
 
 Callers go through studio.artifacts.readers, which checks the zip first.
 """
@@ -9,7 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from studio.artifacts.readers.types import Preview, PreviewLimits, SlidePreview
+from studio.artifacts.readers.types import (
+    SLIDE_SHAPES,
+    Preview,
+    PreviewLimits,
+    SlidePreview,
+    nearest_shape,
+)
 
 
 def _pptx_slides(
@@ -18,6 +25,10 @@ def _pptx_slides(
     from pptx import Presentation
 
     presentation = Presentation(str(path))
+    if result is not None and presentation.slide_width and presentation.slide_height:
+        result.slide_shape = nearest_shape(
+            presentation.slide_width, presentation.slide_height, SLIDE_SHAPES
+        )
     slides = presentation.slides
     for number, slide in enumerate(slides, start=1):
         if number > limits.max_slides:
@@ -33,8 +44,12 @@ def _slide_preview(number: int, slide: Any) -> SlidePreview:
     title_id = title_shape.shape_id if title_shape is not None else None
     bullets: list[str] = []
     levels: list[int] = []
+    tables: list[list[list[str]]] = []
     for shape in _iter_shapes(slide.shapes):
         if shape.shape_id == title_id:
+            continue
+        if getattr(shape, "has_table", False) and shape.has_table:
+            tables.append([[cell.text.strip() for cell in row.cells] for row in shape.table.rows])
             continue
         for text, level in _shape_lines(shape):
             bullets.append(text)
@@ -42,7 +57,9 @@ def _slide_preview(number: int, slide: Any) -> SlidePreview:
     notes = ""
     if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
         notes = slide.notes_slide.notes_text_frame.text.strip()
-    return SlidePreview(number=number, title=title, bullets=bullets, levels=levels, notes=notes)
+    return SlidePreview(
+        number=number, title=title, bullets=bullets, levels=levels, notes=notes, tables=tables
+    )
 
 
 def _iter_shapes(shapes: Any) -> Iterator[Any]:
@@ -61,9 +78,6 @@ def _shape_lines(shape: Any) -> Iterator[tuple[str, int]]:
             text = paragraph.text.strip()
             if text:
                 yield text, paragraph.level
-    elif getattr(shape, "has_table", False) and shape.has_table:
-        for row in shape.table.rows:
-            yield " | ".join(cell.text.strip() for cell in row.cells), 0
 
 
 def pptx_preview(path: Path, limits: PreviewLimits) -> Preview:
@@ -82,6 +96,7 @@ def pptx_text(path: Path, limits: PreviewLimits) -> Iterator[str]:
             f"{'  ' * level}- {text}"
             for text, level in zip(slide.bullets, slide.levels, strict=True)
         ]
+        lines += [" | ".join(row) for table in slide.tables for row in table]
         if slide.notes:
             lines.append(f"Notes: {slide.notes}")
         yield "\n".join(lines) + "\n\n"

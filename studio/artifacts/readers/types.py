@@ -55,6 +55,38 @@ class SlidePreview:
     bullets: list[str] = field(default_factory=list)
     levels: list[int] = field(default_factory=list)
     notes: str = ""
+    tables: list[list[list[str]]] = field(default_factory=list)  # tables > rows > cells
+
+
+@dataclass
+class PagePreview:
+    """One PDF page: its text and its size in points (the card keeps the page's shape)."""
+
+    number: int
+    text: str
+    width: float
+    height: float
+
+    @property
+    def shape(self) -> str:
+        """The nearest of the page shapes the stylesheet draws (inline styles are barred by
+        the content security policy)."""
+        return nearest_shape(self.width, self.height, PAGE_SHAPES)
+
+
+# width / height of the shapes studio.css draws as .shape-<name>
+PAGE_SHAPES = {
+    "a4": 210 / 297,
+    "letter": 8.5 / 11,
+    "a4-landscape": 297 / 210,
+    "letter-landscape": 11 / 8.5,
+}
+SLIDE_SHAPES = {"16-9": 16 / 9, "4-3": 4 / 3, "16-10": 16 / 10}
+
+
+def nearest_shape(width: float, height: float, shapes: dict[str, float]) -> str:
+    ratio = width / height if height else 1.0
+    return min(shapes, key=lambda name: abs(shapes[name] - ratio))
 
 
 @dataclass
@@ -101,6 +133,8 @@ class Preview:
     text: str | None = None
     sheets: list[SheetPreview] = field(default_factory=list)
     slides: list[SlidePreview] = field(default_factory=list)
+    slide_shape: str = "16-9"  # the deck's slide proportions, one of SLIDE_SHAPES
+    pages: list[PagePreview] = field(default_factory=list)
     email: EmailPreview | None = None
     events: list[EventPreview] = field(default_factory=list)
     table: TablePreview | None = None

@@ -4,7 +4,9 @@ Each objective takes one of the person's projects (or, past those, a responsibil
 from the home files of that project, is reviewed by a collaborator, asks for that
 collaborator's private reference file, and produces one or two deliverables in the person's
 own folders. Later objectives build on earlier ones. The rubric is specific to the files,
-people and figures involved.
+people and figures involved. The request's seed (the simulation's) picks the reviewers, the
+reference files asked for, the deliverables' shapes and the wording, so two seeds give two
+different months on the same computer.
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ def objective_plan(req: OfflineRequest) -> dict[str, Any]:
     start = dt.date.fromisoformat(get(get(ctx, "month", {}), "starts", "2026-01-05"))
     ym = f"{start:%Y-%m}"
     with_files = [p for p in people if p.get("private_files")] or people
+    rng = req.rng
+    reviewers = rng.sample(with_files, k=len(with_files))
+    patterns = rng.sample(PATTERNS, k=len(PATTERNS))
     themes = _themes(profile)
     used: set[str] = set()
     objectives = []
@@ -111,12 +116,12 @@ def objective_plan(req: OfflineRequest) -> dict[str, Any]:
         code = _slug(str(theme.get("code") or theme.get("name")))
         name = str(theme.get("name", code))
         inputs = _inputs(theme, files, used)
-        reviewer = with_files[i % len(with_files)] if with_files else {"name": "", "role": ""}
+        reviewer = reviewers[i % len(reviewers)] if reviewers else {"name": "", "role": ""}
         references = []
-        for owner in [reviewer] + ([with_files[(i + 1) % len(with_files)]] if i == 1 else []):
+        for owner in [reviewer] + ([reviewers[(i + 1) % len(reviewers)]] if i == 1 else []):
             private = owner.get("private_files") or []
             if private and owner["name"] not in {r["owner"] for r in references}:
-                ref = private[i % len(private)]
+                ref = rng.choice(private)
                 references.append(
                     {
                         "owner": owner["name"],
@@ -131,7 +136,7 @@ def objective_plan(req: OfflineRequest) -> dict[str, Any]:
                 "title": title.format(name=name),
                 "path": f"{folder}/{pattern.format(code=code, ym=ym)}.{kind}",
             }
-            for kind, pattern, title in PATTERNS[i % len(PATTERNS)]
+            for kind, pattern, title in patterns[i % len(patterns)]
         ]
         target = max(1, round(workdays * (i + 1) / len(themes)))
         begin = min(target, max(1, round(workdays * i / len(themes)) + 1))
@@ -148,7 +153,7 @@ def objective_plan(req: OfflineRequest) -> dict[str, Any]:
             f" Reuse the conclusions of O{i} ({objectives[-1]['title']})." if objectives else ""
         )
         description = (
-            f"{VERBS[i % len(VERBS)]} the {outputs} for {name}: {theme.get('description', '')}. "
+            f"{rng.choice(VERBS)} the {outputs} for {name}: {theme.get('description', '')}. "
             f"Start from {input_titles}. Use the key figures consistently across the package"
             + (f" ({figure_text})" if figure_text else "")
             + ". "

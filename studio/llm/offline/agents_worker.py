@@ -5,10 +5,17 @@ state, its own notes, mail, clock) and the recent tool calls and results in the 
 exactly what a model would see. Its day: read new mail, keep a weekly plan, then for each
 deliverable in due order: read the objective's input files and note their figures, ask the
 collaborators for reference material, read what they share, draft the deliverable with real
-content, send it for review, apply the corrections, submit. When everything is in, it keeps
-checking its files until the month ends, then finishes. It closes each workday with a log
-note. Like a real person it applies a correction to the file that was reviewed, which is
-how the failure mode 'workbook left stale' can arise.
+content, send it for review, apply the corrections, submit. While it waits, and once everything
+is in, it does its routine work (agents_routine) and closes the day when that is done; on the
+last workday it finishes. It closes each workday with a log note. Like a real person it
+applies a correction to the file that was reviewed, which is how the failure mode 'workbook
+left stale' can arise.
+
+The request's seed (derived from the simulation's seed) drives every choice a person could
+make either way: which folders to look into first, whether to ask for reference material
+before reading the inputs, the order of objectives due close together, which input to read
+next, the order of the day's routines. The choices that must hold for the whole run are
+written into the orientation note, as a person would keep them in mind.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from studio.llm.offline import agents_content
 from studio.llm.offline.agents_common import figures_in, first_name, format_facts, get, parse_facts
+from studio.llm.offline.agents_routine import Routine
 from studio.llm.offline.registry import AgentAction, OfflineRequest
 
 END_OF_DAY_MINUTES = 20
@@ -76,6 +84,8 @@ class Worker:
         self.you = get(self.ctx, "you", {})
         self.objectives = list(get(self.ctx, "objectives", []))
         self.sent = [s.lower() for s in get(self.mail, "recently_sent_subjects", [])]
+        self.rng = req.rng
+        self.me = first_name(self.you.get("full_name", ""))
 
     # -- what has been done --------------------------------------------------------------------
 
@@ -104,14 +114,7 @@ class Worker:
             )
         workday = int(self.clock.get("workday", 1) or 1)
         if int(self.clock.get("minutes_left_today", 480)) < END_OF_DAY_MINUTES:
-            if not self.memory.get("log", "").startswith(f"Day {workday}:"):
-                return _act(
-                    "Before I leave, a note on today.",
-                    "update_memory",
-                    key="log",
-                    note=self.day_log(workday),
-                )
-            return _act("That's it for today.", "advance_clock", until="end_of_day")
+            return Routine(self).close_day(workday)
         week = (workday - 1) // 5 + 1
         if not self.memory.get("weekly_plan", "").startswith(f"Week {week}:"):
             return _act(
@@ -122,27 +125,8 @@ class Worker:
             )
         if int(self.mail.get("unread", 0)) > 0:
             return _act("There is new mail.", "read_inbox")
-        action = self.orientation() or self.next_deliverable_action() or self.idle()
+        action = self.orientation() or self.next_deliverable_action() or Routine(self).idle()
         return action
-
-    def day_log(self, workday: int) -> str:
-        submitted = [
-            d["key"]
-            for o in self.objectives
-            for d in o["deliverables"]
-            if d["status"] == "submitted"
-        ]
-        drafted = [
-            d["key"]
-            for o in self.objectives
-            for d in o["deliverables"]
-            if d["draft_exists"] and d["status"] != "submitted"
-        ]
-        waiting = len(self.mail.get("awaiting_replies", []))
-        return (
-            f"Day {workday}: submitted {', '.join(submitted) or 'nothing yet'}; drafts in progress "
-            f"{', '.join(drafted) or 'none'}; waiting on {waiting} repl{'y' if waiting == 1 else 'ies'}."
-        )[:590]
 
     def week_plan(self, week: int) -> str:
         horizon = self.today + dt.timedelta(days=9)
@@ -174,20 +158,53 @@ class Worker:
         folders = [
             line.split("/")[0] for line in home.observation.splitlines()[1:] if "/  (" in line
         ]
-        for folder in folders[:2]:
-            if self.did("list_dir", path=folder) is None:
-                return _act(f"Looking into {folder}.", "list_dir", path=folder)
+        looked = [s.args.get("path") for s in self.steps if s.name == "list_dir"]
+        if sum(1 for path in looked if path in folders) < min(2, len(folders)):
+            unseen = [f for f in folders if f not in looked]
+            folder = self.rng.choice(unseen)
+            return _act(f"Looking into {folder}.", "list_dir", path=folder)
         return _act(
-            "I know my way around now.",
+            "I know my way around now; this is how I will go about the month.",
             "update_memory",
             key="orientation",
-            note=f"Top folders: {', '.join(folders[:12]) or '(none)'}",
+            note=self.working_style(folders),
         )
+
+    def working_style(self, folders: list[str]) -> str:
+        """Seeded choices kept for the whole run: objective order and when to ask for material."""
+        ordered = sorted(self.objectives, key=lambda o: o["target_date"])
+        keys = [o["key"] for o in ordered]
+        for i in range(len(keys) - 1):
+            # objectives due within a week of each other may be taken in either order
+            if self.rng.random() < 0.5 and self._days_apart(ordered[i], ordered[i + 1]) <= 7:
+                keys[i], keys[i + 1] = keys[i + 1], keys[i]
+        refs = "first" if self.rng.random() < 0.5 else "after inputs"
+        return (
+            f"order: {' '.join(keys)} | references: {refs} | "
+            f"top folders: {', '.join(folders[:10]) or '(none)'}"
+        )[:590]
+
+    @staticmethod
+    def _days_apart(a: dict, b: dict) -> int:
+        return abs(
+            (dt.date.fromisoformat(b["target_date"]) - dt.date.fromisoformat(a["target_date"])).days
+        )
+
+    def style(self, name: str) -> str:
+        for part in self.memory.get("orientation", "").split("|"):
+            key, _, value = part.partition(":")
+            if key.strip() == name:
+                return value.strip()
+        return ""
 
     # -- the deliverables ----------------------------------------------------------------------------
 
     def next_deliverable_action(self) -> AgentAction | None:
-        ordered = sorted(self.objectives, key=lambda o: o["target_date"])
+        order = self.style("order").split()
+        ordered = sorted(
+            self.objectives,
+            key=lambda o: (order.index(o["key"]) if o["key"] in order else 99, o["target_date"]),
+        )
         for objective in ordered:
             for deliverable in objective["deliverables"]:
                 action = self.work_on(objective, deliverable)
@@ -195,35 +212,56 @@ class Worker:
                     return action
         return None
 
+    def note_part(self, objective: dict, marker: str) -> str:
+        """One part of an objective's note ('facts: …', 'ref: …', 'src: …'), in any order."""
+        for part in self.memory.get(objective["key"], "").split("|"):
+            if part.strip().startswith(marker):
+                return part.strip()
+        return ""
+
     def facts_for(self, objective: dict) -> list[tuple[str, str]]:
-        note = self.memory.get(objective["key"], "")
-        return [f for f in parse_facts(note.split("| ref:")[0])]
+        return parse_facts(self.note_part(objective, "facts:"))
 
     def ref_facts_for(self, objective: dict) -> list[tuple[str, str]]:
-        note = self.memory.get(objective["key"], "")
-        return parse_facts("ref:" + note.split("ref:", 1)[1]) if "ref:" in note else []
+        return parse_facts(self.note_part(objective, "ref:"))
 
     def work_on(self, objective: dict, deliverable: dict) -> AgentAction | None:
+        steps = [self.read_inputs, self.gather_references]
+        if self.style("references") == "first":
+            steps.reverse()
+        for step in steps:
+            action = step(objective, deliverable)
+            if action is not None:
+                return action
+        return self.produce(objective, deliverable)
+
+    def read_inputs(self, objective: dict, deliverable: dict) -> AgentAction | None:
+        """1. the inputs and their figures"""
         key = objective["key"]
         note = self.memory.get(key, "")
-        # 1. the inputs and their figures
-        if "facts:" not in note:
-            for path in objective.get("inputs", []):
-                if self.did("read_file", path=path) is None:
-                    return _act(f"Reading {path} for {objective['title']}.", "read_file", path=path)
-            found: list[tuple[str, str]] = []
-            for path in objective.get("inputs", []):
-                step = self.did("read_file", path=path)
-                for fact in figures_in(step.observation if step and not step.failed else ""):
-                    if fact[0] not in {f[0] for f in found}:
-                        found.append(fact)
-            return _act(
-                f"Noting the figures for {key}.",
-                "update_memory",
-                key=key,
-                note=f"facts: {format_facts(found[:5])} | inputs read"[:590],
-            )
-        # 2. reference material from collaborators
+        if "facts:" in note:
+            return None
+        unread = [p for p in objective.get("inputs", []) if self.did("read_file", path=p) is None]
+        if unread:
+            path = self.rng.choice(unread)
+            return _act(f"Reading {path} for {objective['title']}.", "read_file", path=path)
+        found: list[tuple[str, str]] = []
+        for path in objective.get("inputs", []):
+            step = self.did("read_file", path=path)
+            for fact in figures_in(step.observation if step and not step.failed else ""):
+                if fact[0] not in {f[0] for f in found}:
+                    found.append(fact)
+        return _act(
+            f"Noting the figures for {key}.",
+            "update_memory",
+            key=key,
+            note=f"{note} | facts: {format_facts(found[:5])} | inputs read".strip(" |")[:590],
+        )
+
+    def gather_references(self, objective: dict, deliverable: dict) -> AgentAction | None:
+        """2. reference material from collaborators"""
+        key = objective["key"]
+        note = self.memory.get(key, "")
         shared = get(self.mail, "shared_with_me", [])
         for ref in objective.get("references", []):
             owner = ref["owner"]
@@ -251,8 +289,11 @@ class Worker:
                     "Noting the reference figures.",
                     "update_memory",
                     key=key,
-                    note=f"{note} | ref: {format_facts(facts)} | src: {path}"[:590],
+                    note=f"{note} | ref: {format_facts(facts)} | src: {path}".strip(" |")[:590],
                 )
+        return None
+
+    def produce(self, objective: dict, deliverable: dict) -> AgentAction | None:
         # 3. the draft
         if not deliverable["draft_exists"]:
             return self.write(objective, deliverable)
@@ -341,8 +382,7 @@ class Worker:
         return edits
 
     def write(self, objective: dict, deliverable: dict) -> AgentAction:
-        note = self.memory.get(objective["key"], "")
-        source = note.split("src:", 1)[1].split("|")[0].strip() if "src:" in note else ""
+        source = self.note_part(objective, "src:").removeprefix("src:").strip()
         content = agents_content.build(
             deliverable["kind"],
             deliverable=deliverable,
@@ -375,67 +415,6 @@ class Worker:
         )
 
     # -- when nothing is pressing ------------------------------------------------------------------------
-
-    def idle(self) -> AgentAction:
-        pending = [
-            d for o in self.objectives for d in o["deliverables"] if d["status"] != "submitted"
-        ]
-        workday = int(self.clock.get("workday", 1) or 1)
-        workdays = int(self.clock.get("workdays", 20) or 20)
-        booked = self.did("add_calendar_event", title="Month-end review")
-        if not pending and "wrapup" not in self.memory and self.objectives and booked is None:
-            start = dt.datetime.combine(self.today + dt.timedelta(days=1), dt.time(10, 0))
-            reviewer = self.objectives[0].get("reviewer")
-            return _act(
-                "Booking a wrap-up with my reviewer.",
-                "add_calendar_event",
-                title="Month-end review",
-                start=start.isoformat(timespec="minutes"),
-                duration_minutes=45,
-                attendees=[reviewer] if reviewer else [],
-            )
-        if not pending and "wrapup" not in self.memory:
-            return _act(
-                "Noting that everything is in.",
-                "update_memory",
-                key="wrapup",
-                note="All deliverables submitted; wrap-up booked.",
-            )
-        if not pending and workday >= workdays:
-            done = ", ".join(d["key"] for o in self.objectives for d in o["deliverables"])
-            return _act(
-                "The month's work is done.",
-                "finish",
-                summary=f"Submitted {done}. Reviewed and applied my collaborators' corrections.",
-            )
-        if get(self.mail, "awaiting_replies") and pending:
-            return _act(
-                "Waiting for replies before I can go on.", "advance_clock", until="next_message"
-            )
-        return self.review_files()
-
-    def review_files(self) -> AgentAction:
-        files = [d["path"] for o in self.objectives for d in o["deliverables"] if d["draft_exists"]]
-        files += [p for o in self.objectives for p in o.get("inputs", [])]
-        files += [s["path"] for s in get(self.mail, "shared_with_me", [])]
-        if not files:
-            return _act("Nothing to do until replies arrive.", "advance_clock", minutes=60)
-        now = self.clock.get("now", "")
-        minute = sum(ord(c) for c in now) + int(self.clock.get("workday", 1) or 1) * 7
-        path = files[minute % len(files)]
-        choice = minute % 4
-        if choice == 0:
-            folder = path.rpartition("/")[0] or "."
-            return _act("Checking the folder is tidy.", "list_dir", path=folder)
-        if choice == 1:
-            facts = self.facts_for(self.objectives[minute % len(self.objectives)])
-            if facts:
-                return _act(
-                    "Cross-checking a figure across my files.",
-                    "search_files",
-                    query=facts[minute % len(facts)][0],
-                )
-        return _act(f"Re-reading {path} to check it.", "read_file", path=path)
 
 
 def worker_policy(req: OfflineRequest) -> AgentAction:

@@ -2,7 +2,8 @@
 
 Deterministic: the lessons (already ranked by recurrence) are sorted into themed sections by
 the words they use, each section's guidance is its lessons in rank order, and the checklist
-is the most recurrent lessons restated as checks. Nothing is invented beyond the input.
+is the most recurrent lessons, as the imperatives they are (the list is headed "before
+submitting"). Nothing is invented beyond the input.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _span(ctx: dict[str, Any]) -> str:
+    workdays, days = int(ctx.get("workdays") or 0), int(ctx.get("days") or 0)
+    text = _count(workdays, "simulated workday")
+    return text + (f" over {_count(days, 'calendar day')}" if days and days != workdays else "")
+
+
 @structured("SkillDistillation")
 def skill_distillation(req: OfflineRequest) -> dict[str, Any]:
     ctx = req.context
@@ -55,19 +66,17 @@ def skill_distillation(req: OfflineRequest) -> dict[str, Any]:
     ordered = sorted(sections.values(), key=lambda s: (order.index(s["title"]), s["lessons"][0]))
     if not ordered:
         ordered = [{"title": OTHER, "guidance": ["No lessons were recorded yet."], "lessons": []}]
-    top = lessons[:6]
-    checklist = [
-        f"Did I {item['lesson'][:1].lower()}{item['lesson'][1:].rstrip('.')}?" for item in top
-    ]
+    checklist = [_sentence(item["lesson"]) for item in lessons[:6]]
     titles = ", ".join(ctx.get("job_titles") or [])[:200]
     summary = (
-        f"What {runs} simulated month(s) of {occupation} work taught"
-        + (f" ({titles})" if titles else "")
-        + f": {len(lessons)} distinct lesson(s), grouped into {len(ordered)} practice(s), "
+        f"Lessons from {_count(runs, 'run')} of {occupation.lower()} work "
+        f"({_span(ctx)})"
+        + (f", as {titles}" if titles else "")
+        + f": {_count(len(lessons), 'distinct lesson')} in {_count(len(ordered), 'practice')}, "
         "most recurrent first."
     )
     return {
-        "title": f"Skills for {occupation}",
+        "title": f"{occupation}: what the runs taught",
         "summary": summary,
         "sections": ordered[:10],
         "checklist": checklist[:12] or ["Review every deliverable against its objective."],
