@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "studio",
     "simulations",
     "simulations.review",
+    "simulations.learning",
 ]
 
 MIDDLEWARE = [

@@ -97,12 +97,13 @@ def occupation_of(profile: dict[str, Any], job_title: str) -> str:
     return family or job_title.strip().lower() or UNSPECIFIED
 
 
-def contributing_runs() -> QuerySet[Simulation]:
+def contributing_runs(*, among: QuerySet[Simulation] | None = None) -> QuerySet[Simulation]:
+    """The runs whose lessons count; ``among`` narrows them (a pool, an experiment's train
+    runs), else every run on a shared pool."""
     bad = TrajectoryFlag.objects.filter(simulation=OuterRef("pk"), flag=TrajectoryFlag.Flag.BAD)
+    base = among if among is not None else Simulation.objects.filter(computer__pool__shared=True)
     return (
-        Simulation.objects.filter(state=Simulation.State.COMPLETED, computer__pool__shared=True)
-        .exclude(retrospective={})
-        .filter(~Exists(bad))
+        base.filter(state=Simulation.State.COMPLETED).exclude(retrospective={}).filter(~Exists(bad))
     )
 
 
@@ -112,13 +113,15 @@ def _retrospective_lessons(retrospective: dict[str, Any]) -> Iterator[str]:
             yield " ".join(lesson.split())
 
 
-def lessons_by_occupation() -> dict[str, OccupationLessons]:
+def lessons_by_occupation(
+    *, among: QuerySet[Simulation] | None = None
+) -> dict[str, OccupationLessons]:
     """Every contributing run's lessons, grouped by occupation, most recurrent first."""
     groups: dict[str, dict[str, Lesson]] = defaultdict(dict)
     runs: dict[str, list[int]] = defaultdict(list)
     titles: dict[str, set[str]] = defaultdict(set)
     rows = (
-        contributing_runs()
+        contributing_runs(among=among)
         .values_list("pk", "retrospective", "computer__profile", "computer__job_title")
         .order_by("pk")
     )
@@ -206,7 +209,11 @@ def skill_document_build(*, occupation: str, requested_by=None) -> SkillDocument
         )
         document.refresh_from_db()
         return document
+    # Imported here: the learning app builds its versions on this module's distillation.
+    from simulations.learning.skills import skill_version_create
+
     with transaction.atomic():
+        skill_version_create(group=group, result=result, created_by=requested_by)
         document.state = SkillDocument.State.READY
         document.title = result.title[:300]
         document.document = result.model_dump()
