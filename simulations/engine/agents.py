@@ -357,10 +357,26 @@ def worker_context(world: World) -> dict[str, Any]:
     }
 
 
+SKILLS_HEADING = "Skills from earlier runs"
+
+
+def _skills_section(world: World) -> str:
+    """The skill version the run was launched with, verbatim, in the stable prefix after the
+    system prompt (it never changes during a run, so providers' prefix caches keep it)."""
+    version = world.sim.skill_version
+    if version is None:
+        return ""
+    return (
+        f"\n\n## {SKILLS_HEADING} ({version.occupation}, version {version.version})\n\n"
+        f"Lessons distilled from earlier simulated months of this work. Follow them where they "
+        f"apply.\n\n{version.text.strip()}\n"
+    )
+
+
 def worker_messages(world: World, history) -> list[dict[str, Any]]:
     prompt = load_prompt("worker")
     return [
-        {"role": "system", "content": prompt.system},
+        {"role": "system", "content": prompt.system + _skills_section(world)},
         {
             "role": "user",
             "content": gateway.context_message(prompt.instruction, worker_context(world)),

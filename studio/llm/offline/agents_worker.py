@@ -27,6 +27,21 @@ END_OF_DAY_MINUTES = 20
 _REPLACE = re.compile(r'replace\s+"(?P<find>[^"]+)"\s+with\s+"(?P<replace>[^"]+)"', re.I)
 _ADD = re.compile(r'add a section\s+"(?P<heading>[^"]+)"\s*:\s*(?P<text>[^\n]+)', re.I)
 
+# The lessons this scripted worker can recognise in a skill document (its system prompt) and
+# the behaviour each switches on; the only place where a skill changes what it does. The
+# phrases are lessons the offline retrospective writes (agents_judge.py).
+LESSON_BEHAVIOURS = {
+    "submit early drafts": "submit_early",  # submit once sent for review; resubmit corrected
+    "advance the clock instead of re-reading": "wait_by_clock",  # no re-reading while idle
+}
+
+
+def _behaviours(messages: list[dict[str, Any]]) -> set[str]:
+    system = " ".join(
+        str(m.get("content") or "") for m in messages if m.get("role") == "system"
+    ).lower()
+    return {behaviour for phrase, behaviour in LESSON_BEHAVIOURS.items() if phrase in system}
+
 
 @dataclass
 class Step:
@@ -70,6 +85,7 @@ class Worker:
     def __init__(self, req: OfflineRequest):
         self.ctx = req.context
         self.steps = _steps(req.messages)
+        self.behaviours = _behaviours(req.messages)
         self.memory: dict[str, str] = dict(get(self.ctx, "memory", {}) or {})
         self.clock = get(self.ctx, "clock", {})
         self.mail = get(self.ctx, "mail", {})
@@ -294,6 +310,14 @@ class Worker:
             for f in deliverable.get("feedback", [])
         )
         due = dt.date.fromisoformat(deliverable["due"])
+        if deliverable["status"] != "submitted" and "submit_early" in self.behaviours:
+            return _act(
+                f"Submitting {dkey} early, as my skills advise; corrections will follow.",
+                "submit_deliverable",
+                deliverable=dkey,
+                path=deliverable["path"],
+                note="Early draft, submitted while under review.",
+            )
         if deliverable["status"] != "submitted" and (feedback_in or self.today >= due):
             return _act(
                 f"{dkey} is ready.",
@@ -418,7 +442,7 @@ class Worker:
         files = [d["path"] for o in self.objectives for d in o["deliverables"] if d["draft_exists"]]
         files += [p for o in self.objectives for p in o.get("inputs", [])]
         files += [s["path"] for s in get(self.mail, "shared_with_me", [])]
-        if not files:
+        if not files or "wait_by_clock" in self.behaviours:
             return _act("Nothing to do until replies arrive.", "advance_clock", minutes=60)
         now = self.clock.get("now", "")
         minute = sum(ord(c) for c in now) + int(self.clock.get("workday", 1) or 1) * 7
