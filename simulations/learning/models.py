@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from simulations.learning.arms import Arm
+
 
 class SkillVersion(models.Model):
     occupation = models.CharField(max_length=200)
@@ -104,8 +106,9 @@ class Experiment(models.Model):
     reuse_train_runs = models.BooleanField(default=True)
     config = models.JSONField(default=dict, blank=True)  # SimulationConfig shared by every run
     seed = models.BigIntegerField(default=0)
-    engine = models.CharField(max_length=300, blank=True)  # the worker's backend at creation
+    engine = models.CharField(max_length=500, blank=True)  # worker and judge backends, per arm
     skill_versions = models.ManyToManyField(SkillVersion, related_name="experiments", blank=True)
+    tick = models.PositiveIntegerField(default=0)  # drops all but the latest scheduled check
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -118,13 +121,18 @@ class Experiment(models.Model):
 
     @property
     def offline(self) -> bool:
+        """Any of its runs' workers or its judge is the offline engine: its lift is no finding."""
         from studio.llm.gateway import OFFLINE_LABEL
 
-        return self.engine == OFFLINE_LABEL
+        return OFFLINE_LABEL in self.engine
 
     @property
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
+
+    @property
+    def arm_list(self) -> list[Arm]:
+        return [Arm.model_validate(arm) for arm in self.arms]
 
 
 class ExperimentRun(models.Model):
