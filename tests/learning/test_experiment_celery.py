@@ -4,20 +4,18 @@ baseline and a skills arm on the held-out pool with paired runs."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
+from django.core.management import call_command
 
 from simulations.learning.arms import arms_parse
 from simulations.learning.models import Experiment, ExperimentRun
-from simulations.learning.services.experiments import (
-    ExperimentRequestError,
-    experiment_create,
-    experiment_start,
-)
+from simulations.learning.services.experiments import ExperimentRequestError, experiment_create
 from simulations.models import Simulation
 from studio.models import LLMCall
-from tests.conftest import wait_until
-
-CONFIG = {"workdays": 2, "max_turns": 60}
 
 
 def _plan(simulation: Simulation) -> list:
@@ -36,22 +34,17 @@ def _plan(simulation: Simulation) -> list:
 @pytest.mark.django_db(transaction=True)
 def test_an_experiment_trains_distils_and_runs_paired_arms(celery_worker_process, make_pool, user):
     train, heldout = make_pool("train", 2), make_pool("heldout", 2)
-    experiment = experiment_create(
-        name="skills lift",
-        train_pool=train,
-        heldout_pool=heldout,
-        arms=arms_parse("baseline,skills"),
-        config=CONFIG,
-        reuse_train_runs=False,
-        created_by=user,
-    )
-    assert experiment.offline and "offline engine" in experiment.engine
-    experiment_start(experiment=experiment)
-    wait_until(
-        lambda: Experiment.objects.get(pk=experiment.pk).state in ("done", "failed"),
-        timeout=540,
-        message="the experiment did not finish",
-    )
+    out = io.StringIO()
+    call_command(
+        "experiment", "create", "--name", "skills lift", "--train-pool", "train",
+        "--heldout-pool", str(heldout.pk), "--arms", "baseline,skills", "--workdays", "2",
+        "--turns", "60", "--fresh-train-runs", stdout=out,
+    )  # fmt: skip
+    first, *rest = out.getvalue().splitlines()
+    experiment = Experiment.objects.get(pk=int(first))
+    assert experiment.created_by is None and experiment.config["workdays"] == 2
+    assert "offline engine: its lift is no finding" in rest
+    call_command("experiment", "run", first, "--wait", "--timeout", "500", stdout=io.StringIO())
     experiment.refresh_from_db()
     assert experiment.state == "done", experiment.error
 
@@ -90,3 +83,53 @@ def test_an_experiment_trains_distils_and_runs_paired_arms(celery_worker_process
     for computer in train.computers.all():
         assert f"#{computer.pk}" in str(refused.value)
     assert "cannot be evaluated on them" in str(refused.value)
+
+    # the reports: a table line per arm, JSON with the statistics, CSV per computer and arm
+    def report(fmt):
+        out = io.StringIO()
+        call_command("experiment", "report", first, "--format", fmt, stdout=out)
+        return out.getvalue()
+
+    table = report("table").splitlines()
+    assert table[1].startswith("WARNING offline engine")
+    assert table[2].split() == [
+        "arm",
+        "n",
+        "mean",
+        "ci",
+        "lift",
+        "lift",
+        "ci",
+        "wins",
+        "ties",
+        "losses",
+    ]
+    base_line, skills_line = table[3].split(), table[4].split()
+    data = json.loads(report("json"))
+    base, skills = data["arms"]
+    assert base_line[:3] == ["baseline", "2", f"{base['mean']:.1f}"]
+    assert skills_line[0] == "skills" and skills_line[-3:] == [
+        str(skills["wins"]),
+        str(skills["ties"]),
+        str(skills["losses"]),
+    ]
+    assert skills["wins"] + skills["ties"] + skills["losses"] == 2
+    scores = {
+        (r.computer_id, r.arm): r.simulation.outcome["score_pct"]
+        for r in runs.select_related("simulation")
+    }
+    assert base["mean"] == pytest.approx(
+        sum(v for (c, a), v in scores.items() if a == "baseline") / 2, abs=0.1
+    )
+    assert data["experiment"]["offline"] and data["experiment"]["warning"]
+    assert set(data["by_tag"]) == {"spec", "interaction", "expertise", "reference", "quality"}
+    assert [p["runs"] for p in data["process"]] == [2, 2]
+    lines = report("csv").splitlines()
+    assert lines[0].startswith("# offline engine")
+    rows = list(csv.DictReader(lines[1:]))
+    assert len(rows) == 4
+    for row in rows:
+        assert float(row["score_pct"]) == pytest.approx(
+            scores[(int(row["computer"]), row["arm"])], abs=0.1
+        )
+        assert (row["lift_vs_baseline"] == "") == (row["arm"] == "baseline")
