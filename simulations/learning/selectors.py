@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from simulations.learning.models import Experiment
 from studio.models import PersonaPool
+from studio.selectors import pool_list
 
 
 def pool_by_ref(*, ref: str) -> PersonaPool | None:
@@ -19,6 +20,11 @@ def pool_by_ref(*, ref: str) -> PersonaPool | None:
 
 
 def experiment_list(*, user) -> QuerySet[Experiment]:
-    """Experiments are lab-wide like shared pools: a private pool's experiment is its owner's."""
-    visible = Q(heldout_pool__shared=True) | Q(heldout_pool__owner=user) | Q(created_by=user)
-    return Experiment.objects.filter(visible).select_related("heldout_pool", "train_pool")
+    """An experiment is visible to whoever sees its held-out pool (the pools' own rule)."""
+    return Experiment.objects.filter(heldout_pool__in=pool_list(user=user)).select_related(
+        "heldout_pool", "train_pool"
+    )
+
+
+def experiment_get(*, user, pk: int) -> Experiment | None:
+    return experiment_list(user=user).filter(pk=pk).first()

@@ -323,3 +323,18 @@ def experiment_advance(*, experiment_id: int, tick: int | None = None) -> None:
     if experiment.is_active:
         with transaction.atomic():
             _schedule(experiment)
+
+
+def experiment_run_retry(*, run: ExperimentRun) -> ExperimentRun:
+    """Retry one failed run from where it stopped; the others are left as they are."""
+    from simulations.services.simulations import SimulationRequestError, simulation_resume
+
+    if run.simulation is None or run.simulation.state != Simulation.State.FAILED:
+        raise ExperimentRequestError("only a failed run can be retried")
+    try:
+        simulation_resume(simulation=run.simulation)
+    except SimulationRequestError as exc:
+        raise ExperimentRequestError(str(exc)) from None
+    if not run.experiment.is_active:
+        experiment_start(experiment=run.experiment)
+    return run
