@@ -90,3 +90,29 @@ def test_wrong_method_and_someone_elses_experiment(
     )
     client.logout()
     assert client.get(reverse("learning-experiments")).status_code == 302  # to the login page
+
+
+def test_a_failed_run_is_retried_alone(auth_client, make_pool, user):
+    from simulations.learning.services.experiments import experiment_start
+    from simulations.models import Simulation
+
+    experiment = experiment_create(
+        name="models", heldout_pool=make_pool("h", 2), arms=arms_parse("baseline,worker-model=m2"),
+        config={"workdays": 2, "max_turns": 20}, created_by=user,
+    )  # fmt: skip
+    experiment_start(experiment=experiment)
+    leaders = list(experiment.runs.exclude(simulation=None).order_by("computer_id"))
+    assert [r.arm for r in leaders] == ["baseline", "baseline"], "one run per plan starts first"
+    assert experiment.runs.filter(simulation=None).count() == 2, "followers wait for the plan"
+    failed, other = (r.simulation for r in leaders)
+    Simulation.objects.filter(pk=failed.pk).update(state="failed", error="the model went away")
+    page = auth_client.get(reverse("learning-experiment", args=[experiment.pk])).content.decode()
+    assert "the model went away" in page and "Retry" in page
+
+    url = reverse("learning-experiment-run-retry", args=[experiment.pk, leaders[0].pk])
+    assert auth_client.post(url).status_code == 302
+    failed.refresh_from_db()
+    assert failed.state == "queued" and failed.error == ""
+    assert Simulation.objects.get(pk=other.pk).state == "queued" and Simulation.objects.count() == 2
+    response = auth_client.post(url, follow=True)
+    assert "only a failed run can be retried" in response.content.decode()
