@@ -1,53 +1,26 @@
-"""Fixtures for the learning loop: pools of small computers generated once per session by the
-real pipeline and the offline engine, cloned per test."""
+"""Fixtures for the learning loop: pools of small computers, clones of one computer
+generated once per session by the real pipeline and the offline engine."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from django.conf import settings
 
-from simulations.config import simulations_root
-from studio.llm.offline import agents
-from studio.llm.offline.registry import AGENTS
 from studio.models import Computer, PersonaPool
-from tests.computer_templates import clone_computer, make_template
+from tests.computer_templates import clone_computer
 
-PERSONA = (
-    b'{"persona": "A payroll coordinator at a logistics company who reconciles timesheets '
-    b'and prepares the monthly payroll report."}\n'
+# The review tests' small computer, offline worker and engine knobs serve here as they are.
+from tests.review.conftest import (  # noqa: F401
+    _clean_simulations_root,
+    _offline_worker_policy,
+    computer_template,
+    fast_engine,
 )
 
 
-@pytest.fixture(autouse=True)
-def _offline_worker_policy():
-    previous = AGENTS.get("worker")
-    AGENTS["worker"] = agents.worker_policy
-    yield
-    if previous is not None:
-        AGENTS["worker"] = previous
-
-
-@pytest.fixture(autouse=True)
-def _clean_simulations_root():
-    yield
-    root = simulations_root()
-    if root.exists() and str(root).startswith(str(settings.VAR_DIR)):
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def computer_template(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        return make_template(
-            persona=PERSONA, target_files=12, seed=23,
-            folder=tmp_path_factory.mktemp("learning-computer") / "root",
-        )  # fmt: skip
-
-
 @pytest.fixture
-def make_pool(computer_template, user):
+def make_pool(computer_template, user):  # noqa: F811 - the fixture imported above
     """make_pool(name, n): a shared pool of n fresh clones of the template computer."""
     made: list[Computer] = []
 
@@ -68,10 +41,3 @@ def make_pool(computer_template, user):
     yield make
     for computer in made:
         shutil.rmtree(computer.root, ignore_errors=True)
-
-
-@pytest.fixture
-def fast_engine(settings):
-    settings.SIM_ERROR_BACKOFF_SECONDS = 0.01
-    settings.SIM_SLICE_TURNS = 500
-    settings.SIM_SLICE_SECONDS = 60
