@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Count
 
 from simulations.config import AGENT_ROLES, SimulationConfig
 from simulations.learning.models import SkillVersion
@@ -22,7 +23,7 @@ class LaunchForm(forms.Form):
     seed = forms.IntegerField(label="Seed (blank: random)", min_value=1, required=False)
     label = forms.CharField(label="Batch label", max_length=200, required=False)
     skill_version = forms.ModelChoiceField(
-        queryset=SkillVersion.objects.all(),
+        queryset=SkillVersion.objects.annotate(run_count=Count("runs")),
         required=False,
         label="Skill document",
         empty_label="none",
@@ -32,7 +33,7 @@ class LaunchForm(forms.Form):
     def __init__(self, *args, computers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["skill_version"].label_from_instance = lambda v: (
-            f"{v.occupation} v{v.version} — {v.runs.count()} run(s), distilled by {v.distilled_by}"
+            f"{v.occupation} v{v.version} — {v.run_count} run(s), distilled by {v.distilled_by}"
         )
         self.fields["computers"].queryset = computers
         self.fields["computers"].label_from_instance = lambda c: (
