@@ -6,6 +6,8 @@ are grouped by the occupation of their computer's user (the profile's occupation
 else the job title); a lesson's weight is the number of distinct runs it came from. The
 distillation is one structured call through the LLM gateway (role "judge", prompt
 studio/prompts/skills.md); the offline engine answers it deterministically from the lessons.
+Each distillation is also kept as a new, immutable skill version that runs can be given
+(simulations/learning/skills.py); the document here is the occupation's latest state.
 
 Which runs count: completed runs on computers of shared pools (a skill document is lab-wide,
 so private pools' runs stay out of it), with a retrospective, that nobody flagged bad.
