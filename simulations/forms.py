@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Count
 
 from simulations.config import AGENT_ROLES, SimulationConfig
+from simulations.learning.models import SkillVersion
 
 
 class LaunchForm(forms.Form):
@@ -20,9 +22,19 @@ class LaunchForm(forms.Form):
     max_cost_usd = forms.FloatField(label="Cost budget (USD)", min_value=0.01, required=False)
     seed = forms.IntegerField(label="Seed (blank: random)", min_value=1, required=False)
     label = forms.CharField(label="Batch label", max_length=200, required=False)
+    skill_version = forms.ModelChoiceField(
+        queryset=SkillVersion.objects.annotate(run_count=Count("runs")),
+        required=False,
+        label="Skill document",
+        empty_label="none",
+        help_text="the worker reads this skill version in its system prompt",
+    )
 
     def __init__(self, *args, computers, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["skill_version"].label_from_instance = lambda v: (
+            f"{v.occupation} v{v.version} — {v.run_count} run(s), distilled by {v.distilled_by}"
+        )
         self.fields["computers"].queryset = computers
         self.fields["computers"].label_from_instance = lambda c: (
             f"#{c.pk} {c.display_name or '(no name)'} — {c.job_title}".strip(" —")

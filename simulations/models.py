@@ -71,6 +71,22 @@ class Simulation(models.Model):
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
     config = models.JSONField(default=dict, blank=True)
     seed = models.BigIntegerField(default=0)
+    # the learning loop (simulations/learning): the skill document the worker was given, and
+    # the objective plan shared with the other arms of an experiment (null: its own plan)
+    skill_version = models.ForeignKey(
+        "learning.SkillVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="simulations",
+    )
+    shared_plan = models.ForeignKey(
+        "learning.SharedPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="simulations",
+    )
 
     # the simulated clock
     sim_started_at = models.DateTimeField(null=True, blank=True)

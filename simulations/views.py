@@ -89,6 +89,7 @@ def simulation_new(request):
                 created_by=request.user,
                 config=form.config(),
                 label=form.cleaned_data["label"],
+                skill_version=form.cleaned_data["skill_version"],
             )
         except SimulationRequestError as exc:
             form.add_error(None, str(exc))

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "studio",
     "simulations",
     "simulations.review",
+    "simulations.learning",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,8 @@ SIM_MAX_MODEL_ERRORS = env_int("SIM_MAX_MODEL_ERRORS", 10, minimum=1)
 SIM_ERROR_BACKOFF_SECONDS = env_float("SIM_ERROR_BACKOFF_SECONDS", 1.0, minimum=0.0)
 SIM_SWEEP_SECONDS = env_float("SIM_SWEEP_SECONDS", 30.0, minimum=0.0)
 SIM_REQUEUE_AFTER_SECONDS = env_float("SIM_REQUEUE_AFTER_SECONDS", 300.0, minimum=1.0)
+# How often an active experiment looks at its runs to start the next ones (simulations.learning).
+EXPERIMENT_CHECK_SECONDS = env_float("EXPERIMENT_CHECK_SECONDS", 2.0, minimum=0.1)
 
 # -- computer archives (import/export)
 ARCHIVE_MAX_TOTAL_MB = env_int("ARCHIVE_MAX_TOTAL_MB", 2048, minimum=1)

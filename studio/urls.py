@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("studio.views.urls")),
     path("simulations/", include("simulations.urls")),
     path("review/", include("simulations.review.urls")),
+    path("experiments/", include("simulations.learning.urls")),
 ]

@@ -21,6 +21,7 @@ from simulations.engine.sandbox import FileOp, SandboxError
 from simulations.engine.signals import PastAction, turn_signals
 from simulations.engine.texts import text_of
 from simulations.engine.world import World
+from simulations.learning.plans import shared_plan_of
 from simulations.models import FileChange, Message, Objective, Simulation, Turn
 from studio.models import ComputerFile
 from studio.paths import sanitize_component
@@ -108,10 +109,16 @@ def _usage(draft: TurnDraft, usage: agents.Usage) -> None:
 
 
 def objectives_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
-    plan, usage, error = agents.write_objectives(world, seq=seq, attempt=attempt)
-    if plan is None:
-        return _model_error(world, actor="objective", step="objectives", error=error, usage=usage)
-    lines = []
+    # An experiment's follower works on the plan its computer's leader run was given.
+    plan, usage, lines = shared_plan_of(simulation=world.sim), agents.Usage(), []
+    if plan is not None:
+        lines.append(f"(shared plan {world.sim.shared_plan_id}, as the other arms have it)")
+    else:
+        plan, usage, error = agents.write_objectives(world, seq=seq, attempt=attempt)
+        if plan is None:
+            return _model_error(
+                world, actor="objective", step="objectives", error=error, usage=usage
+            )
     for n, objective in enumerate(plan.objectives, start=1):
         outputs = ", ".join(d.path for d in objective.deliverables)
         lines.append(

@@ -44,10 +44,21 @@ def intros() -> Intros:
     return Intros(*(part.strip() for part in parts))
 
 
+SKILLS_HEADING = "Skills from earlier runs"
+
+
 def _skills_section(world: World) -> str:
-    """The skill document the run works with, as text placed after who-you-are ('' for
-    none). The one place a learned skill enters the worker's prompt."""
-    return ""
+    """The skill version the run was launched with, verbatim, after who-you-are ('' for none):
+    the one place a learned skill enters the worker's prompt. It never changes during a run,
+    so providers' prefix caches keep it."""
+    version = world.sim.skill_version
+    if version is None:
+        return ""
+    return (
+        f"\n\n## {SKILLS_HEADING} ({version.occupation}, version {version.version})\n\n"
+        f"Lessons distilled from earlier simulated months of this work. Follow them where they "
+        f"apply.\n\n{version.text.strip()}\n"
+    )
 
 
 def _who(world: World) -> dict[str, Any]:

@@ -8,6 +8,8 @@ family, then the job title itself; a lesson's weight is the number of distinct r
 from. The
 distillation is one structured call through the LLM gateway (role "judge", prompt
 studio/prompts/skills.md); the offline engine answers it deterministically from the lessons.
+Each distillation is also kept as a new, immutable skill version that runs can be given
+(simulations/learning/skills.py); the document here is the occupation's latest state.
 
 Which runs count: completed runs on computers of shared pools (a skill document is lab-wide,
 so private pools' runs stay out of it), with a retrospective, that nobody flagged bad.
@@ -134,12 +136,13 @@ def occupation_of(profile: dict[str, Any], job_title: str) -> str:
     return " ".join(job_title.split()) or UNSPECIFIED
 
 
-def contributing_runs() -> QuerySet[Simulation]:
+def contributing_runs(*, among: QuerySet[Simulation] | None = None) -> QuerySet[Simulation]:
+    """The runs whose lessons count; ``among`` narrows them (a pool, an experiment's train
+    runs), else every run on a shared pool."""
     bad = TrajectoryFlag.objects.filter(simulation=OuterRef("pk"), flag=TrajectoryFlag.Flag.BAD)
+    base = among if among is not None else Simulation.objects.filter(computer__pool__shared=True)
     return (
-        Simulation.objects.filter(state=Simulation.State.COMPLETED, computer__pool__shared=True)
-        .exclude(retrospective={})
-        .filter(~Exists(bad))
+        base.filter(state=Simulation.State.COMPLETED).exclude(retrospective={}).filter(~Exists(bad))
     )
 
 
@@ -149,7 +152,9 @@ def _retrospective_lessons(retrospective: dict[str, Any]) -> Iterator[str]:
             yield " ".join(lesson.split())
 
 
-def lessons_by_occupation() -> dict[str, OccupationLessons]:
+def lessons_by_occupation(
+    *, among: QuerySet[Simulation] | None = None
+) -> dict[str, OccupationLessons]:
     """Every contributing run's lessons, grouped by occupation, most recurrent first."""
     groups: dict[str, dict[str, Lesson]] = defaultdict(dict)
     runs: dict[str, list[int]] = defaultdict(list)
@@ -157,7 +162,7 @@ def lessons_by_occupation() -> dict[str, OccupationLessons]:
     workdays: dict[str, int] = defaultdict(int)
     days: dict[str, int] = defaultdict(int)
     rows = (
-        contributing_runs()
+        contributing_runs(among=among)
         .values_list(
             "pk",
             "retrospective",
@@ -262,7 +267,11 @@ def skill_document_build(*, occupation: str, requested_by=None) -> SkillDocument
         )
         document.refresh_from_db()
         return document
+    # Imported here: the learning app builds its versions on this module's distillation.
+    from simulations.learning.skills import skill_version_create
+
     with transaction.atomic():
+        skill_version_create(group=group, result=result, created_by=requested_by)
         document.state = SkillDocument.State.READY
         document.title = result.title[:300]
         document.document = result.model_dump()

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Sum
 
 from simulations.engine import clock, contracts
+from simulations.learning.plans import shared_plan_record
 from simulations.models import Deliverable, Objective, RubricItem, Simulation
 from studio.paths import sanitize_relative
 
@@ -66,6 +67,8 @@ def objectives_create(
         objective.max_score = sum(r.points for r in planned.rubric)
         objective.save(update_fields=["max_score"])
         objectives.append(objective)
+    if simulation.shared_plan_id:
+        shared_plan_record(simulation=simulation, plan=plan)
     return objectives
 
 

@@ -67,7 +67,11 @@ def simulation_create(
     config: SimulationConfig | dict[str, Any] | None = None,
     batch: SimulationBatch | None = None,
     enqueue: bool = True,
+    skill_version=None,
+    shared_plan=None,
 ) -> Simulation:
+    """``skill_version``: the skill document the worker is given (None: none);
+    ``shared_plan``: start from this objective plan instead of asking the objective agent."""
     options = _config(config)
     _check_computer(computer)
     seed = options.seed or random.SystemRandom().randrange(1, 2**40)
@@ -78,6 +82,8 @@ def simulation_create(
             batch=batch,
             seed=seed,
             config=options.model_copy(update={"seed": seed}).model_dump(mode="json"),
+            skill_version=skill_version,
+            shared_plan=shared_plan,
         )
         if enqueue:
             simulation_enqueue(simulation_ids=[simulation.pk])
@@ -92,6 +98,7 @@ def simulation_batch_create(
     config: SimulationConfig | dict[str, Any] | None = None,
     label: str = "",
     enqueue: bool = True,
+    skill_version=None,
 ) -> SimulationBatch:
     """``per_computer`` simulations on each computer; seeds differ run to run."""
     options = _config(config)
@@ -117,6 +124,7 @@ def simulation_batch_create(
                 batch=batch,
                 seed=base + n,
                 config=options.model_copy(update={"seed": base + n}).model_dump(mode="json"),
+                skill_version=skill_version,
             )
             for n, computer in enumerate(c for c in computers for _ in range(per_computer))
         )

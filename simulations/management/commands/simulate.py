@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from simulations.config import AGENT_ROLES
+from simulations.learning.models import SkillVersion
 from simulations.models import Simulation
 from simulations.services.runs import simulation_run_inline
 from simulations.services.simulations import SimulationRequestError, simulation_create
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--max-tokens", type=int, default=None)
         parser.add_argument("--max-cost", type=float, default=None, help="cost budget in USD")
         parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument(
+            "--skills", type=int, default=None, help="skill version id the worker is given"
+        )
         for role in AGENT_ROLES:
             parser.add_argument(f"--{role}-model", default="", help=f"model for the {role} role")
         parser.add_argument("--wait", action="store_true", help="follow the run until it ends")
@@ -38,6 +42,7 @@ class Command(BaseCommand):
         max_tokens,
         max_cost,
         seed,
+        skills,
         wait,
         inline,
         timeout,
@@ -65,12 +70,24 @@ class Command(BaseCommand):
         }
         if models:
             config["models"] = models
+        skill_version = None
+        if skills is not None:
+            skill_version = SkillVersion.objects.filter(pk=skills).first()
+            if skill_version is None:
+                raise CommandError(f"no skill version {skills}")
         try:
-            simulation = simulation_create(computer=target, config=config, enqueue=not inline)
+            simulation = simulation_create(
+                computer=target, config=config, enqueue=not inline, skill_version=skill_version
+            )
         except SimulationRequestError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"simulation {simulation.pk} on computer {target.pk} ({target.display_name})"
+            + (
+                f" with skills {skill_version} (version id {skill_version.pk})"
+                if skill_version
+                else ""
+            )
         )
         if inline:
             simulation = simulation_run_inline(

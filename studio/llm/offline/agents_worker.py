@@ -35,6 +35,18 @@ END_OF_DAY_MINUTES = 20
 _REPLACE = re.compile(r'replace\s+"(?P<find>[^"]+)"\s+with\s+"(?P<replace>[^"]+)"', re.I)
 _ADD = re.compile(r'add a section\s+"(?P<heading>[^"]+)"\s*:\s*(?P<text>[^\n]+)', re.I)
 
+# The lessons this scripted worker can recognise in a skill document (in the stable prefix of
+# its prompt) and the behaviour each switches on; the only place where a skill changes what it
+# does. The phrases are lessons the offline retrospective writes (agents_judge.py).
+LESSON_BEHAVIOURS = {
+    "submit early drafts": "submit_early",  # submit once sent for review; resubmit corrected
+}
+
+
+def _behaviours(messages: list[dict[str, Any]]) -> set[str]:
+    prefix = " ".join(str(m.get("content") or "") for m in messages[:2]).lower()
+    return {behaviour for phrase, behaviour in LESSON_BEHAVIOURS.items() if phrase in prefix}
+
 
 @dataclass
 class Step:
@@ -78,6 +90,7 @@ class Worker:
     def __init__(self, req: OfflineRequest):
         self.ctx = req.context
         self.steps = _steps(req.messages)
+        self.behaviours = _behaviours(req.messages)
         self.memory: dict[str, str] = dict(get(self.ctx, "memory", {}) or {})
         self.clock = get(self.ctx, "clock", {})
         self.mail = get(self.ctx, "mail", {})
@@ -335,6 +348,14 @@ class Worker:
             for f in deliverable.get("feedback", [])
         )
         due = dt.date.fromisoformat(deliverable["due"])
+        if deliverable["status"] != "submitted" and "submit_early" in self.behaviours:
+            return _act(
+                f"Submitting {dkey} early, as my skills advise; corrections will follow.",
+                "submit_deliverable",
+                deliverable=dkey,
+                path=deliverable["path"],
+                note="Early draft, submitted while under review.",
+            )
         if deliverable["status"] != "submitted" and (feedback_in or self.today >= due):
             return _act(
                 f"{dkey} is ready.",
