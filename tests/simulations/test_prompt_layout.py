@@ -106,7 +106,9 @@ def test_worker_requests_extend_each_other_until_a_condensation(run):
             month_changed += 1
             # a draft, a review or a submission changed the objectives as they stand
             assert _contexts(messages[1])["objectives"] != _contexts(previous[1])["objectives"]
-    assert month_changed < 0.1 * len(requests)
+    # the objectives as they stand change a few times per deliverable in a month (a draft, a
+    # review back, a submission), not with the turns
+    assert month_changed <= 4 * run.deliverables.count() < len(requests) / 2
     assert extended + month_changed + condensations == len(requests) - 1
     # the offline worker reads the objectives from the first message and the clock from the
     # last: it gets its work done
