@@ -105,7 +105,17 @@ def _row_from_mapping(data: dict, line: int) -> _Row:
     return _Row(line=line, text=text, attrs=attrs)
 
 
+_ONE_OBJECT_PER_LINE = "write one JSON object per line (JSONL)"
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number"}
+
+
 def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
+    if text.lstrip().startswith("["):
+        # A whole-file JSON array would otherwise be reported as one bad line per element.
+        report.errors.append(
+            LineError(1, f"the file is one JSON array, not JSON lines: {_ONE_OBJECT_PER_LINE}")
+        )
+        return []
     rows = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -117,9 +127,16 @@ def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
                 LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
             )
             continue
+        except RecursionError:
+            report.errors.append(LineError(number, "JSON nested too deeply to read"))
+            continue
         if not isinstance(data, dict):
             report.errors.append(
-                LineError(number, f"expected a JSON object, got {type(data).__name__}")
+                LineError(
+                    number,
+                    f"expected a JSON object, got {_JSON_TYPES.get(type(data), 'a value')}: "
+                    f"{_ONE_OBJECT_PER_LINE}",
+                )
             )
             continue
         try:
@@ -161,7 +178,7 @@ def _detect_format(filename: str, text: str) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    return "jsonl" if text.lstrip().startswith("{") else "csv"
+    return "jsonl" if text.lstrip().startswith(("{", "[")) else "csv"
 
 
 def _read_limited(source: IO[bytes] | bytes, limit: int) -> bytes:
