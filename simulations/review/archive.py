@@ -29,6 +29,7 @@ import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -45,12 +47,18 @@ from studio.services.index import computer_stats, folder_rows
 
 FORMAT = "synthetic-computers/computer-archive/v1"
 MANIFEST = "computer.json"
+IMPORTED = "imported"  # the stage of a computer that came from an archive
 MB = 1024 * 1024
 READ_BLOCK = 1 << 20
 
 
 class ArchiveError(ValueError):
     """An archive that cannot be imported; the message says which member and why."""
+
+
+# What reading a damaged archive raises: zipfile on a bad CRC or header, zlib on bad deflate
+# data, gzip (an OSError) and tarfile on a cut or corrupt stream.
+_DAMAGED = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError)
 
 
 @dataclass(frozen=True)
@@ -308,13 +316,13 @@ class _Reader:
                 self.tar: tarfile.TarFile | None = None
             else:
                 self.zip, self.tar = None, tarfile.open(fileobj=source, mode="r:*")  # noqa: SIM115 - closed by close()
-        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+        except _DAMAGED as exc:
             raise ArchiveError(f"not a zip or tar archive: {exc}") from None
 
     def members(self) -> list[Member]:
         try:
             raw = self.zip.infolist() if self.zip else self._tar_members()
-        except (tarfile.TarError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        except _DAMAGED as exc:
             raise ArchiveError(f"the archive is damaged: {exc}") from None
         if len(raw) > self.limits.max_members:
             raise ArchiveError(
@@ -352,6 +360,15 @@ class _Reader:
                 raise ArchiveError(
                     f"the archive holds more than {self.limits.max_members:,} members"
                 )
+        # tarfile takes a garbled header for the end of the archive; reading the stream to its
+        # end lets gzip check its CRC, so damage is reported as such, not as missing files.
+        left = self.limits.max_total_bytes
+        while block := self.tar.fileobj.read(READ_BLOCK):
+            left -= len(block)
+            if left < 0:
+                raise ArchiveError(
+                    f"the archive unpacks to more than {self.limits.max_total_bytes:,} bytes"
+                )
         return members
 
     def _describe(self, item) -> tuple[str, int, bool]:
@@ -376,13 +393,20 @@ class _Reader:
             is_dir, size = item.isdir(), item.size
         return _checked_name(raw_name, is_dir), size, is_dir
 
-    def open(self, member: Member) -> IO[bytes]:
-        if self.zip:
-            return self.zip.open(member.handle)
-        stream = self.tar.extractfile(member.handle)
-        if stream is None:
-            raise ArchiveError(f"{member.name}: cannot be read")
-        return stream
+    def blocks(self, member: Member) -> Iterator[bytes]:
+        """The member's bytes, block by block; damage is reported with the member's name."""
+        try:
+            if self.zip:
+                stream = self.zip.open(member.handle)
+            else:
+                stream = self.tar.extractfile(member.handle)
+                if stream is None:
+                    raise ArchiveError(f"{member.name}: cannot be read")
+            with stream:
+                while block := stream.read(READ_BLOCK):
+                    yield block
+        except _DAMAGED as exc:
+            raise ArchiveError(f"{member.name}: the archive is damaged here ({exc})") from None
 
     def close(self) -> None:
         (self.zip or self.tar).close()
@@ -414,8 +438,12 @@ def _read_manifest(reader: _Reader, members: dict[str, Member]) -> Manifest:
         raise ArchiveError(f"the archive has no {MANIFEST}: it was not made by export_computer")
     if member.size > 512 * MB:
         raise ArchiveError(f"{MANIFEST} is too large")
-    with reader.open(member) as stream:
-        data = _read_bounded(stream, member.name, min(reader.limits.max_member_bytes, 512 * MB))
+    limit = min(reader.limits.max_member_bytes, 512 * MB)
+    data = bytearray()
+    for block in reader.blocks(member):
+        data += block
+        if len(data) > limit:
+            raise ArchiveError(f"{member.name}: unpacks to more than {limit:,} bytes")
     try:
         manifest = Manifest.model_validate_json(data)
     except ValidationError as exc:
@@ -427,13 +455,6 @@ def _read_manifest(reader: _Reader, members: dict[str, Member]) -> Manifest:
             f"{MANIFEST} is in format {manifest.format!r}; this studio reads {FORMAT!r}"
         )
     return manifest
-
-
-def _read_bounded(stream: IO[bytes], name: str, limit: int) -> bytes:
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ArchiveError(f"{name}: unpacks to more than {limit:,} bytes")
-    return data
 
 
 def _check_index(manifest: Manifest, members: dict[str, Member]) -> dict[str, Entry]:
@@ -477,8 +498,8 @@ def _extract(
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         written = 0
-        with reader.open(member) as source, target.open("xb") as out:
-            for block in iter(lambda: source.read(READ_BLOCK), b""):
+        with target.open("xb") as out:
+            for block in reader.blocks(member):
                 written += len(block)
                 total += len(block)
                 if written > min(entry.size, limits.max_member_bytes):
@@ -506,8 +527,8 @@ def archive_import(
         members = {m.name: m for m in reader.members()}
         manifest = _read_manifest(reader, members)
         expected = _check_index(manifest, members)
-        from django.conf import settings
-
+        if created_by is not None:
+            _check_quota(user=created_by, adding=sum(e.size for e in expected.values()))
         root = Path(settings.COMPUTERS_ROOT)
         root.mkdir(parents=True, exist_ok=True)
         staging = root / f".import-{secrets.token_hex(6)}"
@@ -518,6 +539,25 @@ def archive_import(
         reader.close()
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def archive_import_bytes_used(*, user) -> int:
+    """What the computers ``user`` imported hold, by their file index."""
+    used = ComputerFile.objects.filter(
+        computer__created_by=user, computer__stage=IMPORTED
+    ).aggregate(total=Sum("size"))["total"]
+    return used or 0
+
+
+def _check_quota(*, user, adding: int) -> None:
+    quota = settings.ARCHIVE_IMPORT_QUOTA_MB * MB
+    used = archive_import_bytes_used(user=user)
+    if used + adding > quota:
+        raise ArchiveError(
+            f"this archive holds {adding:,} bytes and your imported computers already "
+            f"{used:,}: over your import quota of {quota:,} bytes (delete imported computers "
+            "you no longer need)"
+        )
 
 
 def _create(
@@ -546,7 +586,7 @@ def _create(
             seed=manifest.seed,
             target_files=sum(1 for e in expected.values() if e.scope == "home"),
             state=Computer.State.READY,
-            stage="imported",
+            stage=IMPORTED,
             llm_backend=manifest.llm_backend,
             display_name=manifest.display_name,
             job_title=manifest.job_title,
@@ -605,10 +645,15 @@ def _create(
         target = computer.root
         if target.exists():  # a leftover of a deleted computer that had this id
             shutil.rmtree(target)
-        target.mkdir(parents=True)
-        for part in ("home", "collaborators"):
-            if (staging / part).exists():
-                os.replace(staging / part, target / part)
-        (target / "home").mkdir(exist_ok=True)
+        try:
+            target.mkdir(parents=True)
+            for part in ("home", "collaborators"):
+                if (staging / part).exists():
+                    os.replace(staging / part, target / part)
+            (target / "home").mkdir(exist_ok=True)
+        except OSError:
+            # The rows roll back with the transaction; the folder must not outlive them.
+            shutil.rmtree(target, ignore_errors=True)
+            raise
     computer.refresh_from_db()
     return computer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
 from django.http import JsonResponse, StreamingHttpResponse
@@ -140,4 +141,10 @@ def computer_import(request):
                     f"with {computer.files.count()} files.",
                 )
                 return redirect("studio-computer-detail", pk=computer.pk)
-    return render(request, "review/import.html", {"form": form, "limits": limits}, status=status)
+    context = {
+        "form": form,
+        "limits": limits,
+        "quota": settings.ARCHIVE_IMPORT_QUOTA_MB * archive.MB,
+        "used": archive.archive_import_bytes_used(user=request.user),
+    }
+    return render(request, "review/import.html", context, status=status)
