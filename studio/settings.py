@@ -146,6 +146,9 @@ CHANNEL_LAYERS = {
     }
 }
 
+# A live client only sends small control frames (backfill, ping); anything larger is refused.
+LIVE_MAX_FRAME_BYTES = env_int("LIVE_MAX_FRAME_BYTES", 4096, minimum=64)
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
