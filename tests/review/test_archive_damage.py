@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from simulations.review import archive
+from simulations.review import archive, archive_import
 from studio.models import Computer, ComputerFile
 from tests.review.test_archive import archive_bytes
 
@@ -79,7 +79,7 @@ def test_a_damaged_archive_is_refused_and_leaves_nothing(computer, user, damage)
     data = DAMAGES[damage](computer)
     before = (Computer.objects.count(), ComputerFile.objects.count(), _root_entries())
     with pytest.raises(archive.ArchiveError, match="damaged") as info:
-        archive.archive_import(source=io.BytesIO(data), pool=computer.pool, created_by=user)
+        archive_import.archive_import(source=io.BytesIO(data), pool=computer.pool, created_by=user)
     if damage.startswith("bad-"):  # a zip names the member that is broken
         assert f"{_biggest_home_member(data).filename}: the archive is damaged" in str(info.value)
     assert (Computer.objects.count(), ComputerFile.objects.count(), _root_entries()) == before
@@ -116,11 +116,11 @@ def test_imports_stop_at_the_users_quota(auth_client, computer, user, other_user
     data = archive_bytes(computer, "zip")
     fits = quota // size
     for _ in range(fits):
-        archive.archive_import(source=io.BytesIO(data), pool=computer.pool, created_by=user)
-    assert archive.archive_import_bytes_used(user=user) == fits * size
+        archive_import.archive_import(source=io.BytesIO(data), pool=computer.pool, created_by=user)
+    assert archive_import.archive_import_bytes_used(user=user) == fits * size
     before = (Computer.objects.count(), _root_entries())
     with pytest.raises(archive.ArchiveError, match="over your import quota of 1,048,576 bytes"):
-        archive.archive_import(source=io.BytesIO(data), pool=computer.pool, created_by=user)
+        archive_import.archive_import(source=io.BytesIO(data), pool=computer.pool, created_by=user)
     assert (Computer.objects.count(), _root_entries()) == before
 
     upload = SimpleUploadedFile("computer.zip", data)
@@ -131,4 +131,6 @@ def test_imports_stop_at_the_users_quota(auth_client, computer, user, other_user
     page = response.content.decode()
     assert "over your import quota" in page and 'id="import-quota"' in page
     # The quota is each user's own: another user's imports still go in.
-    archive.archive_import(source=io.BytesIO(data), pool=computer.pool, created_by=other_user)
+    archive_import.archive_import(
+        source=io.BytesIO(data), pool=computer.pool, created_by=other_user
+    )

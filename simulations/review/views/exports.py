@@ -10,7 +10,7 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from simulations.review import archive, export, selectors
+from simulations.review import archive, archive_import, export, selectors
 from simulations.review.forms import ExportForm, ImportComputerForm
 from studio import selectors as studio_selectors
 from studio.views.access import get_computer_for_user
@@ -115,7 +115,7 @@ def computer_archive(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def computer_import(request):
     pools = studio_selectors.pool_list(user=request.user).order_by("name")
-    limits = archive.ArchiveLimits.from_env()
+    limits = archive_import.ArchiveLimits.from_env()
     form = ImportComputerForm(
         request.POST or None, request.FILES or None, pools=pools, limits=limits
     )
@@ -126,7 +126,7 @@ def computer_import(request):
             upload = form.cleaned_data["archive"]
             try:
                 with upload.open("rb") as source:
-                    computer = archive.archive_import(
+                    computer = archive_import.archive_import(
                         source=source,
                         pool=form.cleaned_data["pool"],
                         created_by=request.user,
@@ -145,6 +145,6 @@ def computer_import(request):
         "form": form,
         "limits": limits,
         "quota": settings.ARCHIVE_IMPORT_QUOTA_MB * archive.MB,
-        "used": archive.archive_import_bytes_used(user=request.user),
+        "used": archive_import.archive_import_bytes_used(user=request.user),
     }
     return render(request, "review/import.html", context, status=status)
