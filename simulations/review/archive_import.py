@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -300,7 +301,7 @@ def archive_import(
         members = {m.name: m for m in reader.members()}
         manifest = _read_manifest(reader, members)
         expected = _check_index(manifest, members)
-        if created_by is not None:
+        if created_by is not None:  # early, before writing anything; again in _create
             _check_quota(user=created_by, adding=sum(e.size for e in expected.values()))
         root = Path(settings.COMPUTERS_ROOT)
         root.mkdir(parents=True, exist_ok=True)
@@ -339,6 +340,10 @@ def _create(
     info = manifest.persona
     digest = info.digest or hashlib.sha256(info.text.encode()).hexdigest()
     with transaction.atomic():
+        if created_by is not None:
+            # Two imports by one user at once: the second waits here and counts the first.
+            get_user_model().objects.select_for_update().get(pk=created_by.pk)
+            _check_quota(user=created_by, adding=sum(e.size for e in expected.values()))
         persona, _ = Persona.objects.get_or_create(
             pool=pool,
             digest=digest,
