@@ -148,6 +148,15 @@ def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
 
 def _parse_csv(text: str, report: ImportReport) -> list[_Row]:
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _csv_rows(reader, report)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        # line_num counts the lines read before the one that failed
+        report.errors.append(LineError(reader.line_num + 1, f"not valid CSV ({exc})"))
+        return []
+
+
+def _csv_rows(reader: csv.DictReader, report: ImportReport) -> list[_Row]:
     if not reader.fieldnames:
         report.errors.append(LineError(1, "the CSV file has no header row"))
         return []

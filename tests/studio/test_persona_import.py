@@ -127,3 +127,10 @@ def test_management_command_refuses_a_deep_line(tmp_path, capsys):
         call_command("import_personas", str(path), "--pool", "cli")
     assert "deep.jsonl: line 2: JSON nested too deeply" in capsys.readouterr().err
     assert not PersonaPool.objects.exists()
+
+
+def test_csv_field_over_the_csv_modules_limit_is_a_line_error():
+    body = "persona\nA nurse\n\"" + "x" * 200_000 + "\"\n"
+    with pytest.raises(PersonaImportError, match="line 3: not valid CSV"):
+        persona_pool_import(pool_name="csv-big", source=body.encode(), filename="p.csv")
+    assert not PersonaPool.objects.exists()
