@@ -130,7 +130,7 @@ def test_management_command_refuses_a_deep_line(tmp_path, capsys):
 
 
 def test_csv_field_over_the_csv_modules_limit_is_a_line_error():
-    body = "persona\nA nurse\n\"" + "x" * 200_000 + "\"\n"
+    body = 'persona\nA nurse\n"' + "x" * 200_000 + '"\n'
     with pytest.raises(PersonaImportError, match="line 3: not valid CSV"):
         persona_pool_import(pool_name="csv-big", source=body.encode(), filename="p.csv")
     assert not PersonaPool.objects.exists()
