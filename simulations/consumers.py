@@ -10,6 +10,10 @@ Protocol (JSON text frames; see README: Live)::
     server -> {"type": "status", "status": {...}, "objectives": [...]}     state changes
     client -> {"type": "backfill", "after": X}      replay turns seq > X (then a "replay" marker)
     client -> {"type": "ping"}                      server -> {"type": "pong"}
+    server -> {"type": "error", "error": "..."}     a frame it cannot act on; the socket stays open
+
+Client frames are JSON text of at most LIVE_MAX_FRAME_BYTES; a frame that is binary, larger,
+not JSON or nested too deeply gets an error answer, never a dropped connection.
 
 A replay sends at most REPLAY_LIMIT turns, read in pages; ``more: true`` says the client must
 ask again (flow control for a client that slept through thousands of turns). The consumer
@@ -24,12 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from simulations import broadcast, payloads, presence, selectors_live
 
@@ -99,20 +105,40 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(presence.RENEW_SECONDS)
             await self._watch()
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        # Replaces the base class's decoding, which lets a bad frame end the connection.
+        if text_data is None:
+            await self._error("send JSON text frames, not binary ones")
+            return
+        size = len(text_data.encode())
+        if size > settings.LIVE_MAX_FRAME_BYTES:
+            await self._error(
+                f"a frame of {size:,} bytes is over the limit of "
+                f"{settings.LIVE_MAX_FRAME_BYTES:,} bytes"
+            )
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self._error("the frame is not JSON this server can read")
+            return
+        await self.receive_json(content)
+
+    async def _error(self, text: str) -> None:
+        await self.send_json({"type": "error", "error": text})
+
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "backfill":
             after = _seq(content.get("after"))
             if after is None:
-                await self.send_json(
-                    {"type": "error", "message": "backfill needs 'after', a seq >= 0"}
-                )
+                await self._error("backfill needs 'after', a seq >= 0")
                 return
             await self._replay(after=after)
         elif kind == "ping":
             await self.send_json({"type": "pong"})
         else:
-            await self.send_json({"type": "error", "message": f"unknown message type {kind!r}"})
+            await self._error(f"unknown message type {kind!r}")
 
     async def live_message(self, event) -> None:
         """A message from broadcast: forward it, minus a turn this connection already sent."""

@@ -15,7 +15,8 @@ VAR_DIR = env_path("STUDIO_VAR_DIR", BASE_DIR / "var")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("DJANGO_PRODUCTION", False):
+    # DEBUG does not excuse it: a production deployment never signs with the published dev key.
+    if env_bool("DJANGO_PRODUCTION", False):
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
     SECRET_KEY = "insecure-dev-key-only-for-local-use-" + "x" * 20  # noqa: S105
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -146,6 +147,9 @@ CHANNEL_LAYERS = {
     }
 }
 
+# A live client only sends small control frames (backfill, ping); anything larger is refused.
+LIVE_MAX_FRAME_BYTES = env_int("LIVE_MAX_FRAME_BYTES", 4096, minimum=64)
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -195,6 +199,8 @@ EXPERIMENT_CHECK_SECONDS = env_float("EXPERIMENT_CHECK_SECONDS", 2.0, minimum=0.
 ARCHIVE_MAX_TOTAL_MB = env_int("ARCHIVE_MAX_TOTAL_MB", 2048, minimum=1)
 ARCHIVE_MAX_MEMBER_MB = env_int("ARCHIVE_MAX_MEMBER_MB", 200, minimum=1)
 ARCHIVE_MAX_MEMBERS = env_int("ARCHIVE_MAX_MEMBERS", 20_000, minimum=2)
+# What one user's imported computers may hold on disk, all imports together.
+ARCHIVE_IMPORT_QUOTA_MB = env_int("ARCHIVE_IMPORT_QUOTA_MB", 10_240, minimum=1)
 
 # -- the LLM gateway: one base URL/key/model by default, overridable per role.
 # LLM_BASE_URL unset (or "offline") means the offline engine.

@@ -10,12 +10,11 @@ The next step follows from the state in the database alone, so any worker can ta
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from functools import partial
 
 from django.db.models import Count, Q
 
-from simulations.engine import agents, clock, memory, review, tools, worker_prompt
+from simulations.engine import agents, clock, mailbox, memory, review, tools, worker_prompt
 from simulations.engine.draft import MessageDraft, MessageUpdate, TurnDraft
 from simulations.engine.sandbox import FileOp, SandboxError
 from simulations.engine.signals import PastAction, turn_signals
@@ -24,7 +23,6 @@ from simulations.engine.world import World
 from simulations.learning.plans import shared_plan_of
 from simulations.models import FileChange, Message, Objective, Simulation, Turn
 from studio.models import ComputerFile
-from studio.paths import sanitize_component
 
 Phase = Simulation.Phase
 LOOKAHEAD_WORKDAYS = 5
@@ -196,6 +194,10 @@ def tool_context(world: World, now: dt.datetime) -> tools.ToolContext:
         inbox=world.inbox,
         search_index=partial(_search_index, world),
         text_of=text_of,
+        mail_parent=lambda message_id: mailbox.mail_parent_get(
+            simulation_id=world.sim.pk, message_id=message_id
+        ),
+        calendar_path=partial(mailbox.calendar_path_of, computer_id=world.sim.computer_id),
     )
 
 
@@ -289,8 +291,20 @@ def worker_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
         )
     done_at = start + dt.timedelta(minutes=minutes)
     draft.sim_minutes = minutes
-    draft.file_ops = outcome.file_ops
+    draft.file_ops = list(outcome.file_ops)
     for out in outcome.outgoing:
+        headers = mailbox.mail_headers_new(simulation_id=world.sim.pk, parent=out.reply_to)
+        sent = mailbox.Mail(
+            subject=out.subject,
+            body=out.body,
+            sender=(world.user.name, world.user.email),
+            to=[(p.name, p.email) for p in out.to],
+            date=done_at,
+            meta=headers,
+        )
+        folder = mailbox.sent_folder(world.mail_folder)
+        sent_file = mailbox.mail_stage(world.workspace, mail=sent, folder=folder, taken=set())
+        draft.file_ops.append(sent_file)
         draft.messages.append(
             MessageDraft(
                 direction=Message.Direction.OUTGOING,
@@ -303,6 +317,8 @@ def worker_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
                 sent_at=done_at,
                 delivered_at=done_at,
                 deliverable_key=out.deliverable_key,
+                in_reply_to_id=out.reply_to.id if out.reply_to else None,
+                meta={**headers, "mail_file": sent_file.path},
             )
         )
     for message_id in outcome.read_message_ids:
@@ -407,10 +423,6 @@ def day_start_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
     )
 
 
-def _re(subject: str) -> str:
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}".strip()
-
-
 def compose_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
     message, recipient = world.pending_reply()
     person = world.collaborator(recipient["name"])
@@ -447,12 +459,18 @@ def compose_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
                 sender=person["name"],
                 sender_email=person.get("email", ""),
                 recipients=[{"name": world.user.name, "email": world.user.email}],
-                subject=_re(message.subject),
+                subject=mailbox.reply_subject(message.subject),
                 body=reply.body,
                 sent_at=arrives,
                 deliverable_key=message.deliverable_key,
                 in_reply_to_id=message.pk,
-                meta={"corrections": [c.model_dump() for c in reply.corrections], "shares": shares},
+                meta={
+                    "corrections": [c.model_dump() for c in reply.corrections],
+                    "shares": shares,
+                    **mailbox.mail_headers_new(
+                        simulation_id=world.sim.pk, parent=mailbox.mail_parent_of(message)
+                    ),
+                },
             )
         ],
         message_updates=[
@@ -471,41 +489,18 @@ def compose_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
 
 
 def _mail_file(world: World, message: Message, taken: set[str]) -> FileOp:
-    from studio.artifacts.writers import write_artifact
-    from studio.generation import schemas as s
-
-    stamp = f"{message.sent_at:%Y-%m-%d %H%M}"
-    name = sanitize_component(f"{stamp} {message.subject or 'message'}")[:90]
-    path = f"{world.mail_folder}/{name}.eml"
-    n = 2
-    while path.lower() in taken:
-        path = f"{world.mail_folder}/{name} ({n}).eml"
-        n += 1
-    taken.add(path.lower())
-    content = s.EmailContent(
-        subject=message.subject or "(no subject)",
-        body=message.body or " ",
-        summary=message.subject[:200],
-    )
-    envelope = s.EmailEnvelope(
-        message_id=f"<sim{world.sim.pk}.m{message.pk}@synthetic-computers.studio>",
-        sender=s.Person(name=message.sender, email=message.sender_email or "unknown@example.com"),
-        to=[
-            s.Person(name=r["name"], email=r.get("email") or "unknown@example.com")
-            for r in message.recipients
-        ],
+    mail = mailbox.Mail(
+        subject=message.subject,
+        body=message.body,
+        sender=(message.sender, message.sender_email),
+        to=[(r["name"], r.get("email", "")) for r in message.recipients],
         date=message.sent_at,
+        meta={
+            "message_id": mailbox.message_id_of(message),
+            "references": message.meta.get("references", []),
+        },
     )
-    staging = world.workspace.root / "staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    temp = staging / f"{secrets.token_hex(8)}.eml"
-    try:
-        write_artifact(
-            temp, "eml", content, envelope=envelope, author=message.sender, mtime=message.sent_at
-        )
-        return world.workspace.stage_write(path, temp.read_bytes())
-    finally:
-        temp.unlink(missing_ok=True)
+    return mailbox.mail_stage(world.workspace, mail=mail, folder=world.mail_folder, taken=taken)
 
 
 def deliver_step(world: World, *, seq: int, attempt: int) -> TurnDraft:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulations.engine import clock
+from simulations.engine.mailbox import MailParent, reply_subject
 from simulations.engine.office import ContentError, content_for, edit_file_bytes
 from simulations.engine.sandbox import FileOp, SandboxError, Workspace, kind_of
 from simulations.engine.texts import split_truncated
@@ -31,7 +32,6 @@ LIST_LIMIT = 200
 SEARCH_LIMIT = 20
 MEMORY_MAX_KEYS = 24
 MEMORY_MAX_CHARS = 600
-CALENDAR_PATH = "Calendar/work_calendar.ics"
 
 
 # -- what tools need and what they return ------------------------------------------------------
@@ -76,6 +76,8 @@ class ToolContext:
     inbox: Callable[[bool, int], list[InboxItem]]
     search_index: Callable[[str, int], list[tuple[str, str]]]
     text_of: Callable[..., str]  # (path, kind, max_chars=...) -> text
+    mail_parent: Callable[[int], MailParent | None]  # a received message, by id
+    calendar_path: Callable[[], str]  # the computer's calendar file
 
 
 @dataclass
@@ -85,6 +87,7 @@ class OutgoingMessage:
     body: str
     attachments: list[str]
     deliverable_key: str = ""
+    reply_to: MailParent | None = None
 
 
 @dataclass
@@ -177,6 +180,9 @@ class SendMessage(Args):
     body: str = Field(default="", max_length=20_000)
     attachments: list[str] = Field(
         default_factory=list, max_length=5, description="files from your home folder to attach"
+    )
+    reply_to: int | None = Field(
+        default=None, ge=1, description="to answer a message: its number ([message N] in the inbox)"
     )
 
 
@@ -373,6 +379,11 @@ def _find_person(people: list[Person], token: str) -> Person | None:
 
 
 def send_message(ctx: ToolContext, args: SendMessage) -> ToolResult:
+    parent = None
+    if args.reply_to is not None:
+        parent = ctx.mail_parent(args.reply_to)
+        if parent is None:
+            return failure(f"there is no message {args.reply_to} in your inbox to answer")
     recipients = []
     for token in args.to:
         person = _find_person(ctx.collaborators, token)
@@ -388,17 +399,21 @@ def send_message(ctx: ToolContext, args: SendMessage) -> ToolResult:
             return failure(f"{raw} is a folder; attach files")
         attachments.append(ctx.workspace.relative(path))
     deliverable = next((d.key for d in ctx.deliverables.values() if d.path in attachments), "")
+    subject = args.subject.strip()
+    if parent is not None and not subject:
+        subject = reply_subject(parent.subject)
     message = OutgoingMessage(
         to=recipients,
-        subject=args.subject.strip(),
+        subject=subject,
         body=args.body,
         attachments=attachments,
         deliverable_key=deliverable,
+        reply_to=parent,
     )
     names = ", ".join(p.name for p in recipients)
     note = f" with {len(attachments)} attachment(s)" if attachments else ""
     return ToolResult(
-        observation=f"Sent {args.subject.strip() or '(no subject)'!r} to {names}{note}.",
+        observation=f"Sent {subject or '(no subject)'!r} to {names}{note}.",
         outgoing=[message],
     )
 
@@ -429,12 +444,13 @@ def add_calendar_event(ctx: ToolContext, args: AddCalendarEvent) -> ToolResult:
     start = args.start if args.start.tzinfo else args.start.replace(tzinfo=dt.UTC)
     if start < ctx.now - dt.timedelta(days=1):
         return failure(f"{start:%Y-%m-%d %H:%M} is in the past; it is now {ctx.now:%Y-%m-%d %H:%M}")
-    path = ctx.workspace.resolve(CALENDAR_PATH)
+    calendar_path = ctx.calendar_path()
+    path = ctx.workspace.resolve(calendar_path)
     if path.is_file():
         try:
             calendar = Calendar.from_ical(path.read_bytes())
         except ValueError as exc:
-            return failure(f"{CALENDAR_PATH} is not a readable calendar: {exc}")
+            return failure(f"{calendar_path} is not a readable calendar: {exc}")
     else:
         calendar = Calendar()
         calendar.add("prodid", "-//Synthetic Computers Studio//Simulation//EN")
@@ -451,9 +467,9 @@ def add_calendar_event(ctx: ToolContext, args: AddCalendarEvent) -> ToolResult:
         person = _find_person(ctx.collaborators, who)
         event.add("attendee", f"mailto:{person.email if person else who}")
     calendar.add_component(event)
-    op = ctx.workspace.stage_write(CALENDAR_PATH, calendar.to_ical())
+    op = ctx.workspace.stage_write(calendar_path, calendar.to_ical())
     return ToolResult(
-        observation=f"Added {args.title!r} on {start:%a %Y-%m-%d %H:%M} to {CALENDAR_PATH}.",
+        observation=f"Added {args.title!r} on {start:%a %Y-%m-%d %H:%M} to {calendar_path}.",
         file_ops=[op],
     )
 

@@ -34,12 +34,42 @@ class Label(models.Model):
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who may change the label besides staff; empty for the lab-wide defaults.",
+    )
 
     class Meta:
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class LabelChange(models.Model):
+    """One change to the taxonomy: who, when, and each field's value before and after."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "created"
+        UPDATED = "updated", "updated"
+
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    changes = models.JSONField(default=dict, help_text="field -> [before, after]")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.action} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class TurnAnnotation(models.Model):

@@ -17,7 +17,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from simulations.models import Deliverable, Objective, Signal, Simulation, Turn
-from simulations.review.models import Label, TrajectoryFlag, TurnAnnotation
+from simulations.review.models import Label, LabelChange, TrajectoryFlag, TurnAnnotation
 from studio import selectors as studio_selectors
 from studio.models import ComputerFile
 
@@ -337,6 +337,10 @@ def turn_window(*, simulation: Simulation, seq: int, user, size: int = TURN_WIND
 
 def labels_active() -> list[Label]:
     return list(Label.objects.filter(active=True).order_by("order", "name"))
+
+
+def label_change_list(*, limit: int) -> list[LabelChange]:
+    return list(LabelChange.objects.select_related("label", "user")[:limit])
 
 
 def annotators(*, user) -> list[Any]:

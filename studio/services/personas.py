@@ -105,10 +105,17 @@ def _row_from_mapping(data: dict, line: int) -> _Row:
     return _Row(line=line, text=text, attrs=attrs)
 
 
-ARRAY_HINT = ": a JSON array? Write one JSON object per line (JSON Lines), no enclosing [ ]"
+_ONE_OBJECT_PER_LINE = "write one JSON object per line (JSONL)"
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number"}
 
 
 def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
+    if text.lstrip().startswith("["):
+        # A whole-file JSON array would otherwise be reported as one bad line per element.
+        report.errors.append(
+            LineError(1, f"the file is one JSON array, not JSON lines: {_ONE_OBJECT_PER_LINE}")
+        )
+        return []
     rows = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -116,15 +123,20 @@ def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
-            hint = ARRAY_HINT if raw.strip().startswith("[") else ""
             report.errors.append(
-                LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno}){hint}")
+                LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
             )
             continue
+        except RecursionError:
+            report.errors.append(LineError(number, "JSON nested too deeply to read"))
+            continue
         if not isinstance(data, dict):
-            hint = ARRAY_HINT if isinstance(data, list) else ""
             report.errors.append(
-                LineError(number, f"expected a JSON object, got {type(data).__name__}{hint}")
+                LineError(
+                    number,
+                    f"expected a JSON object, got {_JSON_TYPES.get(type(data), 'a value')}: "
+                    f"{_ONE_OBJECT_PER_LINE}",
+                )
             )
             continue
         try:
@@ -136,6 +148,15 @@ def _parse_jsonl(text: str, report: ImportReport) -> list[_Row]:
 
 def _parse_csv(text: str, report: ImportReport) -> list[_Row]:
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _csv_rows(reader, report)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        # line_num counts the lines read before the one that failed
+        report.errors.append(LineError(reader.line_num + 1, f"not valid CSV ({exc})"))
+        return []
+
+
+def _csv_rows(reader: csv.DictReader, report: ImportReport) -> list[_Row]:
     if not reader.fieldnames:
         report.errors.append(LineError(1, "the CSV file has no header row"))
         return []
@@ -166,7 +187,7 @@ def _detect_format(filename: str, text: str) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    return "jsonl" if text.lstrip().startswith("{") else "csv"
+    return "jsonl" if text.lstrip().startswith(("{", "[")) else "csv"
 
 
 def _read_limited(source: IO[bytes] | bytes, limit: int) -> bytes:

@@ -69,14 +69,16 @@ def test_flags_one_per_researcher(computer, user, other_user):
     assert list(TrajectoryFlag.objects.values_list("flag", flat=True)) == ["good"]
 
 
-def test_hotkeys_belong_to_one_label(labels):
+def test_hotkeys_belong_to_one_label(labels, user):
+    user.is_staff = True
     new = label_services.label_create(
-        name="  wrong  date ", colour="#123456", is_bad=True, hotkey=3
+        user=user, name="  wrong  date ", colour="#123456", is_bad=True, hotkey=3
     )
     assert new.name == "wrong date"
     assert Label.objects.get(name="loop or repetition").hotkey is None
     label_services.label_update(
         label=new,
+        user=user,
         name="wrong date",
         colour="#123456",
         is_bad=False,
@@ -87,7 +89,7 @@ def test_hotkeys_belong_to_one_label(labels):
     new.refresh_from_db()
     assert new.hotkey is None and not new.active  # archived labels give their key back
     with pytest.raises(label_services.LabelError, match="exists already"):
-        label_services.label_create(name="unsafe", colour="#000000", is_bad=True)
+        label_services.label_create(user=user, name="unsafe", colour="#000000", is_bad=True)
 
 
 def test_list_filters(computer, user, other_user, labels):

@@ -17,11 +17,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from simulations.review import archive
+from simulations.review import archive, archive_import
 from studio.models import Computer, FileEdge, Folder
 
 pytestmark = pytest.mark.django_db
-LIMITS = archive.ArchiveLimits(
+LIMITS = archive_import.ArchiveLimits(
     max_total_bytes=50 * archive.MB, max_member_bytes=10 * archive.MB, max_members=1000
 )
 
@@ -43,7 +43,7 @@ def rows(computer):
 @pytest.mark.parametrize("fmt", ["zip", "tar"])
 def test_round_trip_keeps_files_and_hashes(computer, user, fmt):
     data = archive_bytes(computer, fmt)
-    imported = archive.archive_import(
+    imported = archive_import.archive_import(
         source=io.BytesIO(data), pool=computer.pool, created_by=user, limits=LIMITS
     )
     assert imported.pk != computer.pk and imported.state == Computer.State.READY
@@ -103,7 +103,7 @@ def special(name: str, kind: bytes, linkname: str = "") -> tarfile.TarInfo:
 def refused(source, pool, match: str, limits=LIMITS):
     before = Computer.objects.count()
     with pytest.raises(archive.ArchiveError, match=match):
-        archive.archive_import(source=source, pool=pool, limits=limits)
+        archive_import.archive_import(source=source, pool=pool, limits=limits)
     assert Computer.objects.count() == before
     assert not list(Path(settings.COMPUTERS_ROOT).glob(".import-*"))
 
@@ -142,7 +142,9 @@ def test_refuses_links_and_special_files(computer):
 
 
 def test_refuses_oversize_and_too_many_members(computer):
-    small = archive.ArchiveLimits(max_total_bytes=10_000, max_member_bytes=1_000, max_members=5)
+    small = archive_import.ArchiveLimits(
+        max_total_bytes=10_000, max_member_bytes=1_000, max_members=5
+    )
     refused(
         zip_of({"computer.json": b"{}", "home/big.txt": b"x" * 1_001}),
         computer.pool,
@@ -165,14 +167,14 @@ def test_refuses_oversize_and_too_many_members(computer):
         zip_of({f"home/{n}.txt": b"x" * 900 for n in range(4)}),
         computer.pool,
         "unpacks to more than the limit of 3,000",
-        archive.ArchiveLimits(3_000, 1_000, 50),
+        archive_import.ArchiveLimits(3_000, 1_000, 50),
     )
     # A zip bomb: a tiny archive that inflates past the member limit is refused by its header.
     refused(
         zip_of({"computer.json": b"{}", "home/bomb.txt": b"\0" * 2_000_000}),
         computer.pool,
         "per member",
-        archive.ArchiveLimits(10 * archive.MB, 1 * archive.MB, 10),
+        archive_import.ArchiveLimits(10 * archive.MB, 1 * archive.MB, 10),
     )
 
 

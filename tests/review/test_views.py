@@ -172,7 +172,9 @@ def test_flag_from_the_page(auth_client, sims, user):
     assert evil.url == reverse("review-simulation", args=[mine.pk])
 
 
-def test_label_taxonomy_is_editable(auth_client, labels):
+def test_label_taxonomy_is_editable(auth_client, user, labels):
+    user.is_staff = True
+    user.save()
     created = auth_client.post(
         reverse("review-label-list"),
         {

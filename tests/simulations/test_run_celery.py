@@ -98,9 +98,10 @@ def test_a_simulation_runs_end_to_end_through_celery(
             computer=computer, scope="collaborator", owner=owner, path=private_path
         )
         assert share.after_sha256 == original.sha256
+    # every delivered message, received or sent, is saved as an .eml
     assert (
         FileChange.objects.filter(simulation=simulation, path__endswith=".eml", op="create").count()
-        == replies.count()
+        == Message.objects.filter(simulation=simulation, delivered_at__isnull=False).count()
     )
 
     # the judge and the outcome

@@ -9,6 +9,7 @@ from docx import Document
 from icalendar import Calendar
 from pptx import Presentation
 
+from simulations.engine.mailbox import MailParent
 from simulations.engine.sandbox import Workspace
 from simulations.engine.texts import text_of
 from simulations.engine.tools import (
@@ -58,6 +59,12 @@ def ctx(tmp_path):
         inbox=lambda unread, limit: inbox,
         search_index=lambda q, n: [("Reports/old.docx", "…budget…")],
         text_of=text_of,
+        mail_parent=lambda message_id: (
+            MailParent(7, "<m7@example.com>", ["<m1@example.com>"], "Figures")
+            if message_id == 7
+            else None
+        ),
+        calendar_path=lambda: "Calendar/work_calendar.ics",
     )
 
 
@@ -200,6 +207,11 @@ def test_mail_memory_clock_calendar_submit_finish(ctx):
     assert sent.outgoing[0].to[0].email == "dana@example.com" and sent.outgoing[0].attachments == [
         "Reports/notes.md"
     ]
+    reply = run_tool(ctx, "send_message", {"to": ["dana"], "body": "Will do.", "reply_to": 7}, "")
+    answered = reply.outgoing[0]
+    assert answered.subject == "Re: Figures" and answered.reply_to.message_id == "<m7@example.com>"
+    unknown = run_tool(ctx, "send_message", {"to": ["dana"], "body": "?", "reply_to": 8}, "")
+    assert unknown.error == "there is no message 8 in your inbox to answer"
     inbox = run_tool(ctx, "read_inbox", {}, "")
     assert "From: Dana Ruiz" in inbox.observation and inbox.read_message_ids == [7]
     memory = run_tool(ctx, "update_memory", {"key": "plan", "note": "Week 1: budget"}, "")

@@ -91,3 +91,46 @@ def test_management_command(tmp_path, capsys):
     with pytest.raises(CommandError, match="1 bad line"):
         call_command("import_personas", str(path), "--pool", "cli")
     assert "line 2" in capsys.readouterr().err
+
+
+DEEP_LINE = '{"persona": ' * 1000 + '"x"' + "}" * 1000
+
+
+def test_deeply_nested_line_is_a_line_error_and_nothing_is_imported():
+    with pytest.raises(PersonaImportError) as info:
+        persona_pool_import(
+            pool_name="deep", source=jsonl({"persona": "fine"}, DEEP_LINE), filename="p.jsonl"
+        )
+    assert [(e.line, e.reason) for e in info.value.report.errors] == [
+        (2, "JSON nested too deeply to read")
+    ]
+    assert not PersonaPool.objects.exists() and not Persona.objects.exists()
+
+
+def test_json_array_gets_the_one_object_per_line_hint():
+    whole = json.dumps([{"persona": "A CFO"}, {"persona": "A nurse"}], indent=1).encode()
+    for name in ("p.json", "personas"):
+        with pytest.raises(PersonaImportError, match="one JSON object per line") as info:
+            persona_pool_import(pool_name="arr", source=whole, filename=name)
+        assert len(info.value.report.errors) == 1
+    with pytest.raises(PersonaImportError, match="got an array: write one JSON object per line"):
+        persona_pool_import(
+            pool_name="arr", source=jsonl({"persona": "ok"}, [{"persona": "x"}]), filename="p.jsonl"
+        )
+    assert not PersonaPool.objects.exists()
+
+
+def test_management_command_refuses_a_deep_line(tmp_path, capsys):
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(jsonl({"persona": "A hospital pharmacist"}, DEEP_LINE))
+    with pytest.raises(CommandError, match="nested too deeply"):
+        call_command("import_personas", str(path), "--pool", "cli")
+    assert "deep.jsonl: line 2: JSON nested too deeply" in capsys.readouterr().err
+    assert not PersonaPool.objects.exists()
+
+
+def test_csv_field_over_the_csv_modules_limit_is_a_line_error():
+    body = 'persona\nA nurse\n"' + "x" * 200_000 + '"\n'
+    with pytest.raises(PersonaImportError, match="line 3: not valid CSV"):
+        persona_pool_import(pool_name="csv-big", source=body.encode(), filename="p.csv")
+    assert not PersonaPool.objects.exists()

@@ -57,6 +57,8 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_missing_secret():
-    result = _manage("check", DJANGO_PRODUCTION="1")
-    assert result.returncode != 0 and "DJANGO_SECRET_KEY must be set" in result.stderr
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_production_refuses_missing_secret_whatever_debug_says(debug):
+    result = _manage("check", DJANGO_PRODUCTION="1", DJANGO_DEBUG=debug)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be set" in result.stderr

@@ -57,6 +57,26 @@ def test_import_with_bad_lines_lists_them_and_imports_nothing(auth_client):
     assert not Persona.objects.exists()
 
 
+def test_import_of_deeply_nested_line_is_a_400_naming_the_line(auth_client):
+    deep = '{"a": ' * 1000 + "1" + "}" * 1000
+    file = upload("deep.jsonl", {"persona": "fine"}, deep)
+    response = auth_client.post(reverse("studio-pool-import"), {"name": "deep", "file": file})
+    assert response.status_code == 400
+    page = response.content.decode().replace("\n", "")
+    assert '<td class="num">2</td><td>JSON nested too deeply to read' in page
+    assert not PersonaPool.objects.filter(name="deep").exists()
+    assert not Persona.objects.exists()
+
+
+def test_import_of_a_json_array_hints_at_json_lines(auth_client):
+    body = json.dumps([{"persona": "A CFO"}, {"persona": "A nurse"}]).encode()
+    file = SimpleUploadedFile("pool.json", body)
+    response = auth_client.post(reverse("studio-pool-import"), {"name": "arr", "file": file})
+    assert response.status_code == 400
+    assert "one JSON object per line (JSONL)" in response.content.decode()
+    assert not PersonaPool.objects.filter(name="arr").exists()
+
+
 def test_import_refuses_another_users_private_pool_name(auth_client, other_user):
     make_pool(name="bobs-secret", owner=other_user, shared=False, personas=1)
     file = upload("p.jsonl", {"persona": "An intruder persona."})

@@ -5,6 +5,7 @@ to the turn); review.js sends the same forms with fetch and swaps in the returne
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -189,12 +190,15 @@ def label_list(request):
             d = form.cleaned_data
             try:
                 label = label_services.label_create(
+                    user=request.user,
                     name=d["name"],
                     colour=d["colour"],
                     is_bad=d["is_bad"],
                     hotkey=d["hotkey"],
                     description=d["description"],
                 )
+            except label_services.LabelPermissionError as exc:
+                form.add_error("hotkey", str(exc))
             except label_services.LabelError as exc:
                 form.add_error("name", str(exc))
             else:
@@ -206,6 +210,7 @@ def label_list(request):
     rows = [
         (
             label,
+            label_services.label_editable(label=label, user=request.user),
             LabelForm(
                 initial={
                     "name": label.name,
@@ -218,9 +223,10 @@ def label_list(request):
                 prefix=f"l{label.pk}",
             ),
         )
-        for label in Label.objects.order_by("-active", "order", "name")
+        for label in Label.objects.select_related("created_by").order_by("-active", "order", "name")
     ]
-    return render(request, "review/labels.html", {"form": form, "rows": rows}, status=status)
+    context = {"form": form, "rows": rows, "changes": selectors.label_change_list(limit=50)}
+    return render(request, "review/labels.html", context, status=status)
 
 
 @require_POST
@@ -237,6 +243,7 @@ def label_edit(request, label_id: int):
     try:
         label_services.label_update(
             label=label,
+            user=request.user,
             name=d["name"],
             colour=d["colour"],
             is_bad=d["is_bad"],
@@ -244,6 +251,8 @@ def label_edit(request, label_id: int):
             description=d["description"],
             active=d["active"],
         )
+    except label_services.LabelPermissionError as exc:
+        raise PermissionDenied(str(exc)) from None
     except label_services.LabelError as exc:
         messages.error(request, f"Label not saved: {exc}.")
         return redirect("review-label-list")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from simulations.review import archive, export, selectors
+from simulations.review import archive, archive_import, export, selectors
 from simulations.review.forms import ExportForm, ImportComputerForm
 from studio import selectors as studio_selectors
 from studio.views.access import get_computer_for_user
@@ -122,7 +123,7 @@ def computer_archive(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def computer_import(request):
     pools = studio_selectors.pool_list(user=request.user).order_by("name")
-    limits = archive.ArchiveLimits.from_env()
+    limits = archive_import.ArchiveLimits.from_env()
     form = ImportComputerForm(
         request.POST or None, request.FILES or None, pools=pools, limits=limits
     )
@@ -133,7 +134,7 @@ def computer_import(request):
             upload = form.cleaned_data["archive"]
             try:
                 with upload.open("rb") as source:
-                    computer = archive.archive_import(
+                    computer = archive_import.archive_import(
                         source=source,
                         pool=form.cleaned_data["pool"],
                         created_by=request.user,
@@ -148,4 +149,10 @@ def computer_import(request):
                     f"with {computer.files.count()} files.",
                 )
                 return redirect("studio-computer-detail", pk=computer.pk)
-    return render(request, "review/import.html", {"form": form, "limits": limits}, status=status)
+    context = {
+        "form": form,
+        "limits": limits,
+        "quota": settings.ARCHIVE_IMPORT_QUOTA_MB * archive.MB,
+        "used": archive_import.archive_import_bytes_used(user=request.user),
+    }
+    return render(request, "review/import.html", context, status=status)

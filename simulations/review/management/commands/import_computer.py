@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from simulations.review import archive
+from simulations.review import archive, archive_import
 from studio.models import PersonaPool
 
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
         try:
             with path.open("rb") as source:
-                computer = archive.archive_import(source=source, pool=pool, created_by=owner)
+                computer = archive_import.archive_import(source=source, pool=pool, created_by=owner)
         except archive.ArchiveError as exc:
             raise CommandError(f"{path.name}: {exc}") from None
         self.stdout.write(
