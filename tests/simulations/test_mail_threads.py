@@ -44,7 +44,8 @@ def replying_worker():
                     "duration_minutes": 45,
                 },
             )
-        last = req.messages[-1] if req.messages else {}
+        # the newest tool result: the situation now comes after it, as the last message
+        last = next((m for m in reversed(req.messages) if m.get("role") != "user"), {})
         if last.get("role") == "tool" and len(state["answered"]) < 2:
             for number, sender in INBOX_ITEM.findall(str(last.get("content", ""))):
                 if int(number) not in state["answered"]:

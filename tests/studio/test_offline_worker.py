@@ -86,7 +86,7 @@ def test_a_month_of_work_has_few_loops_and_no_tail_of_re_reads(computer_snapshot
         f"{len(turns)} worker turns, {loops} loop signals; actions {dict(actions)}; "
         f"reads in the last 60: {reads_in_tail}"
     )
-    assert len(turns) >= 300
+    assert len(turns) >= 250  # a long run: most of the 420 turns are the worker's
     assert loops < 0.05 * len(turns)
     assert reads_in_tail < 0.5 * len(tail), "the run ends re-reading its files"
     for work in ("write_file", "edit_file", "send_message", "read_inbox", "submit_deliverable"):
