@@ -46,6 +46,7 @@ from simulations.review.archive import (
 from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
 from studio.paths import PathEscapeError, clean_relative
 from studio.services.index import computer_stats, folder_rows
+from studio.volumes import VOLUMES_DIR
 
 # What reading a damaged archive raises: zipfile on a bad CRC or header, zlib on bad deflate
 # data, gzip (an OSError) and tarfile on a cut or corrupt stream.
@@ -372,6 +373,8 @@ def _create(
             industry=manifest.industry,
             profile=manifest.profile,
             policy=manifest.policy,
+            volumes=manifest.volumes,
+            documents=manifest.documents,
             started_at=now,
             finished_at=now,
         )
@@ -425,7 +428,7 @@ def _create(
             shutil.rmtree(target)
         try:
             target.mkdir(parents=True)
-            for part in ("home", "collaborators"):
+            for part in ("home", "collaborators", VOLUMES_DIR):
                 if (staging / part).exists():
                     os.replace(staging / part, target / part)
             (target / "home").mkdir(exist_ok=True)
