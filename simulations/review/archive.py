@@ -165,7 +165,7 @@ def manifest_of(computer: Computer) -> dict[str, Any]:
     }
 
 
-class _Sink(io.RawIOBase):
+class StreamSink(io.RawIOBase):
     """A write-only stream whose bytes are taken out in pieces: lets zipfile and tarfile write
     an archive that is sent while it is being made."""
 
@@ -193,7 +193,7 @@ def archive_stream(computer: Computer, *, fmt: str = "zip") -> Iterator[bytes]:
         )
     manifest = manifest_of(computer)
     data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-    sink = _Sink()
+    sink = StreamSink()
     members = [
         (member_name(Entry.model_validate(e)), _disk_path(computer, e)) for e in manifest["files"]
     ]

@@ -10,7 +10,14 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from simulations.review import archive, archive_import, export, paper_import, selectors
+from simulations.review import (
+    archive,
+    archive_import,
+    export,
+    paper_export,
+    paper_import,
+    selectors,
+)
 from simulations.review.forms import ExportForm, ImportComputerForm
 from studio import selectors as studio_selectors
 from studio.views.access import get_computer_for_user
@@ -103,18 +110,22 @@ def export_manifest(request):
 def computer_archive(request, pk: int):
     computer = get_computer_for_user(request, pk)
     fmt = request.GET.get("format", "zip")
-    if fmt not in ("zip", "tar"):
+    if fmt not in ("zip", "tar", "paper"):
         fmt = "zip"
     if computer.state != computer.State.READY:
         messages.error(
             request, f"Computer #{computer.pk} is {computer.state}: only a ready computer exports."
         )
         return redirect("studio-computer-detail", pk=computer.pk)
-    pieces = archive.archive_stream(computer, fmt=fmt)
+    if fmt == "paper":
+        pieces = paper_export.paper_tar_stream(computer)
+        suffix, content_type = "paper.tar.gz", "application/gzip"
+    else:
+        pieces = archive.archive_stream(computer, fmt=fmt)
+        suffix, content_type = (
+            ("zip", "application/zip") if fmt == "zip" else ("tar.gz", "application/gzip")
+        )
     content = _async_chunks(pieces) if isinstance(request, ASGIRequest) else pieces
-    suffix, content_type = (
-        ("zip", "application/zip") if fmt == "zip" else ("tar.gz", "application/gzip")
-    )
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="computer-{computer.pk}.{suffix}"'
     return response
