@@ -154,3 +154,21 @@ def test_second_computer_bad_means_none_imported(tmp_path):
         _import(tmp_path)
     _nothing_left()
     assert PersonaPool.objects.filter(name="paper").exists()
+
+
+def test_computer_page_shows_the_papers_documents(client, user, tmp_path):
+    write_paper_computer(tmp_path)
+    computer = _import(tmp_path)
+    computer.created_by = user
+    computer.save(update_fields=["created_by"])
+    client.force_login(user)
+    page = client.get(f"/computers/{computer.pk}/").content.decode()
+    assert "From the paper&#x27;s dataset" in page or "From the paper's dataset" in page
+    for shown in (
+        "Joost de Vries",
+        "Lane requalification",
+        "GDP audit readiness report",
+        "D:\\",
+        "spaces",
+    ):
+        assert shown in page, shown
