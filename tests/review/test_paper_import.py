@@ -172,3 +172,16 @@ def test_computer_page_shows_the_papers_documents(client, user, tmp_path):
         "spaces",
     ):
         assert shown in page, shown
+
+
+def test_staff_may_import_a_server_path_others_may_not(client, user, tmp_path):
+    write_paper_computer(tmp_path)
+    pool = PersonaPool.objects.create(name="p", owner=user)
+    client.force_login(user)
+    form = {"format": "paper", "server_path": str(tmp_path), "pool": pool.pk}
+    assert client.post("/review/computers/import", form).status_code == 400
+    assert not Computer.objects.exists()
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    assert client.post("/review/computers/import", form).status_code == 302
+    assert Computer.objects.get().documents["computer_id"] == CID

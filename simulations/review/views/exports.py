@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
@@ -167,18 +169,10 @@ def computer_import(request):
 
 
 def _import(data, *, user, limits):
-    pool = data["pool"]
+    pool, path = data["pool"], data.get("server_path")
     if data["format"] == "paper":
-        source = data.get("server_path") or data["archive"]
-        if data.get("server_path"):
-            return paper_import.paper_import(
-                source=source,
-                pool=pool,
-                created_by=user,
-                limits=limits,
-                name=source.name.partition(".")[0],
-            )
-        with source.open("rb") as stream:
+        source = path or data["archive"]
+        with nullcontext(path) if path else source.open("rb") as stream:
             return paper_import.paper_import(
                 source=stream,
                 pool=pool,
