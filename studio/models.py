@@ -97,6 +97,11 @@ class Computer(models.Model):
     industry = models.CharField(max_length=200, blank=True)
     profile = models.JSONField(default=dict, blank=True)
     policy = models.JSONField(default=dict, blank=True)
+    # Several volumes (layout in studio/volumes.py); empty: one implicit volume, home/ only.
+    volumes = models.JSONField(default=list, blank=True)
+    # The paper's documents as imported (user_profile, collaboration_context, project_index,
+    # filesystem_policy, monthly_objectives, persona), verbatim, by name without ".json".
+    documents = models.JSONField(default=dict, blank=True)
     stats = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -120,6 +125,10 @@ class Computer(models.Model):
     @property
     def private_root(self) -> Path:
         return self.root / "collaborators"
+
+    @property
+    def volumes_root(self) -> Path:
+        return self.root / "volumes"
 
     @property
     def progress(self) -> float:
@@ -151,6 +160,7 @@ class ComputerFile(models.Model):
     class Scope(models.TextChoices):
         HOME = "home"
         COLLABORATOR = "collaborator"
+        VOLUME = "volume"  # on another volume, or outside the home: owner is the volume's name
 
     computer = models.ForeignKey(Computer, on_delete=models.CASCADE, related_name="files")
     key = models.CharField(max_length=64)
@@ -186,12 +196,9 @@ class ComputerFile(models.Model):
 
     @property
     def disk_path(self) -> Path:
-        base = self.computer.home
-        if self.scope == self.Scope.COLLABORATOR:
-            from studio.paths import slugify_name
+        from studio.volumes import stored_at
 
-            base = self.computer.private_root / slugify_name(self.owner)
-        return base / self.path
+        return self.computer.root / stored_at(scope=self.scope, owner=self.owner, path=self.path)
 
 
 class FileEdge(models.Model):

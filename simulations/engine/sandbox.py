@@ -3,6 +3,8 @@
 Layout under ``SIMULATIONS_ROOT/<simulation id>/``:
 
 - ``home/``   the user's folder as the worker sees it (a copy of the computer's home);
+- ``volumes/<slug>/`` and ``volumes.json``: the computer's other volumes (studio/volumes.py), which
+  the worker names by the user's full paths ("D:\\Q3\\a.xlsx", "/Volumes/Backup/a.xlsx");
 - ``blobs/``  every version of every file the run wrote or replaced, by sha256.
 
 Tools never write into ``home/`` themselves. They stage a change: its new content goes to
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from studio.paths import PathEscapeError, clean_relative, resolve_inside
+from studio.volumes import VOLUMES_DIR, Volume, is_logical, locate, volumes_dump
 
 TEXT_KINDS = ("md", "txt", "csv")
 DIFF_LIMIT = 20_000
@@ -64,16 +68,39 @@ class Workspace:
         self.root = Path(root)
         self.home = self.root / "home"
         self.blobs = self.root / "blobs"
+        self._volumes: list[Volume] | None = None
+
+    @property
+    def volumes(self) -> list[Volume]:
+        if self._volumes is None:
+            listed = self.root / "volumes.json"
+            data = json.loads(listed.read_text()) if listed.is_file() else []
+            self._volumes = [Volume(**v) for v in data]
+        return self._volumes
+
+    def _locate(self, raw: str) -> tuple[Volume | None, str]:
+        """A worker's path as (volume, path inside it), or (None, path relative to home)."""
+        if not (self.volumes and is_logical(raw)):
+            return None, raw
+        try:
+            return locate(self.volumes, raw.strip())
+        except PathEscapeError as exc:
+            raise SandboxError(str(exc)) from None
 
     # -- paths -----------------------------------------------------------------------------
 
     def resolve(self, relative: str, *, must_exist: bool = False) -> Path:
         """The absolute path of a worker-proposed path, or SandboxError: no '..', no absolute
         paths, no symlinks anywhere on the way."""
-        if relative in (".", "", "/", "./"):
+        if relative in (".", "", "./") or (relative == "/" and not self.volumes):
             return self.home
+        for volume in self.volumes:  # a volume's own root: "D:\\", "/Volumes/Backup"
+            if relative.strip().rstrip("\\/").lower() == volume.mount.rstrip("\\/").lower():
+                return self.root / VOLUMES_DIR / volume.slug
+        volume, relative = self._locate(relative)
+        base = self.root / VOLUMES_DIR / volume.slug if volume else self.home
         try:
-            path = resolve_inside(self.home, relative)
+            path = resolve_inside(base, relative)
         except PathEscapeError as exc:
             raise SandboxError(str(exc)) from None
         if must_exist and not path.exists():
@@ -81,11 +108,18 @@ class Workspace:
         return path
 
     def relative(self, path: Path) -> str:
+        if path.is_relative_to(self.root / VOLUMES_DIR):
+            slug, _, inner = path.relative_to(self.root / VOLUMES_DIR).as_posix().partition("/")
+            volume = next(v for v in self.volumes if v.slug == slug)
+            return volume.logical(inner) if inner else volume.mount
         return path.relative_to(self.home).as_posix()
 
     def clean(self, relative: str) -> str:
+        volume, inner = self._locate(relative)
+        if volume is not None:
+            return volume.logical(inner)
         try:
-            return clean_relative(relative)
+            return clean_relative(inner)
         except PathEscapeError as exc:
             raise SandboxError(str(exc)) from None
 
@@ -95,15 +129,27 @@ class Workspace:
     def prepared(self) -> bool:
         return self.home.is_dir()
 
-    def prepare(self, source_home: Path) -> int:
-        """Copy the computer's home (symlinks are not copied). Idempotent; returns files copied."""
+    def prepare(self, source_home: Path, *, volumes: list[Volume] = (), source_volumes=None) -> int:
+        """Copy the computer's home and other volumes (symlinks are not copied). Idempotent;
+        returns files copied. The home goes last: it marks the workspace prepared."""
         if self.prepared:
             return 0
         self.root.mkdir(parents=True, exist_ok=True)
         self.blobs.mkdir(exist_ok=True)
-        staging = self.root / f".home-{secrets.token_hex(4)}"
         count = 0
-        source_home = Path(source_home)
+        if volumes:
+            shutil.rmtree(self.root / VOLUMES_DIR, ignore_errors=True)
+            for volume in volumes:
+                source = Path(source_volumes) / volume.slug
+                if source.is_dir():
+                    count += self._copy_tree(source, self.root / VOLUMES_DIR / volume.slug)
+            (self.root / "volumes.json").write_text(json.dumps(volumes_dump(list(volumes))))
+            self._volumes = list(volumes)
+        return count + self._copy_tree(Path(source_home), self.home)
+
+    def _copy_tree(self, source_home: Path, target: Path) -> int:
+        staging = self.root / f".copy-{secrets.token_hex(4)}"
+        count = 0
         for directory, dirnames, filenames in os.walk(source_home, followlinks=False):
             here = Path(directory)
             target_dir = staging / here.relative_to(source_home)
@@ -116,7 +162,8 @@ class Workspace:
                 shutil.copy2(src, target_dir / name)
                 count += 1
         staging.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, self.home)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, target)
         return count
 
     def remove(self) -> None:

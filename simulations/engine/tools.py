@@ -252,6 +252,8 @@ def list_dir(ctx: ToolContext, args: ListDir) -> ToolResult:
             when = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")
             lines.append(f"{entry.name}  {_human_size(stat.st_size)}  modified {when}")
     where = "." if folder == ctx.workspace.home else ctx.workspace.relative(folder)
+    if folder == ctx.workspace.home:  # the other volumes, as the user would see them
+        lines += [f"{v.mount}  (volume {v.name})" for v in ctx.workspace.volumes if not v.home]
     more = f"\n… and {len(entries) - LIST_LIMIT} more" if len(entries) > LIST_LIMIT else ""
     body = "\n".join(lines) or "(empty folder)"
     return ToolResult(observation=f"{where}/ — {len(entries)} entries\n{body}{more}")

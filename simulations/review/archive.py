@@ -6,6 +6,7 @@ Layout of an archive::
                                          (with each file's sha256) and the dependency edges
     home/<path>                          the user's files
     collaborators/<owner-slug>/<path>    collaborators' private reference files
+    volumes/<volume-slug>/<path>         files on the computer's other volumes (studio/volumes.py)
 
 Importing one (treating it as hostile) is archive_import.py.
 """
@@ -25,8 +26,9 @@ from typing import IO, Any
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
-from studio.models import Computer, ComputerFile, FileEdge
-from studio.paths import PathEscapeError, resolve_inside, slugify_name
+from studio.models import Computer, FileEdge
+from studio.paths import PathEscapeError, resolve_inside
+from studio.volumes import stored_at
 
 FORMAT = "synthetic-computers/computer-archive/v1"
 MANIFEST = "computer.json"
@@ -46,7 +48,7 @@ class Entry(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     key: str = Field(min_length=1, max_length=64)
-    scope: str = Field(pattern="^(home|collaborator)$")
+    scope: str = Field(pattern="^(home|collaborator|volume)$")
     owner: str = Field(default="", max_length=200)
     path: str = Field(min_length=1, max_length=1024)
     kind: str = Field(max_length=8)
@@ -93,14 +95,14 @@ class Manifest(BaseModel):
     persona: PersonaInfo
     profile: dict[str, Any] = Field(default_factory=dict)
     policy: dict[str, Any] = Field(default_factory=dict)
+    volumes: list[dict[str, str]] = Field(default_factory=list)
+    documents: dict[str, Any] = Field(default_factory=dict)
     files: list[Entry]
     edges: list[Edge] = Field(default_factory=list)
 
 
 def member_name(entry: Entry) -> str:
-    if entry.scope == ComputerFile.Scope.HOME:
-        return f"home/{entry.path}"
-    return f"collaborators/{slugify_name(entry.owner)}/{entry.path}"
+    return stored_at(scope=entry.scope, owner=entry.owner, path=entry.path)
 
 
 # -- export ---------------------------------------------------------------------------------------
@@ -155,13 +157,15 @@ def manifest_of(computer: Computer) -> dict[str, Any]:
         },
         "profile": computer.profile,
         "policy": computer.policy,
+        "volumes": computer.volumes,
+        "documents": computer.documents,
         "stats": computer.stats,
         "files": files,
         "edges": edges,
     }
 
 
-class _Sink(io.RawIOBase):
+class StreamSink(io.RawIOBase):
     """A write-only stream whose bytes are taken out in pieces: lets zipfile and tarfile write
     an archive that is sent while it is being made."""
 
@@ -189,7 +193,7 @@ def archive_stream(computer: Computer, *, fmt: str = "zip") -> Iterator[bytes]:
         )
     manifest = manifest_of(computer)
     data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-    sink = _Sink()
+    sink = StreamSink()
     members = [
         (member_name(Entry.model_validate(e)), _disk_path(computer, e)) for e in manifest["files"]
     ]
@@ -228,13 +232,10 @@ def archive_stream(computer: Computer, *, fmt: str = "zip") -> Iterator[bytes]:
 
 
 def _disk_path(computer: Computer, entry: dict[str, Any]) -> Path:
-    base = (
-        computer.home
-        if entry["scope"] == ComputerFile.Scope.HOME
-        else (computer.private_root / slugify_name(entry["owner"]))
-    )
     try:
-        path = resolve_inside(base, entry["path"])
+        path = resolve_inside(
+            computer.root, stored_at(scope=entry["scope"], owner=entry["owner"], path=entry["path"])
+        )
     except PathEscapeError as exc:
         raise ArchiveError(f"{entry['path']}: {exc}") from None
     if not path.is_file():

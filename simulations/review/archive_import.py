@@ -46,10 +46,11 @@ from simulations.review.archive import (
 from studio.models import Computer, ComputerFile, FileEdge, Folder, Persona, PersonaPool
 from studio.paths import PathEscapeError, clean_relative
 from studio.services.index import computer_stats, folder_rows
+from studio.volumes import VOLUMES_DIR
 
 # What reading a damaged archive raises: zipfile on a bad CRC or header, zlib on bad deflate
 # data, gzip (an OSError) and tarfile on a cut or corrupt stream.
-_DAMAGED = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError)
+DAMAGED = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Member:
     handle: Any  # ZipInfo or TarInfo
 
 
-class _Reader:
+class ArchiveReader:
     """The members of a zip or tar archive, each checked before it is listed."""
 
     def __init__(self, source: IO[bytes], limits: ArchiveLimits):
@@ -90,13 +91,13 @@ class _Reader:
                 self.tar: tarfile.TarFile | None = None
             else:
                 self.zip, self.tar = None, tarfile.open(fileobj=source, mode="r:*")  # noqa: SIM115 - closed by close()
-        except _DAMAGED as exc:
+        except DAMAGED as exc:
             raise ArchiveError(f"not a zip or tar archive: {exc}") from None
 
     def members(self) -> list[Member]:
         try:
-            raw = self.zip.infolist() if self.zip else self._tar_members()
-        except _DAMAGED as exc:
+            raw = self._raw_items()
+        except DAMAGED as exc:
             raise ArchiveError(f"the archive is damaged: {exc}") from None
         if len(raw) > self.limits.max_members:
             raise ArchiveError(
@@ -125,6 +126,9 @@ class _Reader:
                 )
             out.append(Member(name=name, size=size, handle=item))
         return out
+
+    def _raw_items(self) -> list:
+        return self.zip.infolist() if self.zip else self._tar_members()
 
     def _tar_members(self) -> list[tarfile.TarInfo]:
         members = []
@@ -165,7 +169,7 @@ class _Reader:
                     "allowed in an archive"
                 )
             is_dir, size = item.isdir(), item.size
-        return _checked_name(raw_name, is_dir), size, is_dir
+        return checked_name(raw_name, is_dir), size, is_dir
 
     def blocks(self, member: Member) -> Iterator[bytes]:
         """The member's bytes, block by block; damage is reported with the member's name."""
@@ -179,14 +183,14 @@ class _Reader:
             with stream:
                 while block := stream.read(READ_BLOCK):
                     yield block
-        except _DAMAGED as exc:
+        except DAMAGED as exc:
             raise ArchiveError(f"{member.name}: the archive is damaged here ({exc})") from None
 
     def close(self) -> None:
         (self.zip or self.tar).close()
 
 
-def _checked_name(raw: str, is_dir: bool) -> str:
+def checked_name(raw: str, is_dir: bool) -> str:
     text = raw.rstrip("/") if is_dir else raw
     if not text:
         raise ArchiveError("a member has an empty name")
@@ -206,7 +210,7 @@ def _checked_name(raw: str, is_dir: bool) -> str:
 # -- import ---------------------------------------------------------------------------------------
 
 
-def _read_manifest(reader: _Reader, members: dict[str, Member]) -> Manifest:
+def _read_manifest(reader: ArchiveReader, members: dict[str, Member]) -> Manifest:
     member = members.get(MANIFEST)
     if member is None:
         raise ArchiveError(f"the archive has no {MANIFEST}: it was not made by export_computer")
@@ -262,32 +266,41 @@ def _check_index(manifest: Manifest, members: dict[str, Member]) -> dict[str, En
 
 
 def _extract(
-    reader: _Reader, members: dict[str, Member], expected: dict[str, Entry], staging: Path
+    reader: ArchiveReader, members: dict[str, Member], expected: dict[str, Entry], staging: Path
 ) -> None:
     total = 0
-    limits = reader.limits
     for name, entry in expected.items():
-        member = members[name]
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        written = 0
-        with target.open("xb") as out:
-            for block in reader.blocks(member):
-                written += len(block)
-                total += len(block)
-                if written > min(entry.size, limits.max_member_bytes):
-                    raise ArchiveError(f"{name}: holds more bytes than it declares")
-                if total > limits.max_total_bytes:
-                    raise ArchiveError(
-                        f"the archive unpacks to more than {limits.max_total_bytes:,} bytes"
-                    )
-                digest.update(block)
-                out.write(block)
-        if digest.hexdigest() != entry.sha256:
+        sha, written = copy_member(
+            reader, members[name], staging / name, declared=entry.size, total=total
+        )
+        total += written
+        if sha != entry.sha256:
             raise ArchiveError(f"{name}: its content does not match the sha256 in the index")
         mtime = entry.mtime.timestamp()
-        os.utime(target, (mtime, mtime))
+        os.utime(staging / name, (mtime, mtime))
+
+
+def copy_member(
+    reader: ArchiveReader, member: Member, target: Path, *, declared: int, total: int
+) -> tuple[str, int]:
+    """Copy one member to ``target`` (a new file) within the limits: its sha256 and bytes
+    written. ``total`` is what earlier members of this import already wrote."""
+    limits = reader.limits
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    written = 0
+    with target.open("xb") as out:
+        for block in reader.blocks(member):
+            written += len(block)
+            if written > min(declared, limits.max_member_bytes):
+                raise ArchiveError(f"{member.name}: holds more bytes than it declares")
+            if total + written > limits.max_total_bytes:
+                raise ArchiveError(
+                    f"the archive unpacks to more than {limits.max_total_bytes:,} bytes"
+                )
+            digest.update(block)
+            out.write(block)
+    return digest.hexdigest(), written
 
 
 def archive_import(
@@ -295,20 +308,20 @@ def archive_import(
 ) -> Computer:
     """A new ready Computer (in ``pool``) holding the archive's files and index."""
     limits = limits or ArchiveLimits.from_env()
-    reader = _Reader(source, limits)
+    reader = ArchiveReader(source, limits)
     staging: Path | None = None
     try:
         members = {m.name: m for m in reader.members()}
         manifest = _read_manifest(reader, members)
         expected = _check_index(manifest, members)
         if created_by is not None:  # early, before writing anything; again in _create
-            _check_quota(user=created_by, adding=sum(e.size for e in expected.values()))
+            check_quota(user=created_by, adding=sum(e.size for e in expected.values()))
         root = Path(settings.COMPUTERS_ROOT)
         root.mkdir(parents=True, exist_ok=True)
         staging = root / f".import-{secrets.token_hex(6)}"
         staging.mkdir()
         _extract(reader, members, expected, staging)
-        return _create(manifest, expected, staging, pool=pool, created_by=created_by)
+        return create_from_manifest(manifest, expected, staging, pool=pool, created_by=created_by)
     finally:
         reader.close()
         if staging is not None and staging.exists():
@@ -323,7 +336,7 @@ def archive_import_bytes_used(*, user) -> int:
     return used or 0
 
 
-def _check_quota(*, user, adding: int) -> None:
+def check_quota(*, user, adding: int) -> None:
     quota = settings.ARCHIVE_IMPORT_QUOTA_MB * MB
     used = archive_import_bytes_used(user=user)
     if used + adding > quota:
@@ -334,7 +347,7 @@ def _check_quota(*, user, adding: int) -> None:
         )
 
 
-def _create(
+def create_from_manifest(
     manifest: Manifest, expected: dict[str, Entry], staging: Path, *, pool: PersonaPool, created_by
 ) -> Computer:
     info = manifest.persona
@@ -343,7 +356,7 @@ def _create(
         if created_by is not None:
             # Two imports by one user at once: the second waits here and counts the first.
             get_user_model().objects.select_for_update().get(pk=created_by.pk)
-            _check_quota(user=created_by, adding=sum(e.size for e in expected.values()))
+            check_quota(user=created_by, adding=sum(e.size for e in expected.values()))
         persona, _ = Persona.objects.get_or_create(
             pool=pool,
             digest=digest,
@@ -372,6 +385,8 @@ def _create(
             industry=manifest.industry,
             profile=manifest.profile,
             policy=manifest.policy,
+            volumes=manifest.volumes,
+            documents=manifest.documents,
             started_at=now,
             finished_at=now,
         )
@@ -425,7 +440,7 @@ def _create(
             shutil.rmtree(target)
         try:
             target.mkdir(parents=True)
-            for part in ("home", "collaborators"):
+            for part in ("home", "collaborators", VOLUMES_DIR):
                 if (staging / part).exists():
                     os.replace(staging / part, target / part)
             (target / "home").mkdir(exist_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django import forms
 
 from simulations.models import Simulation, Turn
@@ -142,21 +144,49 @@ class CompareForm(forms.Form):
 
 
 class ImportComputerForm(forms.Form):
-    archive = forms.FileField(label="Archive (.zip or .tar.gz from “Export archive”)")
+    FORMATS = [
+        ("ours", "This studio's archive (.zip or .tar.gz from “Export archive”)"),
+        ("paper", "The paper's dataset layout (.tar.gz or .tar.zst of computers/)"),
+    ]
+    format = forms.ChoiceField(choices=FORMATS, initial="ours", required=False, label="Format")
+    archive = forms.FileField(label="Archive", required=False)
+    server_path = forms.CharField(
+        required=False,
+        label="Or a folder or tarball on the server (staff only, paper format)",
+    )
     pool = forms.ModelChoiceField(queryset=PersonaPool.objects.none(), label="Into pool")
 
-    def __init__(self, *args, pools, limits, **kwargs):
+    def __init__(self, *args, pools, limits, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
         self.limits = limits
+        self.staff = bool(user and user.is_staff)
+        if not self.staff:
+            del self.fields["server_path"]
 
     def clean_archive(self):
         upload = self.cleaned_data["archive"]
         # Packed data is never much larger than what it unpacks to: refuse early what would
         # surely unpack past the limit, before reading any of it.
-        if upload.size > self.limits.max_total_bytes + 1024 * 1024:
+        if upload and upload.size > self.limits.max_total_bytes + 1024 * 1024:
             raise forms.ValidationError(
                 f"The archive is {upload.size:,} bytes; the limit is "
                 f"{self.limits.max_total_bytes:,} bytes unpacked."
             )
         return upload
+
+    def clean(self):
+        data = super().clean()
+        data["format"] = data.get("format") or "ours"
+        path = (data.get("server_path") or "").strip()
+        if bool(path) == bool(data.get("archive")):
+            raise forms.ValidationError(
+                "Give an archive to upload or (staff) a path on the server."
+            )
+        if path:
+            if data.get("format") != "paper":
+                raise forms.ValidationError("A path on the server is read in the paper's format.")
+            if not Path(path).exists():
+                self.add_error("server_path", f"{path} does not exist on the server.")
+            data["server_path"] = Path(path)
+        return data

@@ -33,6 +33,7 @@ from simulations.models import Simulation
 from simulations.services.turns import LeaseLost, turn_commit, workspace_replay_last_turn
 from studio.llm import gateway
 from studio.models import Computer
+from studio.volumes import volumes_of
 
 log = logging.getLogger(__name__)
 DETAIL_LIMIT = 8_000
@@ -224,7 +225,11 @@ def _prepare(world: World, token: str) -> None:
     sim = world.sim
     if sim.computer.state != Computer.State.READY or not sim.computer.home.is_dir():
         raise RuntimeError(f"computer {sim.computer_id} is not ready (state {sim.computer.state})")
-    world.workspace.prepare(sim.computer.home)
+    world.workspace.prepare(
+        sim.computer.home,
+        volumes=volumes_of(sim.computer),
+        source_volumes=sim.computer.volumes_root,
+    )
     start = _month_start(sim)
     Simulation.objects.filter(pk=sim.pk, lease_owner=token).update(
         phase=Simulation.Phase.OBJECTIVES,

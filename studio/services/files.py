@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from studio.models import ComputerFile
-from studio.paths import PathEscapeError, resolve_inside, slugify_name
+from studio.paths import PathEscapeError, resolve_inside
+from studio.volumes import stored_at
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,7 @@ class FileUnavailable(Exception):
 def file_disk_path(*, file: ComputerFile) -> Path:
     """The real path of an indexed file, checked component by component from the computer's
     own folder, so neither the home folder nor anything below it may be a symlink."""
-    if file.scope == ComputerFile.Scope.COLLABORATOR:
-        relative = f"collaborators/{slugify_name(file.owner)}/{file.path}"
-    else:
-        relative = f"home/{file.path}"
+    relative = stored_at(scope=file.scope, owner=file.owner, path=file.path)
     try:
         path = resolve_inside(file.computer.root, relative)
     except PathEscapeError as exc:

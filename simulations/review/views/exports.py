@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +12,14 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from simulations.review import archive, archive_import, export, selectors
+from simulations.review import (
+    archive,
+    archive_import,
+    export,
+    paper_export,
+    paper_import,
+    selectors,
+)
 from simulations.review.forms import ExportForm, ImportComputerForm
 from studio import selectors as studio_selectors
 from studio.views.access import get_computer_for_user
@@ -103,18 +112,22 @@ def export_manifest(request):
 def computer_archive(request, pk: int):
     computer = get_computer_for_user(request, pk)
     fmt = request.GET.get("format", "zip")
-    if fmt not in ("zip", "tar"):
+    if fmt not in ("zip", "tar", "paper"):
         fmt = "zip"
     if computer.state != computer.State.READY:
         messages.error(
             request, f"Computer #{computer.pk} is {computer.state}: only a ready computer exports."
         )
         return redirect("studio-computer-detail", pk=computer.pk)
-    pieces = archive.archive_stream(computer, fmt=fmt)
+    if fmt == "paper":
+        pieces = paper_export.paper_tar_stream(computer)
+        suffix, content_type = "paper.tar.gz", "application/gzip"
+    else:
+        pieces = archive.archive_stream(computer, fmt=fmt)
+        suffix, content_type = (
+            ("zip", "application/zip") if fmt == "zip" else ("tar.gz", "application/gzip")
+        )
     content = _async_chunks(pieces) if isinstance(request, ASGIRequest) else pieces
-    suffix, content_type = (
-        ("zip", "application/zip") if fmt == "zip" else ("tar.gz", "application/gzip")
-    )
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="computer-{computer.pk}.{suffix}"'
     return response
@@ -125,30 +138,27 @@ def computer_import(request):
     pools = studio_selectors.pool_list(user=request.user).order_by("name")
     limits = archive_import.ArchiveLimits.from_env()
     form = ImportComputerForm(
-        request.POST or None, request.FILES or None, pools=pools, limits=limits
+        request.POST or None, request.FILES or None, pools=pools, limits=limits, user=request.user
     )
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            upload = form.cleaned_data["archive"]
+            data = form.cleaned_data
             try:
-                with upload.open("rb") as source:
-                    computer = archive_import.archive_import(
-                        source=source,
-                        pool=form.cleaned_data["pool"],
-                        created_by=request.user,
-                        limits=limits,
-                    )
+                computers = _import(data, user=request.user, limits=limits)
             except archive.ArchiveError as exc:
-                form.add_error("archive", str(exc))
+                form.add_error("server_path" if data.get("server_path") else "archive", str(exc))
             else:
-                messages.success(
-                    request,
-                    f"Imported computer #{computer.pk} ({computer.display_name}) "
-                    f"with {computer.files.count()} files.",
-                )
-                return redirect("studio-computer-detail", pk=computer.pk)
+                for computer in computers:
+                    messages.success(
+                        request,
+                        f"Imported computer #{computer.pk} ({computer.display_name}) "
+                        f"with {computer.files.count()} files.",
+                    )
+                if len(computers) == 1:
+                    return redirect("studio-computer-detail", pk=computers[0].pk)
+                return redirect("studio-computer-list")
     context = {
         "form": form,
         "limits": limits,
@@ -156,3 +166,21 @@ def computer_import(request):
         "used": archive_import.archive_import_bytes_used(user=request.user),
     }
     return render(request, "review/import.html", context, status=status)
+
+
+def _import(data, *, user, limits):
+    pool, path = data["pool"], data.get("server_path")
+    if data["format"] == "paper":
+        source = path or data["archive"]
+        with nullcontext(path) if path else source.open("rb") as stream:
+            return paper_import.paper_import(
+                source=stream,
+                pool=pool,
+                created_by=user,
+                limits=limits,
+                name=source.name.partition(".")[0],
+            )
+    with data["archive"].open("rb") as stream:
+        return [
+            archive_import.archive_import(source=stream, pool=pool, created_by=user, limits=limits)
+        ]
