@@ -41,6 +41,9 @@ class SimulationConfig(BaseModel):
     max_cost_usd: float | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0, le=2**62)
     workdays: int = Field(default=20, ge=1, le=60)
+    # Start from the computer's own monthly_objectives (engine/computer_objectives.py) instead
+    # of asking the objective agent.
+    computer_objectives: bool = False
     # The worker's verbatim history (JSON characters of its messages): once it passes
     # history_max_chars, one condensation folds its oldest turns until history_keep_chars are
     # left. Rare, large steps keep the prompt's prefix (and providers' caches) intact between.

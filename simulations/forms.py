@@ -30,6 +30,13 @@ class LaunchForm(forms.Form):
         help_text="the worker reads this skill version in its system prompt",
     )
 
+    computer_objectives = forms.BooleanField(
+        label="Use the computer's own monthly objectives",
+        required=False,
+        help_text="computers imported from the paper's dataset carry their month's deliverables; "
+        "the objective agent is not asked",
+    )
+
     def __init__(self, *args, computers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["skill_version"].label_from_instance = lambda v: (
@@ -57,6 +64,7 @@ class LaunchForm(forms.Form):
         return SimulationConfig(
             models=models,
             workdays=data["workdays"],
+            computer_objectives=data.get("computer_objectives", False),
             max_turns=data["max_turns"],
             max_tokens=data.get("max_tokens"),
             max_cost_usd=data.get("max_cost_usd"),

@@ -23,6 +23,7 @@ from studio.models import (
     PersonaPool,
 )
 from studio.paths import slugify_name
+from studio.volumes import Volume, volumes_of
 
 # -- visibility --------------------------------------------------------------------------
 
@@ -414,18 +415,50 @@ def collaborator_files(*, computer: Computer) -> dict[str, list[ComputerFile]]:
     return grouped
 
 
+@dataclass
+class VolumeListing:
+    volume: Volume
+    files: list[ComputerFile]
+
+    @property
+    def label(self) -> str:
+        """ "D:\\", "/Volumes/AxiomBackup", or "/ (Macintosh HD)" where the mount hides the name."""
+        mount, name = self.volume.mount, self.volume.name
+        shown = name in mount or (self.volume.windows and name.rstrip(":\\") == mount[0])
+        return mount if shown else f"{mount} ({name})"
+
+
+def volume_files(*, computer: Computer) -> list[VolumeListing]:
+    """Each volume's files outside the home, under the volume as the user sees it (C:\\, D:\\,
+    /Volumes/<name>); the home itself is the tree above."""
+    grouped: dict[str, list[ComputerFile]] = {}
+    rows = (
+        ComputerFile.objects.filter(computer=computer, scope=ComputerFile.Scope.VOLUME)
+        .order_by("owner", "path")
+        .only(*_FILE_LIST_FIELDS)
+    )
+    for row in rows:
+        grouped.setdefault(row.owner, []).append(row)
+    return [
+        VolumeListing(volume=v, files=grouped[v.name])
+        for v in volumes_of(computer)
+        if v.name in grouped
+    ]
+
+
 def computer_file_get(
-    *, computer: Computer, path: str, owner_slug: str = ""
+    *, computer: Computer, path: str, owner_slug: str = "", volume_slug: str = ""
 ) -> ComputerFile | None:
-    """The indexed file at ``path``: the user's own, or a collaborator's when ``owner_slug``."""
-    if not owner_slug:
+    """The indexed file at ``path``: the user's own, a collaborator's when ``owner_slug``, or
+    one on another volume (or outside the home) when ``volume_slug``."""
+    if not owner_slug and not volume_slug:
         return ComputerFile.objects.filter(
             computer=computer, scope=ComputerFile.Scope.HOME, path=path
         ).first()
-    candidates = ComputerFile.objects.filter(
-        computer=computer, scope=ComputerFile.Scope.COLLABORATOR, path=path
-    )
-    return next((f for f in candidates if slugify_name(f.owner) == owner_slug), None)
+    scope = ComputerFile.Scope.VOLUME if volume_slug else ComputerFile.Scope.COLLABORATOR
+    slug = volume_slug or owner_slug
+    candidates = ComputerFile.objects.filter(computer=computer, scope=scope, path=path)
+    return next((f for f in candidates if slugify_name(f.owner) == slug), None)
 
 
 @dataclass

@@ -64,6 +64,12 @@ class ObjectivePlan(Contract):
     objectives: list[PlannedObjective] = Field(min_length=3, max_length=5)
 
 
+class ComputerObjectivePlan(ObjectivePlan):
+    """A computer's own month (engine/computer_objectives.py): as many objectives as it lists."""
+
+    objectives: list[PlannedObjective] = Field(min_length=1, max_length=5)
+
+
 # -- collaborators ---------------------------------------------------------------------------
 
 

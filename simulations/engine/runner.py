@@ -15,6 +15,7 @@ from functools import partial
 from django.db.models import Count, Q
 
 from simulations.engine import agents, clock, mailbox, memory, review, tools, worker_prompt
+from simulations.engine.computer_objectives import computer_objectives_plan
 from simulations.engine.draft import MessageDraft, MessageUpdate, TurnDraft
 from simulations.engine.sandbox import FileOp, SandboxError
 from simulations.engine.signals import PastAction, turn_signals
@@ -111,6 +112,13 @@ def objectives_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
     plan, usage, lines = shared_plan_of(simulation=world.sim), agents.Usage(), []
     if plan is not None:
         lines.append(f"(shared plan {world.sim.shared_plan_id}, as the other arms have it)")
+    elif world.sim.options.computer_objectives:
+        plan = computer_objectives_plan(
+            computer=world.sim.computer,
+            start=world.sim.sim_started_at,
+            workdays=world.sim.options.workdays,
+        )
+        lines.append("(the computer's own monthly objectives)")
     else:
         plan, usage, error = agents.write_objectives(world, seq=seq, attempt=attempt)
         if plan is None:

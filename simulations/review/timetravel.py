@@ -9,6 +9,7 @@ the run) or the computer's original file (never touched). Nothing here writes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -17,7 +18,8 @@ from simulations.models import FileChange, Simulation
 from studio.artifacts import readers
 from studio.artifacts.safety import ArtifactReadError
 from studio.models import ComputerFile
-from studio.paths import PathEscapeError, resolve_inside
+from studio.paths import PathEscapeError, clean_relative, resolve_inside
+from studio.volumes import VOLUMES_DIR, is_logical, locate, volumes_of
 
 CHUNK = 2_000
 TEXT_CHARS = 200_000
@@ -40,20 +42,38 @@ class FileVersion:
 
     @property
     def name(self) -> str:
-        return PurePosixPath(self.path).name
+        return _parts(self.path)[-1]
+
+
+def version_key(*, simulation: Simulation, raw: str) -> str:
+    """The key of ``raw`` in ``files_at``: a home file's path relative to the home, any other
+    volume's file by the full path the user sees ("D:\\Q3\\a.xlsx", as the run's changes
+    record it). Raises PathEscapeError for a path on no volume or one that escapes."""
+    volumes = volumes_of(simulation.computer)
+    if volumes and is_logical(raw):
+        volume, inner = locate(volumes, raw)
+        return volume.logical(inner) if volume else inner
+    return clean_relative(raw)
 
 
 def files_at(*, simulation: Simulation, seq: int) -> dict[str, FileVersion]:
-    """Every file of the user's folder after turn ``seq`` (0 = before the run), by path."""
+    """Every file of the user's computer after turn ``seq`` (0 = before the run), by its key
+    (``version_key``): the home and the other volumes."""
     state: dict[str, FileVersion] = {}
+    volumes = {v.name: v for v in volumes_of(simulation.computer)}
     originals = (
         ComputerFile.objects.filter(
-            computer_id=simulation.computer_id, scope=ComputerFile.Scope.HOME
+            computer_id=simulation.computer_id,
+            scope__in=(ComputerFile.Scope.HOME, ComputerFile.Scope.VOLUME),
         )
-        .values_list("path", "sha256", "kind", "size")
+        .values_list("scope", "owner", "path", "sha256", "kind", "size")
         .order_by()
     )
-    for path, sha, kind, size in originals.iterator(chunk_size=CHUNK):
+    for scope, owner, path, sha, kind, size in originals.iterator(chunk_size=CHUNK):
+        if scope == ComputerFile.Scope.VOLUME:
+            if owner not in volumes:
+                continue
+            path = volumes[owner].logical(path)
         state[path] = FileVersion(path=path, sha256=sha, kind=kind, size=size)
     changes = (
         FileChange.objects.filter(simulation=simulation, seq__lte=seq)
@@ -78,7 +98,23 @@ def files_at(*, simulation: Simulation, seq: int) -> dict[str, FileVersion]:
 
 
 def _kind(path: str) -> str:
-    return PurePosixPath(path).suffix.lower().lstrip(".")
+    return PurePosixPath(_parts(path)[-1]).suffix.lower().lstrip(".")
+
+
+def _parts(path: str) -> list[str]:
+    """A key's folders and name; a file on another volume starts with the volume as the user
+    sees it ("D:\\", "/Volumes/Backup", "/")."""
+    if not is_logical(path):
+        return path.split("/")
+    drive = re.match(r"^([A-Za-z]:)[\\/]?", path)
+    if drive:
+        head, rest = drive.group(1) + "\\", path[drive.end() :]
+    elif path.startswith("/Volumes/"):
+        name, _, rest = path[len("/Volumes/") :].partition("/")
+        head = f"/Volumes/{name}"
+    else:
+        head, rest = "/", path[1:]
+    return [head, *(p for p in re.split(r"[\\/]", rest) if p)]
 
 
 # -- the tree -------------------------------------------------------------------------------------
@@ -101,7 +137,7 @@ def tree_of(files: dict[str, FileVersion]) -> FolderNode:
     root = FolderNode(name="", path="")
     index = {"": root}
     for path in sorted(files, key=str.lower):
-        parts = path.split("/")
+        parts = _parts(path)
         node = root
         for depth in range(1, len(parts)):
             folder = "/".join(parts[:depth])
@@ -153,9 +189,14 @@ def sha_path(*, simulation: Simulation, sha256: str, path: str = "") -> Path:
 
 
 def _original(simulation: Simulation, path: str) -> Path | None:
-    """The computer's own file at ``path``, if it is a regular file inside its home folder."""
+    """The computer's own file at ``path`` (a key of ``files_at``), if it is a regular file
+    inside its home folder or one of its volumes."""
+    computer = simulation.computer
     try:
-        original = resolve_inside(simulation.computer.home, path)
+        volumes = volumes_of(computer)
+        volume, inner = locate(volumes, path) if volumes and is_logical(path) else (None, path)
+        base = computer.root / VOLUMES_DIR / volume.slug if volume else computer.home
+        original = resolve_inside(base, inner)
     except PathEscapeError:
         return None
     return original if original.is_file() else None

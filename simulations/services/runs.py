@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from simulations import broadcast, config
 from simulations.engine import clock, runner
+from simulations.engine.computer_objectives import month_start
 from simulations.engine.world import World
 from simulations.models import Simulation
 from simulations.services.turns import LeaseLost, turn_commit, workspace_replay_last_turn
@@ -209,6 +210,9 @@ def _complete(simulation_id: int) -> None:
 
 def _month_start(sim: Simulation):
     computer = sim.computer
+    own = month_start(computer) if sim.options.computer_objectives else None
+    if own is not None:  # the computer's own month starts when its objectives say
+        return own
     raw = (computer.policy or {}).get("timeline_end")
     try:
         after = dt.datetime.fromisoformat(raw).date() if raw else None

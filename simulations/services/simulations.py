@@ -25,6 +25,12 @@ from pydantic import ValidationError
 
 from simulations import broadcast
 from simulations.config import SimulationConfig
+from simulations.engine import clock
+from simulations.engine.computer_objectives import (
+    ComputerObjectivesError,
+    computer_objectives_plan,
+    month_start,
+)
 from simulations.models import Simulation, SimulationBatch
 from simulations.services.runs import simulation_enqueue
 from studio.models import Computer
@@ -47,11 +53,18 @@ def _config(config: SimulationConfig | dict[str, Any] | None) -> SimulationConfi
         raise SimulationRequestError(f"invalid setting {where}: {first.get('msg')}") from None
 
 
-def _check_computer(computer: Computer) -> None:
+def _check_computer(computer: Computer, options: SimulationConfig) -> None:
     if computer.state != Computer.State.READY:
         raise SimulationRequestError(
             f"computer {computer.pk} is {computer.state}; only a ready computer can be simulated"
         )
+    if options.computer_objectives:
+        # The plan the objectives step will build, built now so that a bad one fails the launch.
+        start = month_start(computer) or clock.first_session_start(timezone.now().date())
+        try:
+            computer_objectives_plan(computer=computer, start=start, workdays=options.workdays)
+        except ComputerObjectivesError as exc:
+            raise SimulationRequestError(str(exc)) from None
 
 
 def _changed(simulation_id: int) -> None:
@@ -73,7 +86,7 @@ def simulation_create(
     """``skill_version``: the skill document the worker is given (None: none);
     ``shared_plan``: start from this objective plan instead of asking the objective agent."""
     options = _config(config)
-    _check_computer(computer)
+    _check_computer(computer, options)
     seed = options.seed or random.SystemRandom().randrange(1, 2**40)
     with transaction.atomic():
         simulation = Simulation.objects.create(
@@ -108,7 +121,7 @@ def simulation_batch_create(
     if per_computer < 1 or per_computer * len(computers) > MAX_BATCH:
         raise SimulationRequestError(f"a batch holds 1 to {MAX_BATCH} simulations")
     for computer in computers:
-        _check_computer(computer)
+        _check_computer(computer, options)
     base = options.seed or random.SystemRandom().randrange(1, 2**40)
     with transaction.atomic():
         batch = SimulationBatch.objects.create(

@@ -31,11 +31,16 @@ def clean_path_or_404(raw: str) -> str:
         raise Http404("not a path inside this computer") from None
 
 
-def get_file_for_user(request, pk: int, path: str, owner_slug: str = "") -> ComputerFile:
+def get_file_for_user(
+    request, pk: int, path: str, owner_slug: str = "", volume_slug: str = ""
+) -> ComputerFile:
     """An indexed file of a visible computer; unindexed paths are 404 even if on disk."""
     computer = get_computer_for_user(request, pk)
     file = selectors.computer_file_get(
-        computer=computer, path=clean_path_or_404(path), owner_slug=owner_slug
+        computer=computer,
+        path=clean_path_or_404(path),
+        owner_slug=owner_slug,
+        volume_slug=volume_slug,
     )
     if file is None:
         raise Http404("no such file in this computer")

@@ -147,6 +147,7 @@ def _detail_context(computer: Computer, *, folder: str = "") -> dict:
     if computer.state == Computer.State.READY:
         context["tree"] = selectors.tree_open_at(computer=computer, folder=folder)
         context["private"] = selectors.collaborator_files(computer=computer)
+        context["volumes"] = selectors.volume_files(computer=computer)
     return context
 
 

@@ -42,7 +42,10 @@ def _detail(request, file: ComputerFile):
     context = {
         "computer": file.computer,
         "file": file,
-        "breadcrumbs": selectors.folder_ancestors(file.folder),
+        # the home's folders; files elsewhere show their full path instead
+        "breadcrumbs": selectors.folder_ancestors(file.folder)
+        if file.scope == ComputerFile.Scope.HOME
+        else [],
         "links": selectors.file_links(file=file),
         "deferred": deferred,
     }
@@ -97,3 +100,18 @@ def collaborator_file_preview_part(request, pk: int, owner: str, path: str):
 @require_GET
 def collaborator_file_download(request, pk: int, owner: str, path: str):
     return _download(get_file_for_user(request, pk, path, owner_slug=owner))
+
+
+@require_GET
+def volume_file_detail(request, pk: int, volume: str, path: str):
+    return _detail(request, get_file_for_user(request, pk, path, volume_slug=volume))
+
+
+@require_GET
+def volume_file_preview_part(request, pk: int, volume: str, path: str):
+    return _preview(request, get_file_for_user(request, pk, path, volume_slug=volume))
+
+
+@require_GET
+def volume_file_download(request, pk: int, volume: str, path: str):
+    return _download(get_file_for_user(request, pk, path, volume_slug=volume))

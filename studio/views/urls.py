@@ -38,6 +38,21 @@ urlpatterns = [
         "computers/<int:pk>/download/<path:path>", files.file_download, name="studio-file-download"
     ),
     path(
+        "computers/<int:pk>/volumes/<slug:volume>/files/<path:path>",
+        files.volume_file_detail,
+        name="studio-volume-file-detail",
+    ),
+    path(
+        "computers/<int:pk>/volumes/<slug:volume>/preview/<path:path>",
+        files.volume_file_preview_part,
+        name="studio-volume-file-preview",
+    ),
+    path(
+        "computers/<int:pk>/volumes/<slug:volume>/download/<path:path>",
+        files.volume_file_download,
+        name="studio-volume-file-download",
+    ),
+    path(
         "computers/<int:pk>/collaborators/<slug:owner>/files/<path:path>",
         files.collaborator_file_detail,
         name="studio-private-file-detail",

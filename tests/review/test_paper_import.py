@@ -4,7 +4,9 @@ or broken sources refused with a clear error and nothing left behind."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
+import io
 import os
 import tarfile
 
@@ -185,3 +187,56 @@ def test_staff_may_import_a_server_path_others_may_not(client, user, tmp_path):
     user.save(update_fields=["is_staff"])
     assert client.post("/review/computers/import", form).status_code == 302
     assert Computer.objects.get().documents["computer_id"] == CID
+
+
+def _hostile_tarball(tmp_path, suffix: str, extra: tarfile.TarInfo, data: bytes = b""):
+    """The fixture computer's tarball with one hostile member added."""
+    import zstandard
+
+    folder = write_paper_computer(tmp_path / "src")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(folder, arcname=CID)
+        tar.addfile(extra, io.BytesIO(data) if data else None)
+    out = tmp_path / f"{CID}.{suffix}"
+    if suffix == "tar.zst":
+        out.write_bytes(zstandard.ZstdCompressor().compress(buffer.getvalue()))
+    else:
+        out.write_bytes(gzip.compress(buffer.getvalue()))
+    return out
+
+
+def _member(name: str, *, size: int = 0, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    if link:
+        info.type, info.linkname = tarfile.SYMTYPE, link
+    return info
+
+
+@pytest.mark.parametrize("suffix", ["tar.gz", "tar.zst"])
+@pytest.mark.parametrize(
+    ("hostile", "error"),
+    [
+        ("dotdot", r"escaped.txt: '\.\.' is not allowed in a member name"),
+        ("symlink", r"drives/D:/passwd: links are not allowed in an archive"),
+        ("oversize", r"over the limit of 1,048,576 bytes per member"),
+    ],
+)
+def test_hostile_tarball_members_are_refused(tmp_path, settings, suffix, hostile, error):
+    settings.ARCHIVE_MAX_MEMBER_MB = 1
+    if hostile == "dotdot":
+        data = b"escaped"
+        extra = _member(f"{CID}/drives/D:/../../../../escaped.txt", size=len(data))
+    elif hostile == "symlink":
+        data, extra = b"", _member(f"{CID}/drives/D:/passwd", link="/etc/passwd")
+    else:
+        data = b"x" * (1024 * 1024 + 1)
+        extra = _member(f"{CID}/drives/D:/big.bin", size=len(data))
+    source = _hostile_tarball(tmp_path, suffix, extra, data)
+    with pytest.raises(CommandError, match=error):
+        _import(source)
+    _nothing_left()
+    assert (
+        not list(tmp_path.rglob("escaped.txt")) and not (tmp_path.parent / "escaped.txt").exists()
+    )

@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skills", type=int, default=None, help="skill version id the worker is given"
         )
+        parser.add_argument(
+            "--computer-objectives",
+            action="store_true",
+            help="start from the computer's own monthly_objectives (paper imports) instead of "
+            "asking the objective agent",
+        )
         for role in AGENT_ROLES:
             parser.add_argument(f"--{role}-model", default="", help=f"model for the {role} role")
         parser.add_argument("--wait", action="store_true", help="follow the run until it ends")
@@ -43,6 +49,7 @@ class Command(BaseCommand):
         max_cost,
         seed,
         skills,
+        computer_objectives,
         wait,
         inline,
         timeout,
@@ -63,6 +70,8 @@ class Command(BaseCommand):
             )
             if v is not None
         }
+        if computer_objectives:
+            config["computer_objectives"] = True
         models = {
             role: {"model": options[f"{role}_model"]}
             for role in AGENT_ROLES

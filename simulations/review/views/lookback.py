@@ -14,9 +14,16 @@ from simulations.review.forms import CompareForm
 from simulations.review.views.access import get_simulation_for_user, get_turn_for_user
 from studio.artifacts.readers import preview as read_preview
 from studio.artifacts.safety import ArtifactReadError
-from studio.views.access import clean_path_or_404
+from studio.paths import PathEscapeError
 
 PREVIEW_KINDS = ("docx", "xlsx", "pptx", "pdf", "md", "txt", "csv", "eml", "ics")
+
+
+def _version_key_or_404(simulation, raw: str) -> str:
+    try:
+        return timetravel.version_key(simulation=simulation, raw=raw)
+    except PathEscapeError:
+        raise Http404("not a path on this computer") from None
 
 
 def _at(request, simulation) -> int:
@@ -75,7 +82,7 @@ def timetravel_tree(request, pk: int):
 @require_GET
 def timetravel_file(request, pk: int, path: str):
     simulation = get_simulation_for_user(request, pk)
-    path = clean_path_or_404(path)
+    path = _version_key_or_404(simulation, path)
     at = _at(request, simulation)
     version = timetravel.files_at(simulation=simulation, seq=at).get(path)
     history = timetravel.file_history(simulation=simulation, path=path)
@@ -115,7 +122,7 @@ def timetravel_file(request, pk: int, path: str):
 @require_GET
 def timetravel_download(request, pk: int, path: str):
     simulation = get_simulation_for_user(request, pk)
-    path = clean_path_or_404(path)
+    path = _version_key_or_404(simulation, path)
     at = _at(request, simulation)
     version = timetravel.files_at(simulation=simulation, seq=at).get(path)
     if version is None:
