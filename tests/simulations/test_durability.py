@@ -187,9 +187,7 @@ def test_a_model_that_keeps_failing_fails_the_run(computer, user, fast_engine, s
 def test_budgets_stop_the_work_cleanly_and_the_run_is_still_judged(
     computer, user, fast_engine, settings, config, reason
 ):
-    settings.LLM_PRICE_PER_MTOK = {
-        "offline": (300.0, 300.0)
-    }  # the offline engine, priced like a model
+    settings.LLM_PRICES = {"offline": (300.0, 300.0, 300.0)}  # the offline engine, priced
     sim = simulation_create(
         computer=computer, created_by=user, enqueue=False, config={"workdays": 5, **config}
     )
