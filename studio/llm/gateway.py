@@ -205,21 +205,23 @@ class _Call:
             record.save(force_insert=True)
         return record
 
+    @property
+    def where(self) -> str:
+        return f"the {self.config.role} model ({self.config.label})"
+
     def first_choice(self) -> Choice:
         try:
             return self.completion.choices[0]
         except (AttributeError, IndexError, TypeError) as exc:
             self.completion = None
-            raise self.failed(
-                LLMUnavailable(
-                    f"the {self.config.role} model ({self.config.label}) answered with "
-                    "something that is not a chat completion"
-                )
-            ) from exc
+            raise self.failed(f"{self.where} {_NOT_A_COMPLETION}") from exc
 
-    def failed(self, error: LLMError) -> LLMError:
-        self.record("error", error=str(error))
-        return error
+    def failed(self, message: str) -> LLMUnavailable:
+        self.record("error", error=message)
+        return LLMUnavailable(message)
+
+
+_NOT_A_COMPLETION = "answered with something that is not a chat completion"
 
 
 def _create(config: RoleConfig, tags: CallTags | None, schema: str, **request: Any) -> _Call:
@@ -229,24 +231,22 @@ def _create(config: RoleConfig, tags: CallTags | None, schema: str, **request: A
     client = client_for(config)
     if settings.LLM_RELEASE_DB_DURING_CALLS and not connection.in_atomic_block:
         connection.close()  # back to the pool while the model thinks (the next query reopens)
-    where = f"the {config.role} model ({config.label})"
+    where = call.where
     with round_trips.recording() as call.attempts:
         try:
             call.completion = client.chat.completions.create(**call.request)
         except openai.APITimeoutError as exc:
-            raise call.failed(LLMUnavailable(f"{where} timed out after retries")) from exc
+            raise call.failed(f"{where} timed out after retries") from exc
         except openai.APIConnectionError as exc:
-            raise call.failed(LLMUnavailable(f"cannot reach {where}")) from exc
+            raise call.failed(f"cannot reach {where}") from exc
         except openai.RateLimitError as exc:
-            raise call.failed(LLMUnavailable(f"{where} kept rate-limiting after retries")) from exc
+            raise call.failed(f"{where} kept rate-limiting after retries") from exc
         except openai.APIStatusError as exc:
             raise call.failed(
-                LLMUnavailable(f"{where} answered HTTP {exc.status_code}: {_short(exc.message)}")
+                f"{where} answered HTTP {exc.status_code}: {_short(exc.message)}"
             ) from exc
         except (openai.APIResponseValidationError, ValueError) as exc:
-            raise call.failed(
-                LLMUnavailable(f"{where} answered with something that is not a chat completion")
-            ) from exc
+            raise call.failed(f"{where} {_NOT_A_COMPLETION}") from exc
     return call
 
 
