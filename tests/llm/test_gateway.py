@@ -161,28 +161,45 @@ def test_unreachable_endpoint_is_a_clear_error(settings):
     assert LLMCall.objects.get().outcome == "error"
 
 
+class Provider:
+    """A stand-in for a real provider on a socket: it keeps what it was sent and answers
+    ``reply`` (bytes, or a function of the request body)."""
+
+    def __init__(self, reply):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server hook's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                received.append((body, {k.lower(): v for k, v in self.headers.items()}))
+                data = reply(body) if callable(reply) else reply
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+
+    def close(self):
+        self.server.shutdown()
+        gateway._client.cache_clear()
+
+
 @pytest.mark.parametrize(
     "reply",
     [b'{"id": "x", "object": "chat.completion"}', b'{"choices": []}', b"not json at all"],
 )
 def test_a_reply_that_is_not_a_chat_completion_is_a_clear_error(settings, reply):
     """A server that answers 200 with something else: an error naming the model, recorded."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the http.server hook's name
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    provider = Provider(reply)
     settings.LLM_MAX_RETRIES = 0
     gateway._client.cache_clear()
     try:
@@ -190,11 +207,10 @@ def test_a_reply_that_is_not_a_chat_completion_is_a_clear_error(settings, reply)
             gateway.chat(
                 role="worker",
                 messages=[{"role": "user", "content": "go"}],
-                overrides={"base_url": f"http://127.0.0.1:{server.server_port}/v1", "model": "m"},
+                overrides={"base_url": provider.url, "model": "m"},
             )
     finally:
-        server.shutdown()
-        gateway._client.cache_clear()
+        provider.close()
     assert "worker model (m @ http://127.0.0.1:" in str(info.value)
     call = LLMCall.objects.get()
     assert call.outcome == "error" and "not a chat completion" in call.error
@@ -247,38 +263,6 @@ def test_real_socket_server(settings):
     )
     assert widget.name == "socket"
     assert LLMCall.objects.get().backend == f"offline @ http://127.0.0.1:{port}/v1"
-
-
-class Provider:
-    """A stand-in for a real provider on a socket: it keeps what it was sent and answers
-    ``reply`` (bytes, or a function of the request body)."""
-
-    def __init__(self, reply):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server hook's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                received.append((body, {k.lower(): v for k, v in self.headers.items()}))
-                data = reply(body) if callable(reply) else reply
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
-
-    def close(self):
-        self.server.shutdown()
-        gateway._client.cache_clear()
 
 
 def completion(model, content="{}", usage=None, tool_calls=None):
