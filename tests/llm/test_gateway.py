@@ -313,22 +313,40 @@ STANDARD_KEYS = {"model", "messages", "tools", "seed", "response_format"}
 
 
 def test_a_real_provider_gets_the_request_as_built_and_nothing_meant_for_the_offline_engine():
+    """Bodies go as built (create()'s extra_body), which is sound while the SDK's typed
+    transform would leave them unchanged: checked here on a chat and a structured body."""
+    from openai._utils import maybe_transform
+    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+
     call = {"id": "c9", "type": "function", "function": {"name": "list_dir", "arguments": "{}"}}
-    provider = Provider(completion("gpt-4o", content="", tool_calls=[call]))
+
+    def reply(body):
+        if "response_format" in body:
+            return completion("gpt-4o", content='{"name": "gear", "size": 3}')
+        return completion("gpt-4o", content="", tool_calls=[call])
+
+    provider = Provider(reply)
     overrides = {"base_url": provider.url, "model": "gpt-4o", "api_key": "sk-test"}
     try:
         result = gateway.chat(
             role="worker", messages=HISTORY, tools=TOOLS, seed=3, overrides=overrides
         )
+        widget = gateway.structured(
+            role="persona", schema=Widget, system="s", prompt="p", context={}, overrides=overrides
+        )
     finally:
         provider.close()
     assert result.tool_calls[0].name == "list_dir" and result.tool_calls[0].arguments == {}
-    ((body, headers),) = provider.received
+    assert widget == Widget(name="gear", size=3)
+    (body, headers), (structured_body, _) = provider.received
+    for sent in (body, structured_body):
+        assert maybe_transform(sent, CompletionCreateParamsNonStreaming) == sent
+    assert structured_body["response_format"]["json_schema"]["name"] == "Widget"
     assert body == {"model": "gpt-4o", "messages": HISTORY, "tools": TOOLS, "seed": 3}
     assert headers["authorization"] == "Bearer sk-test"
     assert not [h for h in headers if "studio" in h or "offline" in h]
     assert not [k for k in body if k not in STANDARD_KEYS]
-    recorded = LLMCall.objects.get()
+    recorded = LLMCall.objects.order_by("id").first()
     assert recorded.request == body  # the request as sent
     assert recorded.response["choices"][0]["message"]["tool_calls"] == [call]
 
