@@ -266,7 +266,6 @@ def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
     read) land together in one transaction; a turn that is not ours writes none of them."""
     from simulations.engine.draft import MessageDraft, MessageUpdate
     from simulations.models import Message
-    from studio.fields import RawJSON
     from studio.models import LLMCall
 
     token = "a" * 32
@@ -296,7 +295,7 @@ def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
                 backend="b",
                 outcome="ok",
                 prompt_tokens=7,
-                request=RawJSON(b'{"model":"m","messages":[]}'),
+                request={"model": "m", "messages": []},
                 simulation_id=sim.pk,
             )
         ]
