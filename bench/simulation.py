@@ -7,10 +7,11 @@
 
 1. One simulation against the zero-latency offline engine, run in this process, ``--repeats``
    times; after each run two bare openai-client loops replay exactly its requests (recorded at
-   the transport) to the same engine: through ``chat.completions.create()`` (the SDK's typed
-   method, as the gateway calls it) and through ``client.post()`` (the body as built, without
-   the SDK's typed transform). Prints CPU and wall ms per turn, the ratios (medians of the repeats) and
-   where the engine's CPU goes. Goal: engine / bare <= 1.25.
+   the transport) to the same engine: through ``chat.completions.create()`` with typed
+   arguments (the SDK transforms them) and through ``client.post()`` (the body as built,
+   as the gateway's ``create(extra_body=...)`` sends it). Prints CPU and wall ms per turn,
+   the ratios (medians of the repeats) and where the engine's CPU goes. Goal: engine / bare
+   <= 1.25.
 2. ``--sims`` simulations at once through real Celery workers (the studio's pool: gevent on
    PostgreSQL, threads on SQLite; ``--pool`` to compare) with every model
    call taking ``--latency-ms`` ("offline:latency=2000"). Once every run is past its objectives
@@ -124,7 +125,7 @@ def single(computer, workdays: int, repeats: int) -> None:
             )
         return clients[role]
 
-    def typed(body, role):  # what the gateway does: the SDK's typed method
+    def typed(body, role):  # the SDK's typed method with typed arguments
         extra = {k: body[k] for k in ("tools", "response_format") if k in body}
         client(role).chat.completions.create(
             model=body["model"], messages=body["messages"], seed=body.get("seed"), **extra
