@@ -7,10 +7,11 @@
 
 1. One simulation against the zero-latency offline engine, run in this process, ``--repeats``
    times; after each run two bare openai-client loops replay exactly its requests (recorded at
-   the transport) to the same engine: through ``chat.completions.create()`` (the SDK's typed
-   method, what one writes by hand) and through ``client.post()`` (the body as built, as the
-   gateway sends it). Prints CPU and wall ms per turn, the ratios (medians of the repeats) and
-   where the engine's CPU goes. Goal: engine / bare <= 1.25.
+   the transport) to the same engine: through ``chat.completions.create()`` with typed
+   arguments (the SDK transforms them) and through ``client.post()`` (the body as built,
+   as the gateway's ``create(extra_body=...)`` sends it). Prints CPU and wall ms per turn,
+   the ratios (medians of the repeats) and where the engine's CPU goes. Goal: engine / bare
+   <= 1.25.
 2. ``--sims`` simulations at once through real Celery workers (the studio's pool: gevent on
    PostgreSQL, threads on SQLite; ``--pool`` to compare) with every model
    call taking ``--latency-ms`` ("offline:latency=2000"). Once every run is past its objectives
@@ -103,7 +104,7 @@ def single(computer, workdays: int, repeats: int) -> None:
 
     def recording(self, request):
         if request.method == "POST":
-            recorded.append((json.loads(request.read()), request.headers.get("x-studio-role", "")))
+            recorded.append((json.loads(request.read()), self.role))
         return real_handle(self, request)
 
     # Warm up imports and caches as a long-running worker has them; not counted.
@@ -112,30 +113,26 @@ def single(computer, workdays: int, repeats: int) -> None:
     )
     simulation_run_inline(simulation=warm)
 
-    client = openai.OpenAI(
-        base_url=OFFLINE_BASE_URL,
-        api_key="offline",
-        max_retries=0,
-        http_client=httpx2.Client(transport=transport.OfflineTransport()),
-    )
+    clients: dict[str, openai.OpenAI] = {}
 
-    def typed(body, role):  # what one writes by hand: the SDK's typed method
+    def client(role):  # one per role, as the gateway has them (the role stays in the transport)
+        if role not in clients:
+            clients[role] = openai.OpenAI(
+                base_url=OFFLINE_BASE_URL,
+                api_key="offline",
+                max_retries=0,
+                http_client=httpx2.Client(transport=transport.OfflineTransport(role)),
+            )
+        return clients[role]
+
+    def typed(body, role):  # the SDK's typed method with typed arguments
         extra = {k: body[k] for k in ("tools", "response_format") if k in body}
-        client.chat.completions.create(
-            model=body["model"],
-            messages=body["messages"],
-            seed=body.get("seed"),
-            extra_headers={"X-Studio-Role": role},
-            **extra,
+        client(role).chat.completions.create(
+            model=body["model"], messages=body["messages"], seed=body.get("seed"), **extra
         )
 
-    def posted(body, role):  # what the gateway does: the same body, posted as built
-        client.post(
-            "/chat/completions",
-            body=body,
-            cast_to=ChatCompletion,
-            options={"headers": {"X-Studio-Role": role}},
-        )
+    def posted(body, role):  # the same body, posted as built (skipping the SDK's transform)
+        client(role).post("/chat/completions", body=body, cast_to=ChatCompletion)
 
     # The same run (same seed, so the same turns and requests) several times, each followed
     # by the bare loops replaying its requests: a shared machine's speed drifts by tens of
@@ -206,9 +203,9 @@ class _Meter:
         self._undo = []
         for owner, name, label in (
             (gateway, "_create", "model calls: openai client + offline engine"),
-            (gateway, "_record", "model call records (LLMCall rows)"),
+            (gateway._Call, "record", "model call records (LLMCall rows)"),
             (tools, "run_tool", "tools (files, office formats, search)"),
-            (runs, "turn_commit", "turn commits (one statement or transaction each) + apply"),
+            (runs, "turn_commit", "turn commits (a transaction each) + apply"),
             (worker_prompt, "worker_messages", "building the worker's prompt"),
         ):
             self._wrap(owner, name, label)

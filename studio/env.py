@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -63,3 +64,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default.resolve()
+
+
+def env_prices(name: str, default: dict[str, tuple[float, float, float]]) -> dict:
+    """Model prices: the defaults, with the models a JSON object in ``name`` names replaced or
+    added, e.g. ``{"my-model": [0.5, 0.05, 1.5]}`` (input, cached input, output per 1M tokens)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return dict(default)
+    try:
+        given = json.loads(raw)
+        if not isinstance(given, dict):
+            raise ValueError
+        prices = {str(model): tuple(float(p) for p in price) for model, price in given.items()}
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            f'{name} must be a JSON object like {{"model": [input, cached input, output]}} '
+            f"(USD per 1M tokens), got {raw!r}"
+        ) from None
+    for model, price in prices.items():
+        if len(price) != 3 or min(price) < 0:
+            raise ImproperlyConfigured(
+                f"{name}: {model!r} needs three prices >= 0 (input, cached input, output)"
+            )
+    return {**default, **prices}

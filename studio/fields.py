@@ -12,16 +12,6 @@ from django.db import models
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame's first bytes; zlib's first is 0x78
 
 
-class RawJSON:
-    """A JSON value already serialised (UTF-8 bytes): CompressedJSONField stores it as is,
-    so a body that was encoded to be sent is not encoded a second time to be kept."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-
 class CompressedJSONField(models.BinaryField):
     """A JSON value stored as compressed UTF-8 JSON (zstd; values written as zlib before are
     still read).
@@ -43,8 +33,6 @@ class CompressedJSONField(models.BinaryField):
     def get_prep_value(self, value: Any) -> bytes | None:
         if value is None:
             return None
-        if isinstance(value, RawJSON):
-            return zstandard.ZstdCompressor(level=self.LEVEL).compress(value.data)
         text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
         return zstandard.ZstdCompressor(level=self.LEVEL).compress(text.encode())
 
@@ -52,8 +40,6 @@ class CompressedJSONField(models.BinaryField):
         return None if value is None else self.decode(value)
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, RawJSON):
-            return json.loads(value.data)
         if isinstance(value, (bytes, bytearray, memoryview)):
             return self.decode(value)
         if isinstance(value, str):  # the serializers' text form (value_to_string)
@@ -61,10 +47,7 @@ class CompressedJSONField(models.BinaryField):
         return value
 
     def value_to_string(self, obj: models.Model) -> str:
-        value = self.value_from_object(obj)
-        if isinstance(value, RawJSON):
-            return value.data.decode()
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False, default=str)
 
     @staticmethod
     def decode(value: bytes | bytearray | memoryview) -> Any:

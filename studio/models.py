@@ -227,9 +227,13 @@ class LLMCall(models.Model):
     backend = models.CharField(max_length=300)
     schema = models.CharField(max_length=100, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
+    cached_tokens = models.PositiveIntegerField(default=0)  # of prompt_tokens, from a cache
     completion_tokens = models.PositiveIntegerField(default=0)
-    cost_usd = models.FloatField(default=0.0)
+    reasoning_tokens = models.PositiveIntegerField(default=0)  # of completion_tokens
+    cost_usd = models.FloatField(null=True, blank=True)  # null: the model has no price
     latency_ms = models.PositiveIntegerField(default=0)
+    # Each HTTP round trip, the client's retries included: {"attempt", "status", "latency_ms"}.
+    attempts = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     error = models.TextField(blank=True)
     request = CompressedJSONField(null=True, blank=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.env import env_bool, env_float, env_int, env_list, env_path, env_str
+from studio.env import env_bool, env_float, env_int, env_list, env_path, env_prices, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("STUDIO_VAR_DIR", BASE_DIR / "var")
@@ -225,14 +225,23 @@ LLM_LOG_BODIES = env_bool("LLM_LOG_BODIES", True)
 LLM_RELEASE_DB_DURING_CALLS = env_bool(
     "LLM_RELEASE_DB_DURING_CALLS", "postgresql" in DATABASES["default"]["ENGINE"]
 )
-LLM_PRICE_PER_MTOK = {  # USD per million tokens (prompt, completion); unknown models cost 0
-    "gpt-4o": (2.5, 10.0),
-    "gpt-4o-mini": (0.15, 0.6),
-    "gpt-4.1": (2.0, 8.0),
-    "gpt-4.1-mini": (0.4, 1.6),
-    "gpt-5": (1.25, 10.0),
-    "gpt-5-mini": (0.25, 2.0),
-}
+# USD per 1M tokens (input, cached input, output); LLM_PRICES (JSON) adds or replaces models.
+# A model without a price has its tokens recorded and no cost.
+LLM_PRICES = env_prices(
+    "LLM_PRICES",
+    {
+        "gpt-4o": (2.5, 1.25, 10.0),
+        "gpt-4o-mini": (0.15, 0.075, 0.6),
+        "gpt-4.1": (2.0, 0.5, 8.0),
+        "gpt-4.1-mini": (0.4, 0.1, 1.6),
+        "gpt-4.1-nano": (0.1, 0.025, 0.4),
+        "gpt-5": (1.25, 0.125, 10.0),
+        "gpt-5-mini": (0.25, 0.025, 2.0),
+        "gpt-5-nano": (0.05, 0.005, 0.4),
+        "o3": (2.0, 0.5, 8.0),
+        "o4-mini": (1.1, 0.275, 4.4),
+    },
+)
 
 # -- security: strict by default; production adds HTTPS-only settings.
 SESSION_COOKIE_HTTPONLY = True

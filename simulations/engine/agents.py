@@ -54,7 +54,7 @@ class Usage:
 
     @property
     def cost_usd(self) -> float:
-        return sum(r.cost_usd for r in self.records)
+        return sum(r.cost_usd or 0.0 for r in self.records)  # (calls without a price: None)
 
     @property
     def latency_ms(self) -> int:

@@ -72,7 +72,8 @@ def build_turn(world: World, step: str, *, seq: int) -> TurnDraft:
     draft = builder(world, seq=seq, attempt=attempt)
     draft.workday = draft.simulation.get("workday") or world.sim.workday
     draft.is_retry = draft.is_retry or attempt > 0
-    if draft.is_retry and "retry" not in draft.signals:
+    retried_calls = any(len(call.attempts) > 1 for call in draft.llm_calls)
+    if (draft.is_retry or retried_calls) and "retry" not in draft.signals:
         draft.signals.append("retry")
     return draft
 

@@ -260,7 +260,6 @@ def _run_slice(
     while True:
         if lease.lost:
             raise LeaseLost("the heartbeat lost the lease")
-        world.refresh_control()
         sim = world.sim
         if sim.state not in Simulation.ACTIVE_STATES:  # paused, cancelled, or finished by a turn
             result.reason = sim.state
@@ -290,9 +289,9 @@ def _run_slice(
         if sim.model_errors:
             time.sleep(min(30.0, config.error_backoff_seconds() * 2 ** (sim.model_errors - 1)))
         draft = runner.build_turn(world, step, seq=sim.turn_count + 1)
-        turn = turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
-        world.committed(turn, draft)
+        turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
         result.turns += 1
+        world.refresh()
 
 
 def _spread(seconds: float) -> float:

@@ -2,14 +2,15 @@
 
 Every model call in the studio goes through :func:`structured` (a pydantic contract as the
 response format) or :func:`chat` (free text or tool calls), with the official openai
-client. Each role (persona, blueprint, artifact, objectives, worker, collaborator, judge)
-has its base URL, key and model from settings, overridable per call (e.g. per simulation).
-The client's own retry machinery handles 429/5xx/timeouts; this module re-asks only when a
-model answered but not in the shape asked for. Every HTTP round trip is recorded as an
-LLMCall row: role, model, tokens, cost, latency, outcome and (optionally) the bodies. A caller
-that commits its own writes for the call (a simulation turn) passes a ledger in its CallTags:
-the rows are then handed to it unsaved, to be inserted in the same transaction (so the calls
-of a turn that never commits, its worker killed mid-turn, leave no record).
+client's ``chat.completions.create()``. Each role (persona, blueprint, artifact, objectives,
+worker, collaborator, judge) has its base URL, key and model from settings, overridable per
+call (e.g. per simulation). The client's own retry machinery handles 429/5xx/timeouts; this
+module re-asks only when a model answered but not in the shape asked for. Every call is
+recorded as an LLMCall row: role, model, tokens (cached and reasoning among them), cost,
+latency, outcome, each HTTP round trip (retries included) and (optionally) the bodies. A
+caller that commits its own writes for the call (a simulation turn) passes a ledger in its
+CallTags: the rows are then handed to it unsaved, to be inserted in the same transaction (so
+the calls of a turn that never commits, its worker killed mid-turn, leave no record).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ import openai
 import orjson
 from django.conf import settings
 from django.db import connection
+from openai.types.chat import ChatCompletion
+from openai.types.chat.chat_completion import Choice
 from pydantic import BaseModel, ValidationError
 
-from studio.fields import RawJSON
+from studio.llm import round_trips
 
 log = logging.getLogger(__name__)
 
@@ -98,73 +101,159 @@ class CallTags:
 
 
 @lru_cache(maxsize=32)
-def _client(base_url: str, api_key: str, offline: bool) -> openai.OpenAI:
-    timeout = settings.LLM_TIMEOUT
-    retries = settings.LLM_MAX_RETRIES
-    if offline:
+def _client(base_url: str, api_key: str, offline_role: str) -> openai.OpenAI:
+    """A client per endpoint; the offline engine is reached through its transport, which
+    alone knows the role it plays (nothing meant for it goes over the wire)."""
+    if offline_role:
         from studio.llm.offline.transport import OfflineTransport
 
-        return openai.OpenAI(
-            base_url=OFFLINE_BASE_URL,
-            api_key="offline",
-            timeout=timeout,
-            max_retries=retries,
-            http_client=httpx2.Client(transport=OfflineTransport()),
-        )
+        base_url, api_key, sender = OFFLINE_BASE_URL, "offline", OfflineTransport(offline_role)
+    else:
+        sender = httpx2.HTTPTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
     return openai.OpenAI(
-        base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=retries
+        base_url=base_url,
+        api_key=api_key or "not-needed",
+        timeout=settings.LLM_TIMEOUT,
+        max_retries=settings.LLM_MAX_RETRIES,
+        http_client=openai.DefaultHttpxClient(transport=round_trips.RecordingTransport(sender)),
     )
 
 
 def client_for(config: RoleConfig) -> openai.OpenAI:
-    return _client(config.base_url, config.api_key, config.offline)
+    return _client(config.base_url, config.api_key, config.role if config.offline else "")
 
 
-def _cost(model: str, prompt_tokens: int, completion_tokens: int) -> float:
-    prices = settings.LLM_PRICE_PER_MTOK.get(model)
-    if not prices:
-        return 0.0
-    return (prompt_tokens * prices[0] + completion_tokens * prices[1]) / 1_000_000
+def _price(model: str) -> tuple[float, float, float] | None:
+    """The model's prices; a dated snapshot (gpt-4o-2024-08-06) takes its family's."""
+    prices = settings.LLM_PRICES
+    if model in prices:
+        return prices[model]
+    family = max((m for m in prices if model.startswith(f"{m}-")), key=len, default=None)
+    return prices[family] if family else None
 
 
-def _record(
-    *,
-    config: RoleConfig,
-    tags: CallTags | None,
-    schema: str,
-    outcome: str,
-    latency_ms: int,
-    usage: Any = None,
-    error: str = "",
-    request: Any = None,
-    response: Any = None,
-) -> Any:
-    from studio.models import LLMCall
+def _cost(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int):
+    price = _price(model)
+    if price is None:
+        return None
+    uncached = max(0, prompt_tokens - cached_tokens)
+    spent = uncached * price[0] + cached_tokens * price[1] + completion_tokens * price[2]
+    return spent / 1_000_000
 
-    prompt_tokens = getattr(usage, "prompt_tokens", 0) or 0
-    completion_tokens = getattr(usage, "completion_tokens", 0) or 0
-    log_bodies = settings.LLM_LOG_BODIES
-    record = LLMCall(
-        role=config.role,
-        model=config.model,
-        backend=config.label,
-        schema=schema,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        cost_usd=_cost(config.model, prompt_tokens, completion_tokens),
-        latency_ms=latency_ms,
-        outcome=outcome,
-        error=error[:4000],
-        request=request if log_bodies else None,
-        response=response if log_bodies else None,
-        computer_id=tags.computer_id if tags else None,
-        simulation_id=tags.simulation_id if tags else None,
-    )
-    if tags is not None and tags.ledger is not None:
-        tags.ledger.append(record)
-    else:
-        record.save(force_insert=True)
-    return record
+
+@dataclass
+class _Tokens:
+    prompt: int = 0
+    cached: int = 0
+    completion: int = 0
+    reasoning: int = 0
+
+    @classmethod
+    def of(cls, completion: ChatCompletion | None) -> _Tokens:
+        usage = completion.usage if completion is not None else None
+        if usage is None:
+            return cls()
+        prompt_details = usage.prompt_tokens_details
+        completion_details = usage.completion_tokens_details
+        return cls(
+            prompt=usage.prompt_tokens or 0,
+            cached=(prompt_details.cached_tokens or 0) if prompt_details else 0,
+            completion=usage.completion_tokens or 0,
+            reasoning=(completion_details.reasoning_tokens or 0) if completion_details else 0,
+        )
+
+
+@dataclass
+class _Call:
+    """One ``create()``: what was sent, the round trips it took and what came back."""
+
+    config: RoleConfig
+    tags: CallTags | None
+    schema: str
+    request: dict[str, Any]
+    started: float = field(default_factory=time.perf_counter)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    completion: ChatCompletion | None = None
+
+    def record(self, outcome: str, error: str = "") -> Any:
+        from studio.models import LLMCall
+
+        tokens = _Tokens.of(self.completion)
+        log_bodies = settings.LLM_LOG_BODIES
+        record = LLMCall(
+            role=self.config.role,
+            model=self.config.model,
+            backend=self.config.label,
+            schema=self.schema,
+            prompt_tokens=tokens.prompt,
+            cached_tokens=tokens.cached,
+            completion_tokens=tokens.completion,
+            reasoning_tokens=tokens.reasoning,
+            cost_usd=_cost(self.config.model, tokens.prompt, tokens.cached, tokens.completion),
+            latency_ms=_ms(self.started),
+            attempts=self.attempts,
+            outcome=outcome,
+            error=error[:4000],
+            request=self.request if log_bodies else None,
+            response=self.completion.to_dict() if log_bodies and self.completion else None,
+            computer_id=self.tags.computer_id if self.tags else None,
+            simulation_id=self.tags.simulation_id if self.tags else None,
+        )
+        if self.tags is not None and self.tags.ledger is not None:
+            self.tags.ledger.append(record)
+        else:
+            record.save(force_insert=True)
+        return record
+
+    @property
+    def where(self) -> str:
+        return f"the {self.config.role} model ({self.config.label})"
+
+    def first_choice(self) -> Choice:
+        try:
+            return self.completion.choices[0]
+        except (AttributeError, IndexError, TypeError) as exc:
+            self.completion = None
+            raise self.failed(f"{self.where} {_NOT_A_COMPLETION}") from exc
+
+    def failed(self, message: str) -> LLMUnavailable:
+        self.record("error", error=message)
+        return LLMUnavailable(message)
+
+
+_NOT_A_COMPLETION = "answered with something that is not a chat completion"
+
+
+def _create(config: RoleConfig, tags: CallTags | None, schema: str, **request: Any) -> _Call:
+    """``chat.completions.create()`` through the client's own machinery (auth, retries,
+    timeouts, errors, response models)."""
+    call = _Call(config, tags, schema, {"model": config.model, **request})
+    client = client_for(config)
+    if settings.LLM_RELEASE_DB_DURING_CALLS and not connection.in_atomic_block:
+        connection.close()  # back to the pool while the model thinks (the next query reopens)
+    where = call.where
+    with round_trips.recording() as call.attempts:
+        try:
+            # The body goes as built in extra_body, which create() sends as given: its typed
+            # transform leaves chat bodies unchanged (tests/llm checks) yet walked every history
+            # message's type union, the largest CPU cost of a turn at 500 runs
+            # (bench/simulation.py part 2, profiled with py-spy).
+            call.completion = client.chat.completions.create(
+                model=config.model, messages=(), extra_body=call.request
+            )
+        except openai.APITimeoutError as exc:
+            raise call.failed(f"{where} timed out after retries") from exc
+        except openai.APIConnectionError as exc:
+            raise call.failed(f"cannot reach {where}") from exc
+        except openai.RateLimitError as exc:
+            raise call.failed(f"{where} kept rate-limiting after retries") from exc
+        except openai.APIStatusError as exc:
+            raise call.failed(
+                f"{where} answered HTTP {exc.status_code}: {_short(exc.message)}"
+            ) from exc
+        except (openai.APIResponseValidationError, ValueError) as exc:
+            raise call.failed(f"{where} {_NOT_A_COMPLETION}") from exc
+    return call
 
 
 # Dates and dataclasses in a context read as str() makes them (as json.dumps(default=str)).
@@ -176,85 +265,6 @@ def context_message(text: str, context: Mapping[str, Any]) -> str:
     """A user message: instructions, then the inputs as JSON inside <context> tags."""
     data = orjson.dumps(context, default=str, option=_CONTEXT_JSON).decode()
     return f"{text}\n\n<context>\n{data}\n</context>"
-
-
-def _encode(config: RoleConfig, **body: Any) -> bytes:
-    """The request body as sent, once: the same bytes go to the model and into the call's
-    record (RawJSON), where the SDK and the record used to serialise it each. orjson: with
-    prompts of 50-80 KB, json.dumps was a tenth of a simulated worker's CPU."""
-    return orjson.dumps({"model": config.model, **body})
-
-
-@dataclass
-class Completion:
-    """What the studio uses of a chat completion."""
-
-    content: str
-    finish_reason: str
-    tool_calls: list[tuple[str, str, str]]  # (id, function name, arguments as sent)
-    prompt_tokens: int
-    completion_tokens: int
-
-
-def _completion(config: RoleConfig, raw: bytes) -> Completion:
-    """Read a chat completion straight from its JSON. The SDK's ChatCompletion model, built
-    field by field, was a third of the client's time per call; a reply that is not a chat
-    completion is an error the researcher sees, not a crash."""
-    try:
-        data = orjson.loads(raw)
-        choice = data["choices"][0]
-        message = choice["message"]
-        usage = data.get("usage") or {}
-        return Completion(
-            content=message.get("content") or "",
-            finish_reason=choice.get("finish_reason") or "stop",
-            tool_calls=[
-                (c["id"], c["function"]["name"], c["function"].get("arguments") or "")
-                for c in message.get("tool_calls") or []
-            ],
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
-        )
-    except (ValueError, LookupError, TypeError, AttributeError) as exc:
-        raise LLMUnavailable(
-            f"the {config.role} model ({config.label}) answered with something that is not a "
-            f"chat completion ({type(exc).__name__}: {_short(str(exc))})"
-        ) from exc
-
-
-def _create(config: RoleConfig, content: bytes) -> Completion:
-    """POST /chat/completions through the client's own request machinery (auth, retries,
-    timeouts, errors). The body goes as built: ``chat.completions.create``
-    would first run it through the SDK's type-driven transform, which for chat requests
-    renames and reformats nothing (``tests/llm/test_gateway.py`` checks the bodies we send
-    are left unchanged by it) yet costs about 0.5 ms per history message, which over a long
-    run was most of a turn's CPU."""
-    client = client_for(config)
-    if settings.LLM_RELEASE_DB_DURING_CALLS and not connection.in_atomic_block:
-        connection.close()  # back to the pool while the model thinks (the next query reopens)
-    try:
-        raw = client.post(
-            "/chat/completions",
-            content=content,
-            cast_to=bytes,
-            options={"headers": {"X-Studio-Role": config.role}},
-        )
-    except openai.APITimeoutError as exc:
-        raise LLMUnavailable(
-            f"the {config.role} model ({config.label}) timed out after retries"
-        ) from exc
-    except openai.APIConnectionError as exc:
-        raise LLMUnavailable(f"cannot reach the {config.role} model at {config.label}") from exc
-    except openai.RateLimitError as exc:
-        raise LLMUnavailable(
-            f"the {config.role} model ({config.label}) kept rate-limiting after retries"
-        ) from exc
-    except openai.APIStatusError as exc:
-        raise LLMUnavailable(
-            f"the {config.role} model ({config.label}) answered HTTP {exc.status_code}: "
-            f"{_short(exc.message)}"
-        ) from exc
-    return _completion(config, raw)
 
 
 @lru_cache(maxsize=128)
@@ -304,41 +314,25 @@ def structured(
     ]
     problem = ""
     for attempt in range(settings.LLM_MAX_REASKS + 1):
-        started = time.perf_counter()
-        sent = _encode(config, messages=messages, response_format=response_format, seed=seed)
+        call = _create(
+            config,
+            tags,
+            name,
+            messages=list(messages),
+            response_format=response_format,
+            seed=seed,
+        )
+        choice = call.first_choice()
+        text = choice.message.content or ""
         try:
-            completion = _create(config, sent)
-        except LLMUnavailable as exc:
-            _record(
-                config=config,
-                tags=tags,
-                schema=name,
-                outcome="error",
-                error=str(exc),
-                latency_ms=_ms(started),
-                request=RawJSON(sent),
-            )
-            raise
-        text = completion.content
-        try:
-            if completion.finish_reason == "length":
+            if choice.finish_reason == "length":
                 raise ValueError("the reply was cut off (finish_reason=length)")
             result = schema.model_validate_json(text)
             if check is not None:
                 check(result)
         except (ValidationError, ValueError) as exc:
             problem = _validation_feedback(exc) if isinstance(exc, ValidationError) else f"- {exc}"
-            _record(
-                config=config,
-                tags=tags,
-                schema=name,
-                outcome="invalid",
-                usage=completion,
-                latency_ms=_ms(started),
-                error=problem,
-                request=RawJSON(sent),
-                response=text,
-            )
+            call.record("invalid", error=problem)
             log.info("%s reply to %s invalid (attempt %d): %s", role, name, attempt + 1, problem)
             messages = messages[:2] + [
                 {"role": "assistant", "content": text},
@@ -351,16 +345,7 @@ def structured(
                 },
             ]
             continue
-        _record(
-            config=config,
-            tags=tags,
-            schema=name,
-            outcome="ok",
-            usage=completion,
-            latency_ms=_ms(started),
-            request=RawJSON(sent),
-            response=text,
-        )
+        call.record("ok")
         return result
     raise LLMOutputError(
         f"the {role} model ({config.label}) did not return a valid {name} after "
@@ -383,7 +368,7 @@ class ChatResult:
     finish_reason: str = "stop"
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = None  # None: the model has no price
     latency_ms: int = 0
     record: Any = None  # the LLMCall row (unsaved if the call's tags carry a ledger)
 
@@ -400,56 +385,38 @@ def chat(
     """One chat completion, optionally with tools. Malformed tool arguments are reported
     on the ToolCall (arguments=None), for the agent loop to feed back as an observation."""
     config = role_config(role, overrides)
-    started = time.perf_counter()
-    kwargs: dict[str, Any] = {"messages": list(messages), "seed": seed}
+    request: dict[str, Any] = {"messages": list(messages), "seed": seed}
     if tools:
-        kwargs["tools"] = list(tools)
-    sent = _encode(config, **kwargs)
-    try:
-        completion = _create(config, sent)
-    except LLMUnavailable as exc:
-        _record(
-            config=config,
-            tags=tags,
-            schema="",
-            outcome="error",
-            error=str(exc),
-            latency_ms=_ms(started),
-            request=RawJSON(sent),
-        )
-        raise
+        request["tools"] = list(tools)
+    call = _create(config, tags, "", **request)
+    choice = call.first_choice()
     calls = []
     bad = False
-    for call_id, name, raw in completion.tool_calls:
+    for tool_call in choice.message.tool_calls or []:
+        raw = tool_call.function.arguments or ""
         try:
             args = json.loads(raw) if raw.strip() else {}
             if not isinstance(args, dict):
                 raise ValueError
         except ValueError:
             args, bad = None, True
-        calls.append(ToolCall(id=call_id, name=name, arguments=args, raw_arguments=raw))
-    usage = completion
-    latency = _ms(started)
-    content = completion.content
-    record = _record(
-        config=config,
-        tags=tags,
-        schema="",
-        outcome="invalid" if bad else "ok",
-        usage=usage,
-        latency_ms=latency,
-        request=RawJSON(sent),
-        response={"content": content, "tool_calls": [c.raw_arguments for c in calls]},
+        calls.append(
+            ToolCall(
+                id=tool_call.id, name=tool_call.function.name, arguments=args, raw_arguments=raw
+            )
+        )
+    record = call.record(
+        "invalid" if bad else "ok",
         error="tool call arguments are not a JSON object" if bad else "",
     )
     return ChatResult(
-        content=content,
+        content=choice.message.content or "",
         tool_calls=calls,
-        finish_reason=completion.finish_reason,
-        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        finish_reason=choice.finish_reason or "stop",
+        prompt_tokens=record.prompt_tokens,
+        completion_tokens=record.completion_tokens,
         cost_usd=record.cost_usd,
-        latency_ms=latency,
+        latency_ms=record.latency_ms,
         record=record,
     )
 

@@ -64,7 +64,6 @@ def test_replay_from_last_seq_then_live_turns(user):
     for _ in range(5):
         commit_turn(simulation)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
 
     async def scenario():
         fresh = client(simulation.pk, headers, "last_seq=0")
@@ -93,7 +92,6 @@ def test_no_last_seq_means_live_only(user):
     simulation = make_simulation(owner=user)
     commit_turn(simulation)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
 
     async def scenario():
         communicator = client(simulation.pk, headers)
@@ -111,7 +109,6 @@ def test_backfill_request_and_bad_requests(user):
     for _ in range(4):
         commit_turn(simulation)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
 
     async def scenario():
         communicator = client(simulation.pk, headers, "last_seq=4")
@@ -138,7 +135,6 @@ def test_a_turn_already_sent_on_this_connection_is_not_sent_again(user):
     for _ in range(3):
         commit_turn(simulation)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
     third = Turn.objects.get(simulation=simulation, seq=3)
 
     async def scenario():
@@ -162,7 +158,6 @@ def test_a_dropped_turn_is_recovered_by_the_backfill(user, monkeypatch):
     commit_turn(simulation)
     commit_turn(simulation)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
     real_hint = broadcast.turn_committed
 
     async def scenario():
@@ -190,7 +185,6 @@ def test_a_long_replay_is_paged_and_bounded(user):
     total = REPLAY_LIMIT + PAGE + 5
     bulk_turns(simulation, total)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
 
     async def scenario():
         communicator = client(simulation.pk, headers, "last_seq=0")
@@ -220,7 +214,6 @@ def test_two_clients_and_a_state_change(user):
 
     simulation = make_simulation(owner=user)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
 
     async def scenario():
         clients = [client(simulation.pk, headers, "last_seq=0") for _ in range(2)]
@@ -239,7 +232,6 @@ def test_two_clients_and_a_state_change(user):
 def test_the_group_and_the_watchers_are_left_on_disconnect(user):
     simulation = make_simulation(owner=user)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
 
     async def scenario():
         communicator = client(simulation.pk, headers)
@@ -266,7 +258,6 @@ def test_an_idle_socket_stays_open(user):
     read timeout must outlast that, or an idle consumer dies with a TimeoutError."""
     simulation = make_simulation(owner=user)
     headers = session_headers(user)
-    assert broadcast.flush()  # setup turns' hints are out before anyone listens
 
     async def scenario():
         communicator = client(simulation.pk, headers, "last_seq=0")

@@ -8,9 +8,11 @@ import json
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -20,6 +22,21 @@ from simulations.services.runs import simulation_enqueue
 from simulations.services.simulations import simulation_create
 from tests.live.conftest import bulk_turns, commit_turn, make_simulation
 from tests.simulations.conftest import clone_computer, computer_snapshot  # noqa: F401 (fixture)
+
+
+def engine_commit(simulation: Simulation) -> None:
+    """A turn committed on a thread of its own, as the engine's worker does (Playwright's
+    sync API runs an event loop on the test's thread, where async_to_sync may not run)."""
+
+    def commit() -> None:
+        try:
+            commit_turn(simulation)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(commit).result()
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -201,7 +218,7 @@ def test_ten_thousand_turns_stay_a_window(live_studio, chromium, user, monkeypat
 
         page.locator("#timeline-scroll").evaluate("box => { box.scrollTop = 0; }")
         for _ in range(3):
-            commit_turn(simulation)
+            engine_commit(simulation)
         expect(page.locator("#new-turns")).to_have_text("3 new turns ↓")
         top = page.locator("#timeline-scroll").evaluate("box => box.scrollTop")
         assert top < 50, "the reader stays where they were"
@@ -211,7 +228,7 @@ def test_ten_thousand_turns_stay_a_window(live_studio, chromium, user, monkeypat
         assert dom_seqs(page) == list(range(9_804, 10_004))  # back to a window of the newest
 
         for _ in range(2):
-            commit_turn(simulation)
+            engine_commit(simulation)
         pump_until(
             [page], lambda: dom_seqs(page)[-1] == 10_005, 10, "a followed page shows new turns"
         )
@@ -220,7 +237,7 @@ def test_ten_thousand_turns_stay_a_window(live_studio, chromium, user, monkeypat
         # The last turn's hint is lost and no later turn reveals the gap: the next status
         # (here the pause, sent by daphne's own broadcast) says there is one more turn.
         monkeypatch.setattr(broadcast, "turn_committed", lambda turn: False)
-        commit_turn(simulation)
+        engine_commit(simulation)
         monkeypatch.undo()
         page.click("[data-control=pause] button")  # posted by fetch; the socket brings the news
         expect(page.locator("[data-status=state]")).to_have_text("paused")

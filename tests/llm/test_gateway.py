@@ -96,7 +96,22 @@ def test_transient_http_faults_are_retried_by_the_client(fault):
     """Every first attempt faults; the openai client's own retry recovers."""
     widget = ask(model=f"offline:faults={fault}@1")
     assert widget.name == "sprocket"
-    assert list(LLMCall.objects.values_list("outcome", flat=True)) == ["ok"]
+    (call,) = LLMCall.objects.all()
+    assert call.outcome == "ok"
+    assert [(a["attempt"], a["status"]) for a in call.attempts] == [(1, int(fault)), (2, 200)]
+    assert all(a["latency_ms"] >= 0 for a in call.attempts)
+
+
+def test_retries_that_run_out_are_an_error_on_the_record(settings):
+    settings.LLM_MAX_RETRIES = 0
+    gateway._client.cache_clear()
+    try:
+        with pytest.raises(gateway.LLMUnavailable, match="rate-limiting"):
+            ask(model="offline:faults=429@1")
+    finally:
+        gateway._client.cache_clear()
+    (call,) = LLMCall.objects.all()
+    assert call.outcome == "error" and [a["status"] for a in call.attempts] == [429]
 
 
 @pytest.mark.parametrize("fault", ["truncate", "badjson"])
@@ -126,6 +141,8 @@ def test_hang_past_timeout_is_retried_then_reported(settings):
         assert ask(model="offline:faults=hang@1;hang=5").name == "sprocket"
     finally:
         gateway._client.cache_clear()
+    (call,) = LLMCall.objects.all()
+    assert [a["status"] for a in call.attempts] == ["timeout", 200]
 
 
 def test_unreachable_endpoint_is_a_clear_error(settings):
@@ -144,28 +161,45 @@ def test_unreachable_endpoint_is_a_clear_error(settings):
     assert LLMCall.objects.get().outcome == "error"
 
 
+class Provider:
+    """A stand-in for a real provider on a socket: it keeps what it was sent and answers
+    ``reply`` (bytes, or a function of the request body)."""
+
+    def __init__(self, reply):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server hook's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                received.append((body, {k.lower(): v for k, v in self.headers.items()}))
+                data = reply(body) if callable(reply) else reply
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+
+    def close(self):
+        self.server.shutdown()
+        gateway._client.cache_clear()
+
+
 @pytest.mark.parametrize(
     "reply",
     [b'{"id": "x", "object": "chat.completion"}', b'{"choices": []}', b"not json at all"],
 )
 def test_a_reply_that_is_not_a_chat_completion_is_a_clear_error(settings, reply):
     """A server that answers 200 with something else: an error naming the model, recorded."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the http.server hook's name
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    provider = Provider(reply)
     settings.LLM_MAX_RETRIES = 0
     gateway._client.cache_clear()
     try:
@@ -173,11 +207,10 @@ def test_a_reply_that_is_not_a_chat_completion_is_a_clear_error(settings, reply)
             gateway.chat(
                 role="worker",
                 messages=[{"role": "user", "content": "go"}],
-                overrides={"base_url": f"http://127.0.0.1:{server.server_port}/v1", "model": "m"},
+                overrides={"base_url": provider.url, "model": "m"},
             )
     finally:
-        server.shutdown()
-        gateway._client.cache_clear()
+        provider.close()
     assert "worker model (m @ http://127.0.0.1:" in str(info.value)
     call = LLMCall.objects.get()
     assert call.outcome == "error" and "not a chat completion" in call.error
@@ -232,60 +265,135 @@ def test_real_socket_server(settings):
     assert LLMCall.objects.get().backend == f"offline @ http://127.0.0.1:{port}/v1"
 
 
-def test_bodies_are_what_the_sdk_would_send(monkeypatch):
-    """The gateway posts its bodies as built, skipping ``chat.completions.create``'s typed
-    transform; that is only sound while the transform would leave them unchanged."""
+def completion(model, content="{}", usage=None, tool_calls=None):
+    message = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            **({"usage": usage} if usage else {}),
+        }
+    ).encode()
+
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "list_dir",
+            "description": "List a folder.",
+            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+        },
+    }
+]
+HISTORY = [
+    {"role": "system", "content": "You are the user."},
+    {"role": "user", "content": [{"type": "text", "text": "Start the day."}]},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "list_dir", "arguments": '{"path": "."}'},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_1", "content": "Documents/\nMail/"},
+    {"role": "assistant", "content": "Looking at the budget next."},
+    {"role": "user", "content": "Go on.", "name": "briefing"},
+]
+STANDARD_KEYS = {"model", "messages", "tools", "seed", "response_format"}
+
+
+def test_a_real_provider_gets_the_request_as_built_and_nothing_meant_for_the_offline_engine():
+    """Bodies go as built (create()'s extra_body), which is sound while the SDK's typed
+    transform would leave them unchanged: checked here on a chat and a structured body."""
     from openai._utils import maybe_transform
     from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
 
-    from studio.llm.offline import transport
+    call = {"id": "c9", "type": "function", "function": {"name": "list_dir", "arguments": "{}"}}
 
-    sent = []
-    real = transport.OfflineTransport.handle_request
+    def reply(body):
+        if "response_format" in body:
+            return completion("gpt-4o", content='{"name": "gear", "size": 3}')
+        return completion("gpt-4o", content="", tool_calls=[call])
 
-    def recording(self, request):
-        sent.append((json.loads(request.read()), request.headers))
-        return real(self, request)
+    provider = Provider(reply)
+    overrides = {"base_url": provider.url, "model": "gpt-4o", "api_key": "sk-test"}
+    try:
+        result = gateway.chat(
+            role="worker", messages=HISTORY, tools=TOOLS, seed=3, overrides=overrides
+        )
+        widget = gateway.structured(
+            role="persona", schema=Widget, system="s", prompt="p", context={}, overrides=overrides
+        )
+    finally:
+        provider.close()
+    assert result.tool_calls[0].name == "list_dir" and result.tool_calls[0].arguments == {}
+    assert widget == Widget(name="gear", size=3)
+    (body, headers), (structured_body, _) = provider.received
+    for sent in (body, structured_body):
+        assert maybe_transform(sent, CompletionCreateParamsNonStreaming) == sent
+    assert structured_body["response_format"]["json_schema"]["name"] == "Widget"
+    assert body == {"model": "gpt-4o", "messages": HISTORY, "tools": TOOLS, "seed": 3}
+    assert headers["authorization"] == "Bearer sk-test"
+    assert not [h for h in headers if "studio" in h or "offline" in h]
+    assert not [k for k in body if k not in STANDARD_KEYS]
+    recorded = LLMCall.objects.order_by("id").first()
+    assert recorded.request == body  # the request as sent
+    assert recorded.response["choices"][0]["message"]["tool_calls"] == [call]
 
-    monkeypatch.setattr(transport.OfflineTransport, "handle_request", recording)
-    tools = [
-        {
-            "type": "function",
-            "function": {
-                "name": "list_dir",
-                "description": "List a folder.",
-                "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
-            },
-        }
-    ]
-    history = [
-        {"role": "system", "content": "You are the user."},
-        {"role": "user", "content": [{"type": "text", "text": "Start the day."}]},
-        {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {
-                    "id": "call_1",
-                    "type": "function",
-                    "function": {"name": "list_dir", "arguments": '{"path": "."}'},
-                }
-            ],
-        },
-        {"role": "tool", "tool_call_id": "call_1", "content": "Documents/\nMail/"},
-        {"role": "assistant", "content": "Looking at the budget next."},
-        {"role": "user", "content": "Go on.", "name": "briefing"},
-    ]
-    gateway.chat(role="worker", messages=history, tools=tools, seed=3)
-    ask()
-    assert len(sent) == 2
-    for body, headers in sent:
-        assert maybe_transform(body, CompletionCreateParamsNonStreaming) == body
-        assert headers["authorization"] == "Bearer offline"
-    assert sent[0][0]["messages"] == history and sent[0][0]["tools"] == tools
-    assert sent[0][0]["model"] == "offline" and sent[0][0]["seed"] == 3
-    assert sent[0][1]["x-studio-role"] == "worker"
-    assert sent[1][0]["response_format"]["json_schema"]["name"] == "Widget"
+
+def test_cached_and_reasoning_tokens_are_recorded_and_priced(settings):
+    settings.LLM_PRICES = {"gpt-4o-mini": (0.15, 0.075, 0.6)}
+    usage = {
+        "prompt_tokens": 1_000_000,
+        "completion_tokens": 200_000,
+        "total_tokens": 1_200_000,
+        "prompt_tokens_details": {"cached_tokens": 600_000},
+        "completion_tokens_details": {"reasoning_tokens": 50_000},
+    }
+    provider = Provider(lambda body: completion(body["model"], usage=usage))
+    try:
+        for model in ("gpt-4o-mini-2024-07-18", "someones-own-model"):
+            gateway.chat(
+                role="worker",
+                messages=[{"role": "user", "content": "go"}],
+                overrides={"base_url": provider.url, "model": model},
+            )
+    finally:
+        provider.close()
+    priced, unpriced = LLMCall.objects.order_by("id")
+    for call in (priced, unpriced):
+        assert (call.prompt_tokens, call.cached_tokens) == (1_000_000, 600_000)
+        assert (call.completion_tokens, call.reasoning_tokens) == (200_000, 50_000)
+    # 400k uncached at 0.15, 600k cached at 0.075, 200k out at 0.6 (per 1M)
+    assert priced.cost_usd == pytest.approx(0.4 * 0.15 + 0.6 * 0.075 + 0.2 * 0.6)
+    assert unpriced.cost_usd is None
+
+
+def test_prices_from_the_environment(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from studio.env import env_prices
+
+    defaults = {"gpt-4o": (2.5, 1.25, 10.0)}
+    monkeypatch.setenv("LLM_PRICES", '{"mine": [1, 0.1, 2], "gpt-4o": [3, 1, 12]}')
+    assert env_prices("LLM_PRICES", defaults) == {
+        "gpt-4o": (3.0, 1.0, 12.0),
+        "mine": (1.0, 0.1, 2.0),
+    }
+    for bad in ('["gpt-4o"]', '{"mine": [1, 2]}', '{"mine": [1, -1, 2]}', "{nope"):
+        monkeypatch.setenv("LLM_PRICES", bad)
+        with pytest.raises(ImproperlyConfigured, match="LLM_PRICES"):
+            env_prices("LLM_PRICES", defaults)
 
 
 @pytest.mark.django_db(transaction=True)  # outside a transaction, as a worker thread runs

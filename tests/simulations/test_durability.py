@@ -187,9 +187,7 @@ def test_a_model_that_keeps_failing_fails_the_run(computer, user, fast_engine, s
 def test_budgets_stop_the_work_cleanly_and_the_run_is_still_judged(
     computer, user, fast_engine, settings, config, reason
 ):
-    settings.LLM_PRICE_PER_MTOK = {
-        "offline": (300.0, 300.0)
-    }  # the offline engine, priced like a model
+    settings.LLM_PRICES = {"offline": (300.0, 300.0, 300.0)}  # the offline engine, priced
     sim = simulation_create(
         computer=computer, created_by=user, enqueue=False, config={"workdays": 5, **config}
     )
@@ -265,14 +263,9 @@ def test_slices_of_runs_launched_together_end_at_different_times(simulation, mon
 
 def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
     """A worker turn's writes (the turn, its model call record, a message it sent, a message it
-    read) land together, on PostgreSQL as one statement outside the ORM, on SQLite in one
-    transaction; a turn that is not ours writes none of them."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+    read) land together in one transaction; a turn that is not ours writes none of them."""
     from simulations.engine.draft import MessageDraft, MessageUpdate
     from simulations.models import Message
-    from studio.fields import RawJSON
     from studio.models import LLMCall
 
     token = "a" * 32
@@ -302,7 +295,7 @@ def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
                 backend="b",
                 outcome="ok",
                 prompt_tokens=7,
-                request=RawJSON(b'{"model":"m","messages":[]}'),
+                request={"model": "m", "messages": []},
                 simulation_id=sim.pk,
             )
         ]
@@ -321,10 +314,7 @@ def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
         turn.simulation = {"model_errors": 0}
         return turn
 
-    with CaptureQueriesContext(connection) as orm_queries:
-        turn = turn_commit(simulation=sim, lease_token=token, seq=2, draft=draft())
-    if connection.vendor == "postgresql":
-        assert len(orm_queries) == 0, [q["sql"][:80] for q in orm_queries]
+    turn = turn_commit(simulation=sim, lease_token=token, seq=2, draft=draft())
     call = LLMCall.objects.get()
     assert turn.llm_call_id == call.pk and call.request == {"model": "m", "messages": []}
     sent = Message.objects.get(direction="outgoing")
@@ -333,16 +323,13 @@ def test_a_turn_commits_with_its_model_call_and_mail_or_not_at_all(simulation):
     stored = Simulation.objects.get(pk=sim.pk)
     assert (stored.turn_count, stored.prompt_tokens) == (2, 7)
 
-    assert [m.pk for m in turn.new_messages] == [sent.pk]  # for the world's mail in view
-
     with pytest.raises(LeaseLost):
         turn_commit(simulation=sim, lease_token="z" * 32, seq=3, draft=draft())
     assert (LLMCall.objects.count(), Message.objects.count(), Turn.objects.count()) == (1, 2, 2)
 
 
-def test_turn_json_the_fast_encoder_refuses_is_stored_all_the_same(simulation):
-    """Model-written arguments may hold what orjson will not encode (an integer beyond 64
-    bits) or keys that are not strings: the turn is stored as the ORM would store it."""
+def test_turn_json_with_big_integers_and_non_string_keys_is_stored(simulation):
+    """Model-written arguments may hold integers beyond 64 bits or keys that are not strings."""
     token = "b" * 32
     assert lease_acquire(simulation_id=simulation.pk, token=token, lease=60)
     sim = Simulation.objects.get(pk=simulation.pk)

@@ -21,6 +21,11 @@ def _import_responders() -> None:
 
 
 class OfflineTransport(httpx2.BaseTransport):
+    """One per role: the role picks the scripted agent, and stays on this side of the wire."""
+
+    def __init__(self, role: str = "") -> None:
+        self.role = role
+
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         _import_responders()
         path = request.url.path
@@ -31,7 +36,8 @@ class OfflineTransport(httpx2.BaseTransport):
                 body = orjson.loads(request.read() or b"{}")
             except orjson.JSONDecodeError:
                 return httpx2.Response(400, json={"error": {"message": "body is not JSON"}})
-            reply = handle_chat(body, {k.lower(): v for k, v in request.headers.items()})
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            reply = handle_chat(body, {**headers, "x-studio-role": self.role})
         else:
             return httpx2.Response(404, json={"error": {"message": f"no route {path}"}})
         if reply.hang_s:
