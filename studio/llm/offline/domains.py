@@ -128,10 +128,25 @@ def family_from_data(raw: dict) -> Family:
     """A Family from one parsed ``data/families/*.json`` document."""
     words = {
         k: tuple(raw.get(k, ()))
-        for k in (
-            "keywords titles departments industries orgs responsibilities units topics terms "
-            "cost_lines risks actions folders sentences slide_topics meetings tools"
-        ).split()
+        for k in [
+            "keywords",
+            "titles",
+            "departments",
+            "industries",
+            "orgs",
+            "responsibilities",
+            "units",
+            "topics",
+            "terms",
+            "cost_lines",
+            "risks",
+            "actions",
+            "folders",
+            "sentences",
+            "slide_topics",
+            "meetings",
+            "tools",
+        ]
     }
     return Family(
         name=raw["name"],
@@ -176,12 +191,6 @@ PRODUCTS: tuple[str, ...] = tuple(_COMMON["products"])
 CUSTOMERS: tuple[str, ...] = tuple(_COMMON["customers"])
 STREETS: tuple[str, ...] = tuple(_COMMON["streets"])
 
-_ENGLISH = load_json("languages/en.json")
-GENERIC_DOC_TYPES: tuple[DocType, ...] = doc_types(_ENGLISH["doc_types"])
-GENERIC_SENTENCES: tuple[str, ...] = tuple(_ENGLISH["sentences"])
-GENERIC_BULLETS: tuple[str, ...] = tuple(_ENGLISH["bullets"])
-GENERIC_RISKS: tuple[str, ...] = tuple(_ENGLISH["risks"])
-
 FAMILIES: dict[str, Family] = _families()
 GENERAL = FAMILIES["general business"]
 
@@ -204,7 +213,7 @@ def infer_family(*texts: str) -> Family:
     """Best-matching family for free text; earlier texts (e.g. the role) weigh more."""
     scores: dict[str, float] = {}
     for rank, text in enumerate(t for t in texts if t):
-        padded = " " + re.sub(r"[^a-z0-9&\- ]+", " ", text.lower()) + " "
+        padded = " " + re.sub(r"[^\w&\- ]+", " ", text.lower()) + " "
         weight = 3.0 if rank == 0 and len(texts) > 1 else 1.0
         for kw, fam, words in _KEYWORDS:
             pos = padded.find(" " + kw)

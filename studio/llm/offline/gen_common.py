@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from studio.llm.offline import locales
 from studio.llm.offline.domains import (
     CUSTOMERS,
-    GENERIC_BULLETS,
-    GENERIC_SENTENCES,
     LAST_NAMES,
     PRODUCTS,
     SEASONS,
@@ -38,9 +38,7 @@ def nice_round(x: float, sig: int = 3) -> float:
     return round(x, digits) if digits > 0 else float(round(x, digits))
 
 
-def fmt_money(x: float) -> str:
-    value = round(x)
-    return f"-${-value:,}" if value < 0 else f"${value:,}"
+fmt_money = locales.fmt_money
 
 
 def fmt_pct(x: float, dp: int = 1) -> str:
@@ -66,23 +64,27 @@ def metric_value(metric: Metric, rng: random.Random) -> str:
     return f"{fmt_num(nice_round(x, 2) if x >= 1000 else round(x))} {metric.unit}".strip()
 
 
-_AMOUNT = re.compile(r"-?\$?-?\d[\d,]*(?:\.\d+)?")
+_AMOUNT = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_NEGATIVE = re.compile(r"-\D{0,4}$")  # '-$1,200' and '-1,200 €' are both negative
 
 
 def parse_amount(text: str) -> float | None:
     """The first number in a figure string: '$1,240,000' -> 1240000.0, '4.2 %' -> 4.2."""
-    m = _AMOUNT.search(text or "")
+    text = text or ""
+    m = _AMOUNT.search(text)
     if m is None:
         return None
-    raw = m.group(0).replace("$", "").replace(",", "")
     try:
-        return float(raw)
+        value = float(m.group(0).replace(",", ""))
     except ValueError:
         return None
+    if not m.group(0).startswith("-") and _NEGATIVE.search(text[max(0, m.start() - 5) : m.start()]):
+        value = -value
+    return value
 
 
 def is_money(text: str) -> bool:
-    return "$" in text
+    return locales.money_pattern().search(text or "") is not None
 
 
 # -- words ---------------------------------------------------------------------------------
@@ -122,7 +124,9 @@ def cap_first(text: str) -> str:
 
 
 def ascii_slug(text: str, sep: str = "") -> str:
-    return sep.join(re.findall(r"[a-z0-9]+", text.lower()))
+    """'Müller-Lüdenscheidt' -> 'mullerludenscheidt': accents dropped, not the letters."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return sep.join(re.findall(r"[a-z0-9]+", plain.lower()))
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -166,16 +170,9 @@ def to_date(value: Any, default: dt.date) -> dt.date:
     return default
 
 
-def month_label(d: dt.date) -> str:
-    return d.strftime("%B %Y")
-
-
-def quarter_label(d: dt.date) -> str:
-    return f"Q{(d.month - 1) // 3 + 1} {d.year}"
-
-
-def day_label(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%b %Y')}"
+month_label = locales.month_label
+quarter_label = locales.quarter_label
+day_label = locales.day_label
 
 
 def work_time(rng: random.Random, day: dt.date) -> dt.datetime:
@@ -198,7 +195,7 @@ def _scaled(value: str, factor: float) -> str | None:
     if amount is None:
         return None
     new = amount * factor
-    m = _AMOUNT.search(value)
+    m = locales.money_token().search(value) or _AMOUNT.search(value)
     assert m is not None
     if is_money(value):
         text = fmt_money(new)
@@ -271,12 +268,28 @@ def read_error(text: str) -> tuple[str, str, str] | None:
 # -- profile access ------------------------------------------------------------------------
 
 
+def profile_language(profile: dict) -> str:
+    """The language the profile is written in, read from its own prose."""
+    projects = [str(p.get("description", "")) for p in profile.get("projects") or []]
+    prose = [*map(str, profile.get("responsibilities") or []), *projects]
+    return locales.detect_language(" ".join(prose))
+
+
+def profile_locale(profile: dict) -> locales.Locale:
+    """Language and currency of a profile, made current for the request being answered."""
+    language = profile_language(profile)
+    return locales.use_locale(
+        locales.locale_of_location(str(profile.get("location", "")), language)
+    )
+
+
 def profile_family(profile: dict) -> Family:
-    return family_for(
+    family = family_for(
         str(profile.get("occupation_family", "")),
         str(profile.get("job_title", "")),
         str(profile.get("industry", "")),
     )
+    return locales.localised(family, profile_language(profile))
 
 
 def find_project(profile: dict, name: str) -> dict | None:
@@ -319,7 +332,11 @@ class TextCtx:
         return self.rng.choice(self.people)
 
     def fill(self, template: str, slots: Slots | None = None) -> str:
-        """Fill placeholders; pass the same ``slots`` to keep names consistent across texts."""
+        """Fill placeholders; pass the same ``slots`` to keep names consistent across texts.
+
+        ``[a|b|c]`` in a template is a choice of wording, drawn each time it is filled.
+        """
+        template = _CHOICE.sub(lambda m: self.rng.choice(m[1].split("|")), template)
         text = template.format_map(slots if slots is not None else Slots(self))
         return cap_first(_REPEATED_WORD.sub(r"\1", text))
 
@@ -340,9 +357,19 @@ class TextCtx:
         fam = self.family.sentences
         out: list[str] = []
         for _ in range(n):
-            pool = fam if fam and self.rng.random() < domain_share else GENERIC_SENTENCES
-            out.append(self.fill(self.pick(pool)))
+            pool = fam if fam and self.rng.random() < domain_share else locales.generic("sentences")
+            out.append(self.situate(self.fill(self.pick(pool))))
         return out
+
+    def situate(self, sentence: str, chance: float = 0.6) -> str:
+        """Often tie a stock sentence to this file's date, people or project, so the same
+        template reads differently from one file to the next."""
+        if self.rng.random() >= chance:
+            return sentence
+        body = sentence.rstrip(".")
+        slots = Slots(self)
+        slots.update(s=lower_first(body), S=body)
+        return self.fill(self.rng.choice(locales.generic("lead_ins")), slots).rstrip(".") + "."
 
     def paragraph(self, n: int | None = None) -> str:
         return " ".join(self.sentences(n or self.rng.randint(3, 5)))
@@ -353,10 +380,11 @@ class TextCtx:
             if self.rng.random() < 0.55:
                 out.append(cap_first(self.fill(self.pick(self.family.actions))))
             else:
-                out.append(self.fill(self.pick(GENERIC_BULLETS)))
+                out.append(self.fill(self.pick(locales.generic("bullets"))))
         return out
 
 
+_CHOICE = re.compile(r"\[([^\[\]]*\|[^\[\]]*)\]")
 # "FY2026 Budget Budget 2026" happens when a project name ends the way a template goes on.
 _REPEATED_WORD = re.compile(r"\b(\w+) \1\b")
 
@@ -439,9 +467,15 @@ _SIMPLE_SLOTS: dict[str, SlotMaker] = {
     "grade": lambda c, r: str(r.randint(2, 8)),
     "floors": lambda c, r: str(r.randint(4, 12)),
     "city": lambda c, r: str(c.profile.get("location", "the city")).split(",")[0],
-    "last": lambda c, r: r.choice(LAST_NAMES),
-    "last2": lambda c, r: r.choice(LAST_NAMES),
+    "last": lambda c, r: r.choice(_surnames(c)),
+    "last2": lambda c, r: r.choice(_surnames(c)),
 }
+
+
+def _surnames(ctx: TextCtx) -> list[str] | tuple[str, ...]:
+    """Surnames of the profile's place: its colleagues', else the ones the profile drew."""
+    names = [p["name"].rpartition(" ")[2] for p in collaborators(ctx.profile)]
+    return names or ctx.profile.get("surnames") or LAST_NAMES
 
 
 def _vendor_name(ctx: TextCtx, rng: random.Random) -> str:
@@ -493,6 +527,7 @@ class ArtifactCtx:
 def artifact_ctx(req: Any) -> ArtifactCtx:
     c = req.context or {}
     profile = c.get("profile") or {}
+    profile_locale(profile)
     file = c.get("file") or {}
     deps = [d for d in c.get("dependencies") or [] if isinstance(d, dict)]
     family = profile_family(profile)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from studio.llm.offline.domains import GENERIC_RISKS
+from studio.llm.offline import locales
 from studio.llm.offline.gen_common import ArtifactCtx, artifact_ctx, cap_first, day_label
 from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.gen_tables import (
@@ -94,7 +94,7 @@ def domain_table(ctx: ArtifactCtx, category: str, rows: int = 8) -> Block:
 
 def risk_table(ctx: ArtifactCtx, n: int = 4) -> Block:
     rng, text = ctx.rng, ctx.text
-    pool = list(ctx.family.risks) + list(GENERIC_RISKS)
+    pool = list(ctx.family.risks) + list(locales.generic("risks"))
     rows = []
     for risk in rng.sample(pool, k=min(n, len(pool))):
         rows.append(

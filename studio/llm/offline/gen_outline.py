@@ -13,7 +13,13 @@ import random
 from dataclasses import dataclass
 
 from studio.llm.offline.domains import DEFAULT_LOCATIONS, Family
-from studio.llm.offline.gen_common import TextCtx, profile_family, safe_component, titlecase
+from studio.llm.offline.gen_common import (
+    TextCtx,
+    profile_family,
+    profile_locale,
+    safe_component,
+    titlecase,
+)
 from studio.llm.offline.registry import OfflineRequest, structured
 
 # -- folders ---------------------------------------------------------------------------
@@ -305,6 +311,7 @@ def folder_outline(req: OfflineRequest) -> dict:
     ctx = req.context or {}
     prof = ctx.get("profile") or {}
     target = max(1, int(ctx.get("target_files") or 100))
+    profile_locale(prof)
     builder = _Outline(rng, prof, ctx.get("policy") or {}, profile_family(prof), target)
     fixed = _mail_folders(builder, target)
     remaining = target - sum(f.count for f in fixed)

@@ -15,7 +15,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from studio.llm.offline.domains import GENERIC_DOC_TYPES, DocType, Family
+from studio.llm.offline import locales
+from studio.llm.offline.domains import DocType, Family
 from studio.llm.offline.gen_common import (
     Slots,
     TextCtx,
@@ -25,6 +26,7 @@ from studio.llm.offline.gen_common import (
     metric_value,
     plant_error,
     profile_family,
+    profile_locale,
     safe_component,
     to_date,
     to_datetime,
@@ -278,7 +280,7 @@ def _doc_type(
 ) -> DocType:
     prefer = _ROLE_CATEGORIES.get(role, ())
     options: list[tuple[DocType, float]] = []
-    for pool, base in ((family.doc_types, 2.0), (GENERIC_DOC_TYPES, 1.0)):
+    for pool, base in ((family.doc_types, 2.0), (locales.generic_doc_types(), 1.0)):
         for d in pool:
             if d.kind == kind:
                 w = base * (3.0 if d.category in prefer else 1.0) * 0.3 ** used.get(d.title, 0)
@@ -547,6 +549,7 @@ def _planner(req: OfflineRequest, prefix: str) -> _Planner:
     policy = ctx.get("policy") or {}
     existing = [e for e in ctx.get("existing") or [] if isinstance(e, dict)]
     known = _known_from_existing(existing)
+    profile_locale(prof)
     end_d = to_date(policy.get("timeline_end"), dt.date(2026, 6, 30))
     start_d = to_date(policy.get("timeline_start"), end_d - dt.timedelta(days=180))
     if start_d >= end_d:
