@@ -355,21 +355,28 @@ class TextCtx:
 
     def sentences(self, n: int, domain_share: float = 0.6) -> list[str]:
         fam = self.family.sentences
+        # a small pool is drawn less often, so no one of its sentences turns up everywhere
+        domain_share = min(domain_share, len(fam) / 20)
         out: list[str] = []
         for _ in range(n):
-            pool = fam if fam and self.rng.random() < domain_share else locales.generic("sentences")
-            out.append(self.situate(self.fill(self.pick(pool))))
+            pool = fam if self.rng.random() < domain_share else locales.generic("sentences")
+            template = self.pick(pool)
+            # only a date or a deadline makes a sentence differ between files: a template
+            # without one always gets a lead-in that has one
+            chance = 0.6 if any(k in template for k in _VARYING) else 1.0
+            out.append(self.situate(self.fill(template), chance))
         return out
 
-    def situate(self, sentence: str, chance: float = 0.6) -> str:
-        """Often tie a stock sentence to this file's date, people or project, so the same
+    def situate(self, sentence: str, chance: float = 1.0) -> str:
+        """Tie a stock sentence to this file's date, people or project, so the same
         template reads differently from one file to the next."""
         if self.rng.random() >= chance:
             return sentence
         body = sentence.rstrip(".")
         slots = Slots(self)
-        slots.update(s=lower_first(body), S=body)
-        return self.fill(self.rng.choice(locales.generic("lead_ins")), slots).rstrip(".") + "."
+        keep = locales.current().pack.get("keep_case_after_lead_in")  # German nouns
+        slots.update(s=body if keep else lower_first(body), S=body)
+        return self.fill(self.pick(locales.generic("lead_ins")), slots).rstrip(".") + "."
 
     def paragraph(self, n: int | None = None) -> str:
         return " ".join(self.sentences(n or self.rng.randint(3, 5)))
@@ -378,12 +385,18 @@ class TextCtx:
         out = []
         for _ in range(n):
             if self.rng.random() < 0.55:
-                out.append(cap_first(self.fill(self.pick(self.family.actions))))
+                item = cap_first(self.fill(self.pick(self.family.actions)))
             else:
-                out.append(self.fill(self.pick(locales.generic("bullets"))))
+                item = self.fill(self.pick(locales.generic("bullets")))
+            if len(item.split()) > 6:  # long items get an owner or a date, as people write them
+                item += " " + lower_first(
+                    self.fill(self.rng.choice(locales.generic("bullet_tails")))
+                )
+            out.append(item)
         return out
 
 
+_VARYING = ("{date}", "{deadline}")
 _CHOICE = re.compile(r"\[([^\[\]]*\|[^\[\]]*)\]")
 # "FY2026 Budget Budget 2026" happens when a project name ends the way a template goes on.
 _REPEATED_WORD = re.compile(r"\b(\w+) \1\b")
