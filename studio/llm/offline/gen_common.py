@@ -471,7 +471,9 @@ _SIMPLE_SLOTS: dict[str, SlotMaker] = {
     "deadline": _days_ahead,
     "user": lambda c, r: str(c.profile.get("first_name", "I")),
     "org": lambda c, r: str(c.profile.get("employer", "the organisation")),
-    "dep": lambda c, r: str(c.deps[0].get("title")) if c.deps else "the previous version",
+    "dep": lambda c, r: (
+        str(c.deps[0].get("title")) if c.deps else locales.label("the previous version")
+    ),
     "vendor": lambda c, r: _vendor_name(c, r),
     "customer": lambda c, r: r.choice(CUSTOMERS),
     "season": lambda c, r: r.choice(SEASONS),
