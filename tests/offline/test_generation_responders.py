@@ -18,7 +18,7 @@ from studio.artifacts.formulas import FormulaEngine, column_index
 from studio.generation import schemas as s
 from studio.llm.offline import generation  # noqa: F401  (registers the responders)
 from studio.llm.offline.domains import FAMILIES, infer_family
-from studio.llm.offline.gen_common import metric_value, plant_error, read_error
+from studio.llm.offline.gen_figures import metric_value, plant_error, read_error
 from studio.llm.offline.gen_names import latest_possible
 from studio.llm.offline.gen_plan import thread_partner
 from studio.llm.offline.registry import STRUCTURED, make_request

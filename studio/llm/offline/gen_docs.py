@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from studio.llm.offline import locales
-from studio.llm.offline.gen_common import ArtifactCtx, artifact_ctx, cap_first, day_label
+from studio.llm.offline.gen_common import cap_first, day_label
+from studio.llm.offline.gen_context import ArtifactCtx, artifact_ctx
 from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.gen_tables import (
     budget_spec,

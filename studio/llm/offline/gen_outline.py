@@ -13,13 +13,8 @@ import random
 from dataclasses import dataclass
 
 from studio.llm.offline.domains import DEFAULT_LOCATIONS, Family
-from studio.llm.offline.gen_common import (
-    TextCtx,
-    profile_family,
-    profile_locale,
-    safe_component,
-    titlecase,
-)
+from studio.llm.offline.gen_common import profile_family, profile_locale, safe_component, titlecase
+from studio.llm.offline.gen_context import TextCtx
 from studio.llm.offline.registry import OfflineRequest, structured
 
 # -- folders ---------------------------------------------------------------------------

@@ -18,13 +18,9 @@ from dataclasses import dataclass, field
 from studio.llm.offline import locales
 from studio.llm.offline.domains import DocType, Family
 from studio.llm.offline.gen_common import (
-    Slots,
-    TextCtx,
     collaborators,
     find_project,
     lower_first,
-    metric_value,
-    plant_error,
     profile_family,
     profile_locale,
     safe_component,
@@ -32,6 +28,8 @@ from studio.llm.offline.gen_common import (
     to_datetime,
     work_time,
 )
+from studio.llm.offline.gen_context import Slots, TextCtx
+from studio.llm.offline.gen_figures import metric_value, plant_error
 from studio.llm.offline.gen_names import (
     KIND_DEFAULT,
     category_of,

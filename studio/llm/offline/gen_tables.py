@@ -13,19 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.llm.offline.domains import FIRST_NAMES, LAST_NAMES, ColSpec, Family, TableSpec
-from studio.llm.offline.gen_common import (
-    ArtifactCtx,
-    artifact_ctx,
-    cap_first,
-    collaborators,
-    day_label,
-    fmt_money,
-    fmt_num,
-    fmt_pct,
-    is_money,
-    parse_amount,
-    titlecase,
-)
+from studio.llm.offline.gen_common import cap_first, collaborators, day_label, titlecase
+from studio.llm.offline.gen_context import ArtifactCtx, artifact_ctx
+from studio.llm.offline.gen_figures import fmt_money, fmt_num, fmt_pct, is_money, parse_amount
 from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.locales import money_number_format
 from studio.llm.offline.registry import OfflineRequest, structured

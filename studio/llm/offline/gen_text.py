@@ -6,15 +6,8 @@ import datetime as dt
 from typing import Any
 
 from studio.llm.offline import locales
-from studio.llm.offline.gen_common import (
-    ArtifactCtx,
-    artifact_ctx,
-    cap_first,
-    collaborators,
-    day_label,
-    lower_first,
-    to_date,
-)
+from studio.llm.offline.gen_common import cap_first, collaborators, day_label, lower_first, to_date
+from studio.llm.offline.gen_context import ArtifactCtx, artifact_ctx
 from studio.llm.offline.gen_docs import dependency_lines
 from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.registry import OfflineRequest, structured

@@ -24,14 +24,9 @@ from studio.llm.offline.domains import (
     Family,
     infer_family,
 )
-from studio.llm.offline.gen_common import (
-    TextCtx,
-    ascii_slug,
-    cap_first,
-    email_for,
-    metric_value,
-    titlecase,
-)
+from studio.llm.offline.gen_common import ascii_slug, cap_first, email_for, titlecase
+from studio.llm.offline.gen_context import TextCtx
+from studio.llm.offline.gen_figures import metric_value
 from studio.llm.offline.locales import Locale, faker_for, localised, place_for, use_locale
 from studio.llm.offline.persona_read import PersonaReading, Work, read_persona
 from studio.llm.offline.registry import OfflineRequest, structured
