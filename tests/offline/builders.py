@@ -17,7 +17,7 @@ from studio.artifacts.readers import extract_text
 from studio.artifacts.writers import write_artifact
 from studio.generation import schemas as s
 from studio.llm.offline import generation  # noqa: F401  (registers the responders)
-from studio.llm.offline.gen_plan import thread_partner
+from studio.llm.offline.gen_plan_mail import thread_partner
 from studio.llm.offline.registry import STRUCTURED, make_request
 
 CONTENT = {

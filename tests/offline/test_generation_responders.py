@@ -20,7 +20,7 @@ from studio.llm.offline import generation  # noqa: F401  (registers the responde
 from studio.llm.offline.domains import FAMILIES, infer_family
 from studio.llm.offline.gen_figures import metric_value, plant_error, read_error
 from studio.llm.offline.gen_names import latest_possible
-from studio.llm.offline.gen_plan import thread_partner
+from studio.llm.offline.gen_plan_mail import thread_partner
 from studio.llm.offline.registry import STRUCTURED, make_request
 from tests.offline.builders import (
     CONTENT,
