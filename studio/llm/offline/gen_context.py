@@ -159,11 +159,16 @@ class Slots(dict):
 
 # Case variants share one pick, so a title's {Topic} and its purpose's {topic} agree.
 _DERIVED: dict[str, tuple[str, Callable[[str], str]]] = {
-    "Topic": ("topic", lambda v: titlecase(v)),
-    "topic_title": ("topic", lambda v: titlecase(v)),
-    "Term": ("term", lambda v: titlecase(v)),
+    "Topic": ("topic", lambda v: _title(v)),
+    "topic_title": ("topic", lambda v: _title(v)),
+    "Term": ("term", lambda v: _title(v)),
     "meeting": ("Meeting", lower_first),
 }
+
+
+def _title(text: str) -> str:
+    """English titles capitalise every word; French, German and Spanish ones do not."""
+    return titlecase(text) if locales.current().language == "en" else cap_first(text)
 
 
 def _fallback_fact(fam: Family, rng: random.Random) -> tuple[str, str]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass
 
+from studio.llm.offline import locales
 from studio.llm.offline.domains import DEFAULT_LOCATIONS, Family
 from studio.llm.offline.gen_common import profile_family, profile_locale, safe_component, titlecase
 from studio.llm.offline.gen_context import TextCtx
@@ -316,10 +318,24 @@ def folder_outline(req: OfflineRequest) -> dict:
     _balance_depth(folders, rng.uniform(3.25, 3.55))
     # project folders first so later folders can depend on their files
     folders.sort(key=lambda f: (f.fixed, not f.path.startswith(builder.docs("Projects"))))
+    names = locales.current().pack.get("folder_names", {})
     return {
         "folders": [
-            {"path": f.path, "purpose": f.purpose, "file_count": f.count}
+            {"path": _localised_path(f.path, names), "purpose": f.purpose, "file_count": f.count}
             for f in folders
             if f.count > 0
         ]
     }
+
+
+_NUMBERED = re.compile(r"^(\d\d )?(.*)$")
+
+
+def _localised_path(path: str, names: dict[str, str]) -> str:
+    """Folders the user made, named in their language; home folders keep the OS's names."""
+    parts = []
+    for part in path.split("/"):
+        m = _NUMBERED.match(part)
+        assert m is not None
+        parts.append((m[1] or "") + names.get(m[2], m[2]))
+    return "/".join(parts)
