@@ -90,17 +90,19 @@ class TextCtx:
             # only a date or a deadline makes a sentence differ between files: a template
             # without one always gets a lead-in that has one
             chance = 0.6 if any(k in template for k in _VARYING) else 1.0
-            out.append(self.situate(self.fill(template), chance))
+            # a template opening on a placeholder opens on a name: it keeps its capital
+            keep = template.startswith("{")
+            out.append(self.situate(self.fill(template), chance, keep_case=keep))
         return out
 
-    def situate(self, sentence: str, chance: float = 1.0) -> str:
+    def situate(self, sentence: str, chance: float = 1.0, *, keep_case: bool = False) -> str:
         """Tie a stock sentence to this file's date, people or project, so the same
         template reads differently from one file to the next."""
         if self.rng.random() >= chance:
             return sentence
         body = sentence.rstrip(".")
         slots = Slots(self)
-        keep = locales.current().pack.get("keep_case_after_lead_in")  # German nouns
+        keep = keep_case or locales.current().pack.get("keep_case_after_lead_in")  # German
         slots.update(s=body if keep else lower_first(body), S=body)
         return self.fill(self.pick(locales.generic("lead_ins")), slots).rstrip(".") + "."
 
