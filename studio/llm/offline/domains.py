@@ -184,7 +184,6 @@ DEFAULT_LOCATIONS: dict[str, str] = dict(_COMMON["default_locations"])
 # A constant pool so rosters and logs can name extra people without a Faker call per row.
 FIRST_NAMES: tuple[str, ...] = tuple(_COMMON["first_names"])
 LAST_NAMES: tuple[str, ...] = tuple(_COMMON["last_names"])
-VENDOR_SUFFIXES: tuple[str, ...] = tuple(_COMMON["vendor_suffixes"])
 # Extra words some project templates use.
 SEASONS: tuple[str, ...] = tuple(_COMMON["seasons"])
 PRODUCTS: tuple[str, ...] = tuple(_COMMON["products"])

@@ -53,7 +53,6 @@ class Locale:
         return language_pack(self.language)
 
 
-US_PLACE = Place("", "", "United States", "en_US", "USD")
 _PLACES = load_json("places.json")
 _CURRENT: contextvars.ContextVar[Locale] = contextvars.ContextVar("offline_locale")
 

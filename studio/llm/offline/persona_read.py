@@ -57,7 +57,7 @@ def read_persona(text: str) -> PersonaReading:
     text = " ".join((text or "").split())
     language = detect_language(text)
     pack = language_pack(language)
-    org_name, org_kind, sector = _organisation(text, pack)
+    org_name, org_kind, sector = _organisation(text, pack, language)
     place, known = _place(text, language)
     return PersonaReading(
         language=language,
@@ -67,7 +67,7 @@ def read_persona(text: str) -> PersonaReading:
         sector=sector,
         place=place,
         place_is_known=known,
-        work=_work(text, pack),
+        work=_work(text, pack, language),
     )
 
 
@@ -91,19 +91,19 @@ def _role(text: str, pack: dict, language: str) -> str:
     return " ".join(words)
 
 
-def _organisation(text: str, pack: dict) -> tuple[str, str, str]:
+def _organisation(text: str, pack: dict, language: str) -> tuple[str, str, str]:
     m = re.search(pack["org_pattern"], text)  # case-sensitive: a capital marks a name
     if not m:
         return "", "", ""
     phrase = m["org"].strip()
-    if phrase[:1].isupper() and pack is language_pack("en"):
+    if phrase[:1].isupper() and language == "en":
         return phrase, "", ""
     words = phrase.split()
     heads = pack.get("org_heads", {})
     head_i = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower() in heads), -1)
     if head_i < 0:  # "for outlying ranches" says who the work is for, not the employer
         return "", "", ""
-    if pack is not language_pack("en"):  # word order differs: the phrase is the sector
+    if language != "en":  # word order differs: the phrase is the sector
         return "", phrase, phrase
     modifiers = words[:head_i] + words[head_i + 1 :]
     sector = " ".join([*modifiers, heads[words[head_i].lower()]]).strip()
@@ -134,7 +134,7 @@ def _place(text: str, language: str) -> tuple[Place | None, bool]:
     return None, False
 
 
-def _work(text: str, pack: dict) -> list[Work]:
+def _work(text: str, pack: dict, language: str) -> list[Work]:
     out: list[Work] = []
     stop = _compiled(pack["work_stop"])
     articles = set(pack.get("articles", ()))
@@ -148,7 +148,7 @@ def _work(text: str, pack: dict) -> list[Work]:
             phrase = " ".join(words[:8]).strip(" '")
             if len(phrase) < 3 or any(w.words == phrase for w in out):
                 continue
-            title = _title(phrase, pack)
+            title = _title(phrase, language)
             out.append(
                 Work(
                     name=spec["name"].format(Work=title, work=phrase),
@@ -159,9 +159,9 @@ def _work(text: str, pack: dict) -> list[Work]:
     return out[:2]
 
 
-def _title(phrase: str, pack: dict) -> str:
+def _title(phrase: str, language: str) -> str:
     """Title case in English, only a capital first letter elsewhere (French, Spanish titles)."""
-    if pack is not language_pack("en"):
+    if language != "en":
         return phrase[:1].upper() + phrase[1:]
     small = {"a", "an", "and", "for", "of", "on", "the", "to", "in", "with"}
     return " ".join(
