@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import json
 import random
 import re
 import statistics
 import time
-import zlib
 
 import pytest
 
@@ -20,152 +18,30 @@ from studio.artifacts.formulas import FormulaEngine, column_index
 from studio.generation import schemas as s
 from studio.llm.offline import generation  # noqa: F401  (registers the responders)
 from studio.llm.offline.domains import FAMILIES, infer_family
-from studio.llm.offline.gen_common import metric_value, plant_error, read_error
+from studio.llm.offline.gen_figures import metric_value, plant_error, read_error
 from studio.llm.offline.gen_names import latest_possible
-from studio.llm.offline.gen_plan import thread_partner
+from studio.llm.offline.gen_plan_mail import thread_partner
 from studio.llm.offline.registry import STRUCTURED, make_request
+from tests.offline.builders import (
+    CONTENT,
+    PAPER_MIX,
+    ask,
+    dependency_view,
+    envelope_for,
+    flat,
+    make_outline,
+    make_plan,
+    make_policy,
+    make_profile,
+    render,
+    render_all,
+)
 
 NURSE = (
     "A pediatric nurse who coordinates care on a busy children's ward and mentors new graduates."
 )
 CFO = "A CFO of a mid-size manufacturing company who owns the budget and reports to the board."
 SWE = "A senior software engineer on a payments platform team who takes on-call shifts."
-
-CONTENT = {
-    "docx": "DocumentContent",
-    "pdf": "DocumentContent",
-    "xlsx": "WorkbookContent",
-    "pptx": "PresentationContent",
-    "md": "TextContent",
-    "txt": "TextContent",
-    "csv": "CsvContent",
-    "eml": "EmailContent",
-    "ics": "CalendarContent",
-}
-PAPER_MIX = {"docx": 35.0, "xlsx": 16.0, "pdf": 14.0, "pptx": 8.5}
-
-
-def ask(name: str, context: dict, seed: int = 1) -> dict:
-    req = make_request(context=context, messages=[], schema_name=name, tools=[], seed=seed)
-    return STRUCTURED[name](req)
-
-
-def make_profile(persona: str, seed: int = 1, **attributes: object) -> dict:
-    out = ask("Profile", {"persona": persona, "attributes": attributes, "seed": seed}, seed)
-    s.Profile.model_validate(out)
-    return out
-
-
-def make_policy(profile: dict, seed: int = 1) -> dict:
-    out = ask("FilesystemPolicy", {"profile": profile, "seed": seed}, seed)
-    s.FilesystemPolicy.model_validate(out)
-    return out
-
-
-def make_outline(profile: dict, policy: dict, target: int, seed: int = 1) -> dict:
-    ctx = {"profile": profile, "policy": policy, "target_files": target, "seed": seed}
-    out = ask("FolderOutline", ctx, seed)
-    s.FolderOutline.model_validate(out)
-    return out
-
-
-def make_plan(
-    persona: str, seed: int = 1, target: int = 111, *, window: int | None = None, dates: bool = True
-) -> tuple[dict, dict, list[dict]]:
-    """FolderOutline, then FilePlan per folder with `existing` fed forward like the pipeline."""
-    profile = make_profile(persona, seed)
-    policy = make_policy(profile, seed)
-    outline = make_outline(profile, policy, target, seed)
-    files: list[dict] = []
-    fields = ("key", "path", "kind", "title", "project") + (("date",) if dates else ())
-    for i, folder in enumerate(outline["folders"]):
-        existing = [{k: f[k] for k in fields} for f in files]
-        existing = existing[-window:] if window else existing
-        ctx = {
-            "profile": profile,
-            "policy": policy,
-            "folder": folder,
-            "existing": existing,
-            "key_prefix": f"f{i:03d}_",
-            "seed": seed,
-        }
-        plan = ask("FilePlan", ctx, seed * 1000 + i)
-        s.FilePlan.model_validate(plan)
-        assert len(plan["files"]) == folder["file_count"]
-        for f in plan["files"]:
-            assert f["key"].startswith(f"f{i:03d}_")
-            assert f["path"].startswith(folder["path"] + "/")
-        files += plan["files"]
-    return profile, policy, files
-
-
-def dependency_view(files: dict[str, dict], written: dict[str, dict], f: dict) -> list[dict]:
-    return [
-        {
-            "key": d["key"],
-            "relation": d["relation"],
-            "path": files[d["key"]]["path"],
-            "kind": files[d["key"]]["kind"],
-            "title": files[d["key"]]["title"],
-            "summary": written[d["key"]]["summary"],
-            "facts": written[d["key"]]["facts"],
-        }
-        for d in f["depends_on"]
-        if d["key"] in written
-    ]
-
-
-def render(
-    profile: dict, f: dict, deps: list[dict], seed: int | None = None, **extra: object
-) -> dict:
-    """One artifact; like the pipeline, each file gets its own seed unless one is given."""
-    seed = zlib.crc32(f["key"].encode()) if seed is None else seed
-    name = CONTENT[f["kind"]]
-    out = ask(
-        name, {"profile": profile, "file": f, "dependencies": deps, "seed": seed, **extra}, seed
-    )
-    s.CONTENT_BY_KIND[f["kind"]].model_validate(out)
-    return out
-
-
-def envelope_for(profile: dict, files: dict[str, dict], f: dict) -> dict:
-    """The pipeline's rule: the thread root comes from its partner, replies alternate."""
-    depth, node = 0, f
-    while True:
-        parent = next((d["key"] for d in node["depends_on"] if d["relation"] == "replies_to"), None)
-        if parent is None:
-            break
-        node, depth = files[parent], depth + 1
-    other = thread_partner(node["key"], profile["collaborators"])
-    me = {"name": profile["full_name"], "email": profile["email"]}
-    them = {"name": other["name"], "email": other["email"]}
-    sender, to = (them, me) if depth % 2 == 0 else (me, them)
-    return {"sender": sender, "to": [to], "date": f["date"]}
-
-
-def render_all(profile: dict, files: list[dict]) -> dict[str, dict]:
-    by_key = {f["key"]: f for f in files}
-    written: dict[str, dict] = {}
-    for f in files:
-        deps = dependency_view(by_key, written, f)
-        extra: dict = {}
-        if f["kind"] == "eml":
-            extra["envelope"] = envelope_for(profile, by_key, f)
-            extra["thread"] = [
-                {
-                    "subject": written[d["key"]]["facts"].get("subject", d["title"]),
-                    "summary": d["summary"],
-                }
-                for d in deps
-                if d["relation"] == "replies_to"
-            ]
-        written[f["key"]] = render(profile, f, deps, **extra)
-    return written
-
-
-def flat(content: dict) -> str:
-    return json.dumps(content, ensure_ascii=False)
-
 
 # -- determinism -------------------------------------------------------------------------------
 

@@ -1,8 +1,7 @@
 """Helpers shared by the offline generation responders.
 
-Formatting of figures, dates and titles; filling sentence templates from a profile;
-planting and reading back deliberate errors; and the per-call context every artifact
-responder builds once from ``req.context``.
+Words (titles, slugs, safe file names), dates, and what a profile says about itself: its
+language, locale, occupation family, projects and collaborators.
 """
 
 from __future__ import annotations
@@ -10,80 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import unicodedata
 from typing import Any
 
-from studio.llm.offline.domains import (
-    CUSTOMERS,
-    GENERIC_BULLETS,
-    GENERIC_SENTENCES,
-    LAST_NAMES,
-    PRODUCTS,
-    SEASONS,
-    STREETS,
-    Family,
-    Metric,
-    family_for,
-)
-
-# -- figures -------------------------------------------------------------------------------
-
-
-def nice_round(x: float, sig: int = 3) -> float:
-    """Round to ``sig`` significant figures so budgets look like budgets (1,240,000)."""
-    if x == 0:
-        return 0.0
-    digits = sig - len(str(int(abs(x))))
-    return round(x, digits) if digits > 0 else float(round(x, digits))
-
-
-def fmt_money(x: float) -> str:
-    value = round(x)
-    return f"-${-value:,}" if value < 0 else f"${value:,}"
-
-
-def fmt_pct(x: float, dp: int = 1) -> str:
-    return f"{x:.{dp}f} %"
-
-
-def fmt_num(x: float, dp: int = 0) -> str:
-    return f"{x:,.{dp}f}"
-
-
-def metric_value(metric: Metric, rng: random.Random) -> str:
-    """A plausible value for ``metric``, formatted the way people write it."""
-    x = rng.uniform(metric.lo, metric.hi)
-    if metric.fmt == "money":
-        return fmt_money(nice_round(x) if x >= 1000 else round(x, 2))
-    if metric.fmt == "pct":
-        return fmt_pct(x, 2 if metric.hi >= 99.5 else 1)
-    if metric.fmt == "ratio":
-        return f"1:{round(x)}"
-    if metric.fmt == "float":
-        dp = 2 if metric.hi < 1 else 1
-        return f"{x:.{dp}f} {metric.unit}".strip()
-    return f"{fmt_num(nice_round(x, 2) if x >= 1000 else round(x))} {metric.unit}".strip()
-
-
-_AMOUNT = re.compile(r"-?\$?-?\d[\d,]*(?:\.\d+)?")
-
-
-def parse_amount(text: str) -> float | None:
-    """The first number in a figure string: '$1,240,000' -> 1240000.0, '4.2 %' -> 4.2."""
-    m = _AMOUNT.search(text or "")
-    if m is None:
-        return None
-    raw = m.group(0).replace("$", "").replace(",", "")
-    try:
-        return float(raw)
-    except ValueError:
-        return None
-
-
-def is_money(text: str) -> bool:
-    return "$" in text
-
+from studio.llm.offline import locales
+from studio.llm.offline.domains import Family, family_for
 
 # -- words ---------------------------------------------------------------------------------
 
@@ -122,7 +52,9 @@ def cap_first(text: str) -> str:
 
 
 def ascii_slug(text: str, sep: str = "") -> str:
-    return sep.join(re.findall(r"[a-z0-9]+", text.lower()))
+    """'Müller-Lüdenscheidt' -> 'mullerludenscheidt': accents dropped, not the letters."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return sep.join(re.findall(r"[a-z0-9]+", plain.lower()))
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -166,16 +98,9 @@ def to_date(value: Any, default: dt.date) -> dt.date:
     return default
 
 
-def month_label(d: dt.date) -> str:
-    return d.strftime("%B %Y")
-
-
-def quarter_label(d: dt.date) -> str:
-    return f"Q{(d.month - 1) // 3 + 1} {d.year}"
-
-
-def day_label(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%b %Y')}"
+month_label = locales.month_label
+quarter_label = locales.quarter_label
+day_label = locales.day_label
 
 
 def work_time(rng: random.Random, day: dt.date) -> dt.datetime:
@@ -186,97 +111,31 @@ def work_time(rng: random.Random, day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, rng.randrange(0, 60))
 
 
-# -- planted errors ------------------------------------------------------------------------
-
-_ERROR_FORMAT = re.compile(
-    r'"(?P<label>[^"]+)" is stated as "(?P<wrong>[^"]+)" instead of "(?P<right>[^"]+)"'
-)
-
-
-def _scaled(value: str, factor: float) -> str | None:
-    amount = parse_amount(value)
-    if amount is None:
-        return None
-    new = amount * factor
-    m = _AMOUNT.search(value)
-    assert m is not None
-    if is_money(value):
-        text = fmt_money(new)
-    elif "." in m.group(0):
-        text = f"{new:,.{len(m.group(0).split('.')[1])}f}"
-    else:
-        text = f"{round(new):,}"
-    return value[: m.start()] + text + value[m.end() :]
-
-
-_UNIT_SLIPS = (
-    (" days", " weeks"),
-    (" hours", " minutes"),
-    (" ms", " s"),
-    (" months", " weeks"),
-    (" minutes", " hours"),
-    (" m²", " ft²"),
-    (" kg", " lb"),
-)
-
-
-def plant_error(label: str, value: str, rng: random.Random) -> tuple[str, str]:
-    """A wrong version of ``value`` and a sentence describing the mistake."""
-    ratio = re.fullmatch(r"1:(\d+)", value.strip())
-    if ratio:
-        n = int(ratio[1])
-        if rng.random() < 0.5:
-            wrong = f"{n}:1"
-            return wrong, _describe(label, wrong, value, "ratio written the wrong way round")
-        wrong = f"1:{n + rng.choice((1, 2))}"
-        return wrong, _describe(label, wrong, value, "ratio from last year's staffing model")
-    for right_unit, wrong_unit in _UNIT_SLIPS:
-        if value.endswith(right_unit) and rng.random() < 0.5:
-            wrong = value[: -len(right_unit)] + wrong_unit
-            return wrong, _describe(label, wrong, value, "unit slip")
-    if value.endswith("%") and rng.random() < 0.4:
-        amount = parse_amount(value) or 0.0
-        wrong = f"{amount / 100:.3f} %"
-        return wrong, _describe(label, wrong, value, "percentage entered as a fraction")
-    slips = [
-        (10.0, "decimal slip, ten times too large"),
-        (0.1, "decimal slip, ten times too small"),
-        (rng.choice((0.88, 0.91, 0.93)), "outdated rate from last year's figures"),
-    ]
-    first = 0 if (r := rng.random()) < 0.5 else 1 if r < 0.75 else 2
-    for factor, kind in slips[first:] + slips[:first]:
-        wrong = _scaled(value, factor)
-        # "$69" -> "$690" would still read as the right figure to a text search
-        if wrong is not None and value not in wrong and wrong not in value:
-            return wrong, _describe(label, wrong, value, kind)
-    m = re.search(r"\d[\d,]*(?:\.\d+)?", value)
-    if m is None:  # nothing numeric to get wrong
-        wrong = f"{value} (2024 figure)"
-        return wrong, _describe(label, wrong, value, "outdated figure")
-    # zero survives every scaling: state a number from an earlier draft instead
-    wrong = f"{value[: m.start()]}{rng.randint(2, 9)}{value[m.end() :]}"
-    return wrong, _describe(label, wrong, value, "figure copied from an earlier draft")
-
-
-def _describe(label: str, wrong: str, right: str, kind: str) -> str:
-    return f'"{label}" is stated as "{wrong}" instead of "{right}" ({kind}).'
-
-
-def read_error(text: str) -> tuple[str, str, str] | None:
-    """(label, wrong, right) from a planted_error written by :func:`plant_error`."""
-    m = _ERROR_FORMAT.search(text or "")
-    return (m["label"], m["wrong"], m["right"]) if m else None
-
-
 # -- profile access ------------------------------------------------------------------------
 
 
+def profile_language(profile: dict) -> str:
+    """The language the profile is written in, read from its own prose."""
+    projects = [str(p.get("description", "")) for p in profile.get("projects") or []]
+    prose = [*map(str, profile.get("responsibilities") or []), *projects]
+    return locales.detect_language(" ".join(prose))
+
+
+def profile_locale(profile: dict) -> locales.Locale:
+    """Language and currency of a profile, made current for the request being answered."""
+    language = profile_language(profile)
+    return locales.use_locale(
+        locales.locale_of_location(str(profile.get("location", "")), language)
+    )
+
+
 def profile_family(profile: dict) -> Family:
-    return family_for(
+    family = family_for(
         str(profile.get("occupation_family", "")),
         str(profile.get("job_title", "")),
         str(profile.get("industry", "")),
     )
+    return locales.localised(family, profile_language(profile))
 
 
 def find_project(profile: dict, name: str) -> dict | None:
@@ -291,256 +150,3 @@ def find_project(profile: dict, name: str) -> dict | None:
 
 def collaborators(profile: dict) -> list[dict]:
     return [c for c in profile.get("collaborators") or [] if c.get("name")]
-
-
-# -- sentence templates --------------------------------------------------------------------
-
-
-@dataclass
-class TextCtx:
-    """Everything a sentence template may mention, for one file."""
-
-    rng: random.Random
-    family: Family
-    profile: dict
-    project: dict | None
-    facts: list[tuple[str, str]]
-    date: dt.date
-    deps: list[dict] = field(default_factory=list)
-    people: list[dict] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self.people = collaborators(self.profile) or [
-            {"name": "Alex Morgan", "role": "Manager", "email": "alex.morgan@example.com"}
-        ]
-
-    def person(self) -> dict:
-        return self.rng.choice(self.people)
-
-    def fill(self, template: str, slots: Slots | None = None) -> str:
-        """Fill placeholders; pass the same ``slots`` to keep names consistent across texts."""
-        text = template.format_map(slots if slots is not None else Slots(self))
-        return cap_first(_REPEATED_WORD.sub(r"\1", text))
-
-    def slots(self) -> Slots:
-        return Slots(self)
-
-    def pick(self, pool: tuple[str, ...]) -> str:
-        """A template not used yet in this file while the pool lasts, so prose never repeats."""
-        template = self.rng.choice(pool)
-        for _ in range(4):
-            if template not in self.used:
-                break
-            template = self.rng.choice(pool)
-        self.used.add(template)
-        return template
-
-    def sentences(self, n: int, domain_share: float = 0.6) -> list[str]:
-        fam = self.family.sentences
-        out: list[str] = []
-        for _ in range(n):
-            pool = fam if fam and self.rng.random() < domain_share else GENERIC_SENTENCES
-            out.append(self.fill(self.pick(pool)))
-        return out
-
-    def paragraph(self, n: int | None = None) -> str:
-        return " ".join(self.sentences(n or self.rng.randint(3, 5)))
-
-    def bullets(self, n: int) -> list[str]:
-        out = []
-        for _ in range(n):
-            if self.rng.random() < 0.55:
-                out.append(cap_first(self.fill(self.pick(self.family.actions))))
-            else:
-                out.append(self.fill(self.pick(GENERIC_BULLETS)))
-        return out
-
-
-# "FY2026 Budget Budget 2026" happens when a project name ends the way a template goes on.
-_REPEATED_WORD = re.compile(r"\b(\w+) \1\b")
-
-
-class Slots(dict):
-    """Lazily picks a value for each placeholder; a name keeps its value within one text."""
-
-    def __init__(self, ctx: TextCtx) -> None:
-        super().__init__()
-        self.ctx = ctx
-
-    def __missing__(self, key: str) -> str:
-        ctx, rng = self.ctx, self.ctx.rng
-        fam = ctx.family
-        if key in ("collab", "collab_first", "collab_last", "collab_role"):
-            p = ctx.person()
-            first, _, last = p["name"].partition(" ")
-            self.update(collab=p["name"], collab_first=first, collab_last=last or first)
-            self["collab_role"] = lower_words(p.get("role", "colleague"))
-        elif key in ("fact", "fact_l", "value"):
-            label, value = rng.choice(ctx.facts) if ctx.facts else _fallback_fact(fam, rng)
-            self.update(fact=label, fact_l=lower_first(label), value=value)
-        elif key in _DERIVED:
-            base, transform = _DERIVED[key]
-            self[key] = transform(self[base])
-        elif key in ("project", "code"):
-            proj = ctx.project or rng.choice(ctx.profile.get("projects") or [{}])
-            self.update(project=proj.get("name", "the project"), code=proj.get("code", "GEN"))
-        else:
-            self[key] = _simple_slot(key, ctx, rng)
-        return dict.__getitem__(self, key)
-
-
-# Case variants share one pick, so a title's {Topic} and its purpose's {topic} agree.
-_DERIVED: dict[str, tuple[str, Callable[[str], str]]] = {
-    "Topic": ("topic", lambda v: titlecase(v)),
-    "topic_title": ("topic", lambda v: titlecase(v)),
-    "Term": ("term", lambda v: titlecase(v)),
-    "meeting": ("Meeting", lower_first),
-}
-
-
-def _fallback_fact(fam: Family, rng: random.Random) -> tuple[str, str]:
-    metric = rng.choice(fam.metrics)
-    return metric.label, metric_value(metric, rng)
-
-
-def _simple_slot(key: str, ctx: TextCtx, rng: random.Random) -> str:
-    maker = _SIMPLE_SLOTS.get(key)
-    return maker(ctx, rng) if maker else key.replace("_", " ")
-
-
-def _days_ahead(ctx: TextCtx, rng: random.Random) -> str:
-    return day_label(ctx.date + dt.timedelta(days=rng.randint(5, 30)))
-
-
-SlotMaker = Callable[[TextCtx, random.Random], str]
-_SIMPLE_SLOTS: dict[str, SlotMaker] = {
-    "unit": lambda c, r: r.choice(c.family.units),
-    "unit2": lambda c, r: r.choice(c.family.units),
-    "topic": lambda c, r: r.choice(c.family.topics),
-    "term": lambda c, r: r.choice(c.family.terms),
-    "Meeting": lambda c, r: r.choice(c.family.meetings),
-    "metric": lambda c, r: lower_first(r.choice(c.family.metrics).label),
-    "n": lambda c, r: str(r.randint(2, 9)),
-    "month": lambda c, r: month_label(c.date),
-    "quarter": lambda c, r: quarter_label(c.date),
-    "year": lambda c, r: str(c.date.year),
-    "q": lambda c, r: str((c.date.month - 1) // 3 + 1),
-    "date": lambda c, r: day_label(c.date),
-    "deadline": _days_ahead,
-    "user": lambda c, r: str(c.profile.get("first_name", "I")),
-    "org": lambda c, r: str(c.profile.get("employer", "the organisation")),
-    "dep": lambda c, r: str(c.deps[0].get("title")) if c.deps else "the previous version",
-    "vendor": lambda c, r: _vendor_name(c, r),
-    "customer": lambda c, r: r.choice(CUSTOMERS),
-    "season": lambda c, r: r.choice(SEASONS),
-    "product": lambda c, r: r.choice(PRODUCTS),
-    "street": lambda c, r: r.choice(STREETS),
-    "grade": lambda c, r: str(r.randint(2, 8)),
-    "floors": lambda c, r: str(r.randint(4, 12)),
-    "city": lambda c, r: str(c.profile.get("location", "the city")).split(",")[0],
-    "last": lambda c, r: r.choice(LAST_NAMES),
-    "last2": lambda c, r: r.choice(LAST_NAMES),
-}
-
-
-def _vendor_name(ctx: TextCtx, rng: random.Random) -> str:
-    own = ctx.profile.get("email", "@").split("@")[-1]
-    externals = [c for c in collaborators(ctx.profile) if not c.get("email", "").endswith(own)]
-    if externals:
-        contact = rng.choice(externals)
-        relationship = str(contact.get("relationship", ""))
-        if relationship.startswith("external contact at "):
-            return relationship.removeprefix("external contact at ")
-        return titlecase(contact["email"].split("@")[-1].split(".")[0])
-    return rng.choice(CUSTOMERS)
-
-
-# -- artifact context ----------------------------------------------------------------------
-
-MAX_FACTS = 12
-_META_FACTS = frozenset(("subject",))  # the pipeline files an email's subject among its facts
-
-
-@dataclass
-class ArtifactCtx:
-    """What every content responder needs, parsed once from ``req.context``."""
-
-    rng: random.Random
-    profile: dict
-    family: Family
-    file: dict
-    deps: list[dict]
-    project: dict | None
-    facts: dict[str, str]
-    error: tuple[str, str, str] | None
-    date: dt.datetime
-    text: TextCtx
-
-    @property
-    def title(self) -> str:
-        return str(self.file.get("title") or "Untitled")
-
-    def source_of(self, label: str) -> str:
-        for dep in self.deps:
-            if label in (dep.get("facts") or {}):
-                return str(dep.get("title") or dep.get("path") or "dependency")
-        if self.project and label in (self.project.get("key_figures") or {}):
-            return f"{self.project.get('name')} key figures"
-        return "this file"
-
-
-def artifact_ctx(req: Any) -> ArtifactCtx:
-    c = req.context or {}
-    profile = c.get("profile") or {}
-    file = c.get("file") or {}
-    deps = [d for d in c.get("dependencies") or [] if isinstance(d, dict)]
-    family = profile_family(profile)
-    project = find_project(profile, str(file.get("project", "")))
-    date = to_datetime(file.get("date"))
-    facts, error = gather_facts(req.rng, family, project, deps, str(file.get("planted_error", "")))
-    text = TextCtx(req.rng, family, profile, project, list(facts.items()), date.date(), deps)
-    return ArtifactCtx(req.rng, profile, family, file, deps, project, facts, error, date, text)
-
-
-def gather_facts(
-    rng: random.Random,
-    family: Family,
-    project: dict | None,
-    deps: list[dict],
-    planted_error: str,
-) -> tuple[dict[str, str], tuple[str, str, str] | None]:
-    """Facts this file states: dependencies' verbatim, then the project's key figures.
-
-    A planted error overrides its figure so every mention in the file carries the
-    same wrong value, and the facts record what the file actually says.
-    """
-    facts: dict[str, str] = {}
-    for dep in deps:
-        for k, v in (dep.get("facts") or {}).items():
-            if len(facts) < MAX_FACTS and str(k).lower() not in _META_FACTS:
-                facts.setdefault(str(k), str(v))
-    for k, v in ((project or {}).get("key_figures") or {}).items():
-        if len(facts) < MAX_FACTS:
-            facts.setdefault(str(k), str(v))
-    if len(facts) < 2:
-        for metric in rng.sample(family.metrics, k=min(3, len(family.metrics))):
-            facts.setdefault(metric.label, metric_value(metric, rng))
-    error = _apply_error(rng, facts, planted_error) if planted_error else None
-    return facts, error
-
-
-def _apply_error(
-    rng: random.Random, facts: dict[str, str], planted_error: str
-) -> tuple[str, str, str]:
-    parsed = read_error(planted_error)
-    if parsed is not None:
-        label, wrong, right = parsed
-    else:
-        # Free-text error (e.g. written by a real model): plant a decimal slip on a figure.
-        label = next((k for k, v in facts.items() if parse_amount(v) is not None), "")
-        label = label or next(iter(facts))
-        right = facts[label]
-        wrong = _scaled(right, 10.0) or right + " (outdated)"
-    facts[label] = wrong
-    return label, wrong, right

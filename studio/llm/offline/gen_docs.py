@@ -11,8 +11,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from studio.llm.offline.domains import GENERIC_RISKS
-from studio.llm.offline.gen_common import ArtifactCtx, artifact_ctx, cap_first, day_label
+from studio.llm.offline import locales
+from studio.llm.offline.gen_common import cap_first, day_label
+from studio.llm.offline.gen_context import ArtifactCtx, artifact_ctx
 from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.gen_tables import (
     budget_spec,
@@ -29,7 +30,7 @@ Block = dict[str, Any]
 
 
 def heading(text: str, level: int = 1) -> Block:
-    return {"type": "heading", "text": text, "level": level}
+    return {"type": "heading", "text": locales.label(text), "level": level}
 
 
 def para(text: str) -> Block:
@@ -45,6 +46,7 @@ def numbered(items: list[str]) -> Block:
 
 
 def table(columns: list[str], rows: list[list[Any]]) -> Block:
+    columns = [locales.label(c) for c in columns]
     return {"type": "table", "table": {"columns": columns, "rows": rows}}
 
 
@@ -54,11 +56,13 @@ def facts_table(ctx: ArtifactCtx) -> Block:
 
 
 def facts_paragraph(ctx: ArtifactCtx) -> str:
-    items = list(ctx.facts.items())[:3]
-    parts = [f"the {lower(label)} is {value}" for label, value in items]
+    items = list(ctx.facts.items())
+    items = ctx.rng.sample(items, k=min(3, len(items)))  # not the same three in every file
+    phrase = locales.current().pack["fact_phrase"]
+    parts = [phrase.format(label=lower(label), value=value) for label, value in items]
     if not parts:
         return ""
-    return cap_first("; ".join(parts)) + "."
+    return ctx.text.situate(cap_first("; ".join(parts)) + ".")
 
 
 def lower(label: str) -> str:
@@ -70,14 +74,11 @@ def dependency_lines(ctx: ArtifactCtx) -> list[str]:
     for dep in ctx.deps:
         title = dep.get("title") or dep.get("path") or "an earlier file"
         relation = dep.get("relation", "references")
-        facts = list((dep.get("facts") or {}).items())[:2]
+        facts = list((dep.get("facts") or {}).items())
+        facts = ctx.rng.sample(facts, k=min(2, len(facts)))
         quoted = "; ".join(f"{lower(k)} {v}" for k, v in facts)
-        if relation == "version_of":
-            line = f"This version replaces '{title}'"
-        elif relation == "derived_from":
-            line = f"Built from '{title}'"
-        else:
-            line = f"Figures are taken from '{title}'"
+        phrasing = locales.current().pack["dependency_lines"]
+        line = f"{ctx.text.fill(phrasing.get(relation, phrasing['references']))} '{title}'"
         lines.append(line + (f" ({quoted})." if quoted else "."))
     return lines
 
@@ -94,7 +95,7 @@ def domain_table(ctx: ArtifactCtx, category: str, rows: int = 8) -> Block:
 
 def risk_table(ctx: ArtifactCtx, n: int = 4) -> Block:
     rng, text = ctx.rng, ctx.text
-    pool = list(ctx.family.risks) + list(GENERIC_RISKS)
+    pool = list(ctx.family.risks) + list(locales.generic("risks"))
     rows = []
     for risk in rng.sample(pool, k=min(n, len(pool))):
         rows.append(
@@ -134,6 +135,7 @@ def milestone_table(ctx: ArtifactCtx) -> Block:
 def _opening(ctx: ArtifactCtx) -> str:
     purpose = str(ctx.file.get("purpose") or "").strip()
     desc = str((ctx.project or {}).get("description") or "")
+    desc = ctx.text.situate(desc) if desc else ""  # a project's files must not all open alike
     return " ".join(p for p in (purpose, desc, ctx.text.paragraph(2)) if p)
 
 
@@ -246,7 +248,7 @@ def _letter(ctx: ArtifactCtx, category: str) -> list[Block]:
         facts_table(ctx),
         para(t.paragraph(3)),
         bullets(t.bullets(3)),
-        para("Please let me know if anything here does not match your records."),
+        para(t.situate("Please let me know if anything here does not match your records.")),
         para(f"Yours sincerely,\n{prof.get('full_name', '')}\n{prof.get('job_title', '')}"),
     ]
     return blocks
@@ -324,7 +326,7 @@ def _summary(ctx: ArtifactCtx, category: str) -> str:
 
 
 def _slide(title: str, items: list[str], notes: str) -> dict:
-    return {"title": title, "bullets": items, "notes": notes}
+    return {"title": locales.label(title), "bullets": items, "notes": notes}
 
 
 @structured("PresentationContent")

@@ -35,7 +35,7 @@ def file_stem(
     conv = convention.lower()
     dated = "yyyy" in conv or "ddmmyy" in conv
     topic = _DATEISH.sub("", title) if dated else title
-    words = re.findall(r"[A-Za-z0-9&+]+", topic.replace("&", " and "))[:6] or ["notes"]
+    words = re.findall(r"(?:[^\W_]|\+)+", topic.replace("&", " and "))[:6] or ["notes"]
     if "yyyy-mm-dd" in conv:
         stem = f"{when:%Y-%m-%d}_" + "_".join(words)
         return stem + (f"_v{version}" if version > 1 else "")

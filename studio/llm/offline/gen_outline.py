@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass
 
+from studio.llm.offline import locales
 from studio.llm.offline.domains import DEFAULT_LOCATIONS, Family
-from studio.llm.offline.gen_common import TextCtx, profile_family, safe_component, titlecase
+from studio.llm.offline.gen_common import profile_family, profile_locale, safe_component, titlecase
+from studio.llm.offline.gen_context import TextCtx
 from studio.llm.offline.registry import OfflineRequest, structured
 
 # -- folders ---------------------------------------------------------------------------
@@ -305,6 +308,7 @@ def folder_outline(req: OfflineRequest) -> dict:
     ctx = req.context or {}
     prof = ctx.get("profile") or {}
     target = max(1, int(ctx.get("target_files") or 100))
+    profile_locale(prof)
     builder = _Outline(rng, prof, ctx.get("policy") or {}, profile_family(prof), target)
     fixed = _mail_folders(builder, target)
     remaining = target - sum(f.count for f in fixed)
@@ -314,10 +318,24 @@ def folder_outline(req: OfflineRequest) -> dict:
     _balance_depth(folders, rng.uniform(3.25, 3.55))
     # project folders first so later folders can depend on their files
     folders.sort(key=lambda f: (f.fixed, not f.path.startswith(builder.docs("Projects"))))
+    names = locales.current().pack.get("folder_names", {})
     return {
         "folders": [
-            {"path": f.path, "purpose": f.purpose, "file_count": f.count}
+            {"path": _localised_path(f.path, names), "purpose": f.purpose, "file_count": f.count}
             for f in folders
             if f.count > 0
         ]
     }
+
+
+_NUMBERED = re.compile(r"^(\d\d )?(.*)$")
+
+
+def _localised_path(path: str, names: dict[str, str]) -> str:
+    """Folders the user made, named in their language; home folders keep the OS's names."""
+    parts = []
+    for part in path.split("/"):
+        m = _NUMBERED.match(part)
+        assert m is not None
+        parts.append((m[1] or "") + names.get(m[2], m[2]))
+    return "/".join(parts)

@@ -13,20 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.llm.offline.domains import FIRST_NAMES, LAST_NAMES, ColSpec, Family, TableSpec
-from studio.llm.offline.gen_common import (
-    ArtifactCtx,
-    artifact_ctx,
-    cap_first,
-    collaborators,
-    day_label,
-    fmt_money,
-    fmt_num,
-    fmt_pct,
-    is_money,
-    parse_amount,
-    titlecase,
-)
+from studio.llm.offline.gen_common import cap_first, collaborators, day_label, titlecase
+from studio.llm.offline.gen_context import ArtifactCtx, artifact_ctx
+from studio.llm.offline.gen_figures import fmt_money, fmt_num, fmt_pct, is_money, parse_amount
 from studio.llm.offline.gen_names import category_of
+from studio.llm.offline.locales import money_number_format
 from studio.llm.offline.registry import OfflineRequest, structured
 
 NUMERIC = frozenset(("int", "money", "pct", "float", "calc"))
@@ -207,7 +198,7 @@ def format_value(value: Any, kind: str) -> str:
     if isinstance(value, dt.date):
         return day_label(value)
     if kind == "money":
-        return fmt_money(value) if abs(value) >= 100 else f"${value:,.2f}"
+        return fmt_money(value) if abs(value) >= 100 else fmt_money(value, 2)
     if kind == "pct":
         return fmt_pct(value * 100 if abs(value) <= 1.5 else value)
     if kind == "int":
@@ -288,7 +279,7 @@ def pick_spec(ctx: ArtifactCtx, category: str, pool: tuple[TableSpec, ...]) -> T
 
 # -- WorkbookContent ---------------------------------------------------------------------------
 
-_XLSX_FORMAT = {"money": "$#,##0", "pct": "0.0%", "date": "yyyy-mm-dd", "int": "#,##0"}
+_XLSX_FORMAT = {"pct": "0.0%", "date": "yyyy-mm-dd", "int": "#,##0"}
 
 
 def _col_letter(i: int) -> str:
@@ -332,7 +323,8 @@ def _data_sheet(table: BuiltTable, sheet: str) -> tuple[dict, int | None]:
         rows.append(total)
     formats = {}
     for i, col in enumerate(table.cols):
-        fmt = _XLSX_FORMAT.get(table.result_kind(i))
+        kind = table.result_kind(i)
+        fmt = money_number_format() if kind == "money" else _XLSX_FORMAT.get(kind)
         if col.kind == "float" or (col.kind == "calc" and col.fmt == "float"):
             fmt = "0.00"
         if fmt:
@@ -403,7 +395,7 @@ def _summary_sheet(
                 label = f"Total {c.header.lower()}"
                 rows.append([label, "=" + _sheet_ref(data_name, f"{_col_letter(i)}{totals_row}")])
                 facts[label] = fmt_num(_column_total(table, i))
-    fmt = "$#,##0" if money_cols else "#,##0"
+    fmt = money_number_format() if money_cols else "#,##0"
     sheet = {
         "name": "Summary",
         "columns": ["Metric", "Value"],
@@ -450,9 +442,9 @@ def _monthly_sheet(ctx: ArtifactCtx, total: float) -> dict:
         "columns": ["Month", "Planned", "Actual", "Variance", "Variance %"],
         "rows": rows,
         "number_formats": {
-            "Planned": "$#,##0",
-            "Actual": "$#,##0",
-            "Variance": "$#,##0",
+            "Planned": money_number_format(),
+            "Actual": money_number_format(),
+            "Variance": money_number_format(),
             "Variance %": "0.0%",
         },
     }

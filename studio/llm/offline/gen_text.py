@@ -5,15 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from studio.llm.offline.gen_common import (
-    ArtifactCtx,
-    artifact_ctx,
-    cap_first,
-    collaborators,
-    day_label,
-    lower_first,
-    to_date,
-)
+from studio.llm.offline import locales
+from studio.llm.offline.gen_common import cap_first, collaborators, day_label, lower_first, to_date
+from studio.llm.offline.gen_context import ArtifactCtx, artifact_ctx
 from studio.llm.offline.gen_docs import dependency_lines
 from studio.llm.offline.gen_names import category_of
 from studio.llm.offline.registry import OfflineRequest, structured
@@ -74,7 +68,7 @@ def _md_readme(ctx: ArtifactCtx) -> list[str]:
     lines = [
         f"# {ctx.title}",
         "",
-        str(project.get("description") or t.paragraph(2)),
+        t.situate(str(project["description"])) if project.get("description") else t.paragraph(2),
         "",
         "## What is where",
         "",
@@ -177,56 +171,48 @@ def _strip_re(subject: str) -> str:
 
 
 def _figures_line(ctx: ArtifactCtx) -> str:
-    items = [(k, v) for k, v in ctx.facts.items() if k != "subject"][:3]
+    items = [(k, v) for k, v in ctx.facts.items() if k != "subject"]
+    items = ctx.rng.sample(items, k=min(3, len(items)))  # each mail quotes its own few
     return "; ".join(f"{lower_first(k)}: {v}" for k, v in items)
 
 
 def _body(ctx: ArtifactCtx, style: str, sender: dict, to: dict, thread: list[dict]) -> str:
+    """A mail in the sender's style, worded from the language pack's phrasings."""
     t, rng = ctx.text, ctx.rng
-    first = str(sender.get("name", "")).split(" ")[0] or "Me"
-    to_first = str(to.get("name", "")).split(" ")[0] or "there"
-    figures = _figures_line(ctx)
-    context = ""
-    if thread:
-        last = lower_first(str(thread[-1].get("summary", "")).rstrip("."))
-        context = f"Thanks for your note – {last}. "
-    core = context + t.paragraph(rng.randint(2, 3))
-    ask = t.fill(rng.choice(ctx.family.actions))
-    if style == "terse":
-        return f"{to_first} –\n\n{t.sentences(1)[0]} {figures}.\nCan you {ask}?\n\n{first[0]}."
-    if style == "formal":
-        role = sender.get("role") or (ctx.profile.get("job_title") if ctx.profile else "")
-        return (
-            f"Dear {to.get('name', to_first)},\n\n{core}\n\nFor reference, the current figures are "
-            f"{figures}.\n\nI would be grateful if you could {ask} by "
-            f"{t.fill('{deadline}')}.\n\nKind regards,\n{sender.get('name', first)}\n{role or ''}"
-        ).strip()
-    if style == "chatty":
-        return (
-            f"Hi {to_first}!\n\nHope the week is treating you well – it's been non-stop here. "
-            f"{core}\n\nQuick numbers so we're on the same page: {figures}.\n\nWould you mind if "
-            f"I asked you to {ask}? No rush, whenever you get a sec.\n\nThanks so much,\n{first}"
-        )
-    if style == "detail":
-        points = "\n".join(f"{i}. {s}" for i, s in enumerate(t.sentences(3), start=1))
-        return (
-            f"Hi {to_first},\n\nA few points on this:\n\n{points}\n4. Figures as I have them: "
-            f"{figures}. Please confirm the source if yours differ.\n\nBest,\n"
-            f"{sender.get('name', first)}"
-        )
-    if style == "direct":
-        return f"{to_first},\n\nDecision: we {ask}. Why: {t.sentences(1)[0]} ({figures})\n\n{first}"
-    if style == "late":
-        return (
-            f"Hi {to_first},\n\nSorry for the late reply. {core}\n\nNumbers: {figures}.\n\n"
-            f"I'll {ask} first thing tomorrow.\n\n{first}"
-        )
-    if style == "visual":
-        rows = "\n".join(f"  {k:<28} {v}" for k, v in ctx.facts.items() if k != "subject")
-        return f"Hi {to_first},\n\n{core}\n\nSummary:\n{rows}\n\nCan you {ask}?\n\nThanks,\n{first}"
-    return (
-        f"Hi {to_first},\n\n{core}\n\nFigures: {figures}.\n\nCould you {ask}?\n\nThanks,\n{first}"
+    slots = t.slots()
+    slots.update(
+        first=str(sender.get("name", "")).split(" ")[0] or "Me",
+        to=str(to.get("name", "")).split(" ")[0] or "there",
+        figures=_figures_line(ctx),
+        ask=lower_first(t.fill(rng.choice(ctx.family.actions))),
     )
+    if thread:
+        slots["last"] = lower_first(str(thread[-1].get("summary", "")).rstrip("."))
+    phrases = locales.current().pack["email"]
+
+    def say(key: str) -> str:
+        return t.fill(phrases[key], slots)
+
+    context = say("reply") + " " if thread else ""
+    core = context + t.paragraph(rng.randint(2, 3))
+    figures = say("figures") if slots["figures"] else ""
+    if style == "terse":
+        return f"{slots['to']} –\n\n{t.sentences(1)[0]} {figures}\n{say('ask')}\n\n{slots['first'][0]}."
+    if style == "formal":
+        slots["first"] = str(sender.get("name") or slots["first"])
+        slots["to"] = str(to.get("name") or slots["to"])
+        return f"{say('formal_greeting')}\n\n{core}\n\n{figures}\n\n{say('ask')}\n\n{say('formal_closing')}"
+    opening = {"chatty": "chatty", "late": "late"}.get(style)
+    parts = [say("greeting"), (say(opening) + " " if opening else "") + core]
+    if style == "detail":
+        parts.append("\n".join(f"{i}. {s}" for i, s in enumerate(t.sentences(3), start=1)))
+    if style == "visual":
+        rows = [f"  {k:<28} {v}" for k, v in ctx.facts.items() if k != "subject"]
+        parts.append("\n".join(rows))
+    elif figures:
+        parts.append(figures)
+    parts += [say("ask"), say("closing")]
+    return "\n\n".join(parts)
 
 
 @structured("EmailContent")
@@ -332,7 +318,7 @@ def calendar_content(req: OfflineRequest) -> dict:
                 60,
                 rng.choice(_PLACES),
                 [me, *team[:3]],
-                str(project.get("description", "")),
+                t.situate(str(project.get("description", ""))),
             )
         )
     for _ in range(rng.randint(4, 9)):

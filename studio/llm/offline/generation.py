@@ -12,46 +12,68 @@ import datetime as dt
 import random
 import re
 
+from faker import Faker
+
 from studio.llm.offline.domains import (
     COMMON_TOOLS,
     COMMUNICATION_STYLES,
     DEFAULT_LOCATIONS,
     FAMILIES,
     NAMING_CONVENTIONS,
-    ROLE_NOUNS,
     WRITING_STYLES,
     Family,
     infer_family,
 )
-from studio.llm.offline.gen_common import (
-    TextCtx,
-    ascii_slug,
-    email_for,
-    metric_value,
-    titlecase,
-)
+from studio.llm.offline.gen_common import ascii_slug, cap_first, email_for, titlecase
+from studio.llm.offline.gen_context import TextCtx
+from studio.llm.offline.gen_figures import metric_value
+from studio.llm.offline.locales import Locale, faker_for, localised, place_for, use_locale
+from studio.llm.offline.persona_read import PersonaReading, Work, read_persona
 from studio.llm.offline.registry import OfflineRequest, structured
 
 # -- Profile -------------------------------------------------------------------------------
 
-_PERSONA_ROLE = re.compile(
-    r"^\s*(?:an?|the)\s+(?P<role>[a-z][a-z&\- ]{2,60}?)"
-    r"(?=\s+(?:who|that|with|working|at|in|from|for|of|and|whose|based|on)\b|[,.;:(]|$)",
-    re.IGNORECASE,
-)
 _SENIOR = ("chief", "director", "head", "vp", "partner", "principal", "manager", "editor-in")
 
 
-def _role_from_persona(persona: str, family: Family, rng: random.Random) -> str:
-    """'A pediatric nurse who ...' -> 'Pediatric Nurse'; else a title typical of the family."""
-    m = _PERSONA_ROLE.match(persona)
-    if m:
-        words = m["role"].split()
-        while words and words[-1].lower().endswith("ing") and len(words) > 2:
-            words.pop()
-        if 1 <= len(words) <= 5 and words[-1].lower().rstrip("s") in ROLE_NOUNS:
-            return titlecase(" ".join(w if w.isupper() else w.lower() for w in words))
-    return rng.choice(family.titles)
+def _job_title(reading: PersonaReading, family: Family, rng: random.Random) -> str:
+    """The persona's own role ('Logistics Coordinator', 'Avocate en droit du travail')."""
+    if not reading.role:
+        return rng.choice(family.titles)
+    if reading.language == "en":
+        return titlecase(" ".join(w if w.isupper() else w.lower() for w in reading.role.split()))
+    return cap_first(reading.role)
+
+
+def _place(reading: PersonaReading, attrs: dict, faker: Faker) -> str:
+    if attrs.get("location"):
+        return str(attrs["location"])
+    if reading.place is not None:
+        return reading.place.location
+    # nothing named: a town of the persona's language area, or a US town for English
+    if reading.language == "en":
+        return f"{faker.city()}, {faker.state_abbr()}"
+    return f"{faker.city()}, {_DEFAULT_COUNTRY[reading.language]}"
+
+
+_DEFAULT_COUNTRY = {"fr": "France", "de": "Germany", "es": "Spain"}
+
+
+def _employer(reading: PersonaReading, family: Family, faker: Faker, text: TextCtx) -> str:
+    if reading.org_name:
+        return reading.org_name
+    if reading.org_kind and reading.language == "en":
+        kind = [w for w in reading.org_kind.split() if "-" not in w][-3:]
+        suffix = _company_suffix(faker)
+        return " ".join([faker.last_name(), *(titlecase(w) for w in kind), suffix]).strip()
+    return _fill(text.rng.choice(family.orgs), text)
+
+
+def _company_suffix(faker: Faker) -> str:
+    try:
+        return faker.company_suffix()
+    except AttributeError:
+        return ""
 
 
 def _split_name(full: str) -> tuple[str, str]:
@@ -60,9 +82,7 @@ def _split_name(full: str) -> tuple[str, str]:
 
 
 def _domain_for(org: str, tld: str) -> str:
-    words = [
-        w for w in re.findall(r"[a-z0-9]+", org.lower()) if w not in ("the", "of", "and", "co")
-    ]
+    words = [w for w in ascii_slug(org, " ").split() if w not in ("the", "of", "and", "co")]
     stem = "".join(words[:3]) or "example"
     return f"{stem[:24]}.{tld}"
 
@@ -72,9 +92,9 @@ def _fill(template: str, text: TextCtx) -> str:
 
 
 def _collaborators(
-    req: OfflineRequest, family: Family, domain: str, user: str, text: TextCtx
+    req: OfflineRequest, family: Family, domain: str, user: str, text: TextCtx, faker: Faker
 ) -> list[dict]:
-    rng, faker = req.rng, req.faker
+    rng = req.rng
     count = rng.randint(5, 8)
     vendors = 1 if count < 7 else 2
     roles = rng.sample(family.roles, k=min(count - vendors, len(family.roles)))
@@ -139,8 +159,13 @@ def project_code(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _projects(rng: random.Random, family: Family, text: TextCtx) -> list[dict]:
-    templates = rng.sample(family.projects, k=min(rng.randint(2, 4), len(family.projects)))
+def _projects(rng: random.Random, family: Family, text: TextCtx, work: list[Work]) -> list[dict]:
+    """The work the persona names comes first, then the profession's usual projects."""
+    # the persona's words are text, not templates: their braces stay braces
+    templates = [(_literal(w.name), _literal(w.description)) for w in work]
+    count = max(rng.randint(2, 4), len(templates) + 1)
+    pool = [p for p in family.projects if p[0] not in {n for n, _ in templates}]
+    templates += rng.sample(pool, k=min(count - len(templates), len(pool)))
     money = [m for m in family.metrics if m.fmt == "money"]
     codes: set[str] = set()
     out = []
@@ -163,6 +188,10 @@ def _projects(rng: random.Random, family: Family, text: TextCtx) -> list[dict]:
     return out
 
 
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def _tidiness(given: object, rng: random.Random) -> float:
     drawn = round(rng.uniform(0.1, 0.95), 2)  # drawn anyway so a given value shifts nothing else
     if given is None:
@@ -175,41 +204,51 @@ def _tidiness(given: object, rng: random.Random) -> float:
 
 @structured("Profile")
 def profile(req: OfflineRequest) -> dict:
-    rng, faker = req.rng, req.faker
+    rng = req.rng
     ctx = req.context or {}
     attrs = {
         str(k).lower(): v for k, v in (ctx.get("attributes") or {}).items() if v not in (None, "")
     }
     persona = str(ctx.get("persona") or "")
+    reading = read_persona(persona)
     role_hint = str(attrs.get("role") or attrs.get("job_title") or attrs.get("occupation") or "")
-    family = infer_family(role_hint, persona) if role_hint else infer_family(persona)
+    family = (
+        infer_family(role_hint or reading.role, persona)
+        if role_hint or reading.role
+        else infer_family(persona)
+    )
     if attrs.get("occupation_family") in FAMILIES:
         family = FAMILIES[attrs["occupation_family"]]
+    family = localised(family, reading.language)
+    place = reading.place or place_for(_DEFAULT_COUNTRY.get(reading.language, "United States"))
+    use_locale(Locale(reading.language, place.currency))
+    faker = faker_for(place.faker_locale, req.seed)
     first, last = _split_name(str(attrs.get("name") or f"{faker.first_name()} {faker.last_name()}"))
-    location = str(attrs.get("location") or f"{faker.city()}, {faker.state_abbr()}")
-    partial = {"location": location, "first_name": first}
+    location = _place(reading, attrs, faker)
+    # local surnames for the templates' {last}: "Cabinet Girard", not "Cabinet Olsen"
+    surnames = [faker.last_name() for _ in range(6)]
+    partial = {"location": location, "first_name": first, "surnames": surnames}
     text = TextCtx(rng, family, partial, None, [], dt.date(2026, rng.randint(1, 12), 1))
     employer = str(attrs.get("org") or attrs.get("employer") or attrs.get("company") or "")
-    employer = employer or _fill(rng.choice(family.orgs), text)
+    employer = employer or _employer(reading, family, faker, text)
     domain = _domain_for(employer, family.tld)
     full = f"{first} {last}"
     partial.update(employer=employer)
+    industry = str(attrs.get("industry") or cap_first(reading.sector))
     result = {
         "full_name": full,
         "first_name": first,
         "last_name": last,
         "email": str(attrs.get("email") or email_for(first, last, domain)),
-        "job_title": titlecase(role_hint)
-        if role_hint
-        else _role_from_persona(persona, family, rng),
+        "job_title": titlecase(role_hint) if role_hint else _job_title(reading, family, rng),
         "department": str(attrs.get("department") or rng.choice(family.departments)),
         "employer": employer,
-        "industry": str(attrs.get("industry") or rng.choice(family.industries)),
+        "industry": industry or rng.choice(family.industries),
         "occupation_family": family.name,
         "location": location,
         "responsibilities": rng.sample(family.responsibilities, k=rng.randint(3, 5)),
-        "projects": _projects(rng, family, text),
-        "collaborators": _collaborators(req, family, domain, full, text),
+        "projects": _projects(rng, family, text, reading.work),
+        "collaborators": _collaborators(req, family, domain, full, text, faker),
         "tool_habits": rng.sample(family.tools, k=2) + rng.sample(COMMON_TOOLS, k=2),
         "naming_convention": str(attrs.get("naming_convention") or rng.choice(NAMING_CONVENTIONS)),
         "tidiness": _tidiness(attrs.get("tidiness"), rng),
