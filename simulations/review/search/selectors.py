@@ -24,8 +24,8 @@ from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, Func, OuterRef, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -97,30 +97,29 @@ class SearchPage:
         return max(self.offset - PAGE_SIZE, 0) if self.offset else None
 
 
-def turn_document() -> SearchVector:
-    """A turn's searchable text on PostgreSQL. Migration 0003_turn_text_search builds the GIN
-    index from this very expression, so the planner matches the two."""
-    return SearchVector(
-        "reasoning",
-        "raw_arguments",
-        Cast("arguments", TextField()),
-        "observation",
-        "error",
-        config="english",
-    )
-
-
-def _turn_text() -> Concat:
-    return Concat(
+def turn_text() -> Func:
+    """A turn's searchable text on PostgreSQL. Slashes, dots and angle brackets become
+    spaces: PostgreSQL's parser would otherwise keep "Documents/budget.xlsx" as one token (and
+    skip "<b>" as a tag), so "budget" would not find it; SQLite's tokenizer splits there."""
+    text = Concat(
         "reasoning",
         Value(" "),
-        Cast("arguments", TextField()),
+        "raw_arguments",
+        Value(" "),
+        Coalesce(Cast("arguments", TextField()), Value(""), output_field=TextField()),
         Value(" "),
         "observation",
         Value(" "),
         "error",
         output_field=TextField(),
     )
+    return Func(text, Value("/.<>"), Value("    "), function="translate", output_field=TextField())
+
+
+def turn_document() -> SearchVector:
+    """Migration 0003_turn_text_search builds the GIN index from this very expression, so the
+    planner matches the two."""
+    return SearchVector(turn_text(), config="english")
 
 
 def query_terms(query: str) -> list[list[str]]:
@@ -246,7 +245,7 @@ def _pg_ranked(turns: QuerySet[Turn], terms: list[list[str]]):
             Turn.objects.filter(pk__in=[pk for pk, _ in rows])
             .annotate(
                 snippet=SearchHeadline(
-                    _turn_text(),
+                    turn_text(),
                     search,
                     config="english",
                     start_sel=MARK_START,
