@@ -55,7 +55,9 @@ def test_a_seeded_sample_is_reproducible(corpus, user):
     a = _queue(user, [user], sample_size=3, seed=7)
     b = _queue(user, [user], sample_size=3, seed=7)
     c = _queue(user, [user], sample_size=3, seed=8)
-    turns = [list(q.items.order_by("position").values_list("turn_id", flat=True)) for q in (a, b, c)]
+    turns = [
+        list(q.items.order_by("position").values_list("turn_id", flat=True)) for q in (a, b, c)
+    ]
     assert len(turns[0]) == 3 and turns[0] == turns[1]
     assert turns[0] != turns[2] or set(turns[0]) != set(turns[2])
 
@@ -63,7 +65,9 @@ def test_a_seeded_sample_is_reproducible(corpus, user):
 def test_a_queue_of_trajectories_from_filters(corpus, computer_template, user, other_user):
     private = clone_computer(computer_template, owner=other_user, shared=False)
     build_simulation(private, turns=3, user=other_user)  # not visible to user
-    queue = _queue(user, [user], kind="trajectories", query="", filters=SearchFilters(signal="loop"))
+    queue = _queue(
+        user, [user], kind="trajectories", query="", filters=SearchFilters(signal="loop")
+    )
     assert sorted(queue.items.values_list("simulation_id", flat=True)) == [s.pk for s in corpus]
     assert not queue.items.filter(turn__isnull=False).exists()
     by_search = _queue(user, [user], kind="trajectories")
@@ -241,9 +245,7 @@ def test_annotating_from_the_queue_pages(corpus, auth_client, user, carol, label
     response = auth_client.post(second, {"flag": "bad"})
     assert response.status_code == 400 and b"say why" in response.content
     # Someone with no part in the queue does not see it.
-    auth_client.force_login(
-        type(user).objects.create_user("mallory", password="pw-mallory-12345")
-    )
+    auth_client.force_login(type(user).objects.create_user("mallory", password="pw-mallory-12345"))
     assert auth_client.get(reverse("review-queue", args=[queue.pk])).status_code == 404
     assert auth_client.get(item_url).status_code == 404
 
