@@ -19,11 +19,12 @@ and the page says when the cap was reached.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, Func, OuterRef, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.html import escape
@@ -35,7 +36,9 @@ from simulations.review.models import TrajectoryFlag
 from simulations.review.search.index import FTS_TABLE
 from studio.models import LLMCall
 
-CANDIDATES = 2_000
+CANDIDATES = 200
+TIME_LIMIT_MS = 5_000
+BULK_TIME_LIMIT_MS = 60_000  # every hit's id, for a queue or a bulk label
 PAGE_SIZE = 20
 QUERY_LIMIT = 300
 # Private-use characters mark the matches in snippets, so the text can be escaped first.
@@ -203,12 +206,13 @@ def turn_text_search_ids(*, user, query: str, filters: SearchFilters, limit: int
         raise SearchError("type the words to search for")
     turns = filtered_turns(user=user, filters=filters).order_by().values("pk")
     if connection.vendor == "postgresql":
-        ids = list(
-            turns.annotate(document=turn_document())
-            .filter(document=_pg_query(terms))
-            .order_by("pk")
-            .values_list("pk", flat=True)[: limit + 1]
-        )
+        with _time_limit(BULK_TIME_LIMIT_MS):
+            ids = list(
+                turns.annotate(document=turn_document())
+                .filter(document=_pg_query(terms))
+                .order_by("pk")
+                .values_list("pk", flat=True)[: limit + 1]
+            )
     else:
         sub_sql, sub_params = turns.query.sql_with_params()
         with connection.cursor() as cursor:
@@ -223,42 +227,64 @@ def turn_text_search_ids(*, user, query: str, filters: SearchFilters, limit: int
     return ids
 
 
+@contextmanager
+def _time_limit(milliseconds: int = TIME_LIMIT_MS):
+    """Bound a search's time on PostgreSQL (a phrase of common words would otherwise re-read
+    every turn holding them); running out is a SearchError the page shows."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [f"{milliseconds}ms"])
+            # Matches come from the index: the planner would scan turns for a common word and
+            # compute each one's document; an exact (not lossy) bitmap needs no recheck.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            yield
+    except OperationalError as exc:
+        if "statement timeout" not in str(exc):
+            raise
+        raise SearchError("this search takes too long: add words or filters") from exc
+
+
 def _pg_ranked(turns: QuerySet[Turn], terms: list[list[str]]):
     search = _pg_query(terms)
-    candidates = (
-        turns.annotate(document=turn_document())
-        .filter(document=search)
-        .order_by()
-        .values("pk")[:CANDIDATES]
-    )
 
     def ranked(offset: int, limit: int):
-        matched = Turn.objects.filter(pk__in=candidates)
-        total = matched.count()
-        rows = (
-            matched.annotate(rank=SearchRank(turn_document(), search))
-            .order_by("-rank", "-pk")
-            .values_list("pk", "rank")[offset : offset + limit]
-        )
-        rows = list(rows)
-        headlines = dict(
-            Turn.objects.filter(pk__in=[pk for pk, _ in rows])
-            .annotate(
-                snippet=SearchHeadline(
-                    turn_text(),
-                    search,
-                    config="english",
-                    start_sel=MARK_START,
-                    stop_sel=MARK_STOP,
-                    max_words=30,
-                    min_words=12,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                )
+        with _time_limit():
+            # The candidates first, as their own query: computing a turn's document is the
+            # cost, so it is done for at most CANDIDATES turns, then again only to rank them.
+            ids = list(
+                turns.annotate(document=turn_document())
+                .filter(document=search)
+                .order_by()
+                .values_list("pk", flat=True)[:CANDIDATES]
             )
-            .values_list("pk", "snippet")
-        )
-        return total, [(pk, rank, headlines.get(pk, "")) for pk, rank in rows]
+            rows = list(
+                Turn.objects.filter(pk__in=ids)
+                .annotate(rank=SearchRank(turn_document(), search))
+                .order_by("-rank", "-pk")
+                .values_list("pk", "rank")[offset : offset + limit]
+            )
+            headlines = dict(
+                Turn.objects.filter(pk__in=[pk for pk, _ in rows])
+                .annotate(
+                    snippet=SearchHeadline(
+                        turn_text(),
+                        search,
+                        config="english",
+                        start_sel=MARK_START,
+                        stop_sel=MARK_STOP,
+                        max_words=30,
+                        min_words=12,
+                        max_fragments=2,
+                        fragment_delimiter=" … ",
+                    )
+                )
+                .values_list("pk", "snippet")
+            )
+        return len(ids), [(pk, rank, headlines.get(pk, "")) for pk, rank in rows]
 
     return ranked
 
