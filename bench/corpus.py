@@ -337,7 +337,7 @@ def build(runs: int, turns: int) -> dict[str, float]:
     sims = Simulation.objects.bulk_create(
         [
             Simulation(
-                computer=c,
+                computer=computers[0] if n == 1 else c,  # two runs of one computer to compare
                 batch=batch,
                 created_by=researcher,
                 state=Simulation.State.COMPLETED,
@@ -594,7 +594,9 @@ def load_review(sims, turns: int, annotators, rng: random.Random) -> int:
                 made += 1
                 when = T0 + dt.timedelta(days=30, minutes=annotation_id)
                 annotation_rows.append((annotation_id, ids[seq], sim.pk, person.pk, "", when, when))
-                label = rng.choice(good) if rng.random() < 0.85 else rng.choice(bad)
+                # Bad labels in one run in twenty: most runs export whole.
+                flawed = sim.pk % 20 == 0 and rng.random() < 0.2
+                label = rng.choice(bad) if flawed else rng.choice(good)
                 label_rows.append((annotation_id, label))
     copy_rows(
         "review_turnannotation",
@@ -681,7 +683,7 @@ def measure(repeat: int, var: Path, turns: int) -> None:
     client = Client(SERVER_NAME="localhost")
     client.force_login(researcher)
     sims = list(Simulation.objects.order_by("pk").values_list("pk", flat=True))
-    a, b = sims[len(sims) // 2], sims[len(sims) // 2 + 1]
+    a, b = sims[0], sims[1]  # the two runs of one computer
     at = min(2_000, turns)
     label = Label.objects.get(name="good example")
 
@@ -721,7 +723,9 @@ def measure(repeat: int, var: Path, turns: int) -> None:
         (f"search common word ({COMMON_WORD})", f"/review/search/?q={COMMON_WORD}", SEARCH_GOAL),
         ("search common word, filtered (actor, label)",
          f"/review/search/?q={COMMON_WORD}&actor=worker&label={label.pk}", SEARCH_GOAL),
-        ("search phrase", "/review/search/?q=%22the+budget%22", SEARCH_GOAL),
+        ("search phrase (\"budget variance\")", "/review/search/?q=%22budget+variance%22",
+         SEARCH_GOAL),
+        ("search two words (budget variance)", "/review/search/?q=budget+variance", SEARCH_GOAL),
     ]  # fmt: skip
     print(f"\n{'page (server time, ms)':44} {'median':>9} {'p95':>9}")
     for name, url, goal in pages:
@@ -732,18 +736,23 @@ def measure(repeat: int, var: Path, turns: int) -> None:
 
     for fmt in ("jsonl", "parquet"):
         out = var / f"export-{fmt}"
+        target = out / "all.jsonl" if fmt == "jsonl" else out
         start = time.perf_counter()
-        args = ["--format", fmt, "--out", str(out / "all.jsonl" if fmt == "jsonl" else out)]
-        call_command("export_trajectories", *args, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        with open(os.devnull, "w") as quiet:
+            call_command("export_trajectories", "--format", fmt, "--out", str(target), stdout=quiet)
         seconds = time.perf_counter() - start
-        files = [p for p in out.rglob("*") if p.is_file()]
-        size = sum(p.stat().st_size for p in files)
+        manifest = json.loads(
+            Path(f"{target}.manifest.json" if fmt == "jsonl" else out / "manifest.json").read_text()
+        )
+        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         rate = len(sims) / seconds
         projected = 1_000 * (2_300 / turns) / rate
         verdict = "ok" if projected <= EXPORT_GOAL_SECONDS else "OVER GOAL"
         print(
-            f"export whole corpus as {fmt:8} {seconds:8.1f} s  {rate:6.2f} trajectories/s  "
-            f"{size / 2**20 / seconds:6.1f} MiB/s  -> 1,000 x 2,300 in ~{projected:,.0f} s "
+            f"export whole corpus as {fmt:8} {seconds:7.1f} s  {rate:6.2f} trajectories/s "
+            f"({manifest['written']} written, {manifest['cut']} cut, "
+            f"{manifest['messages_total'] / seconds:,.0f} messages/s, "
+            f"{size / 2**20 / seconds:5.1f} MiB/s)  -> 1,000 x 2,300 in ~{projected:,.0f} s "
             f"(goal <= {EXPORT_GOAL_SECONDS:.0f} s) {verdict}",
             flush=True,
         )
