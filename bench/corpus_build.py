@@ -8,67 +8,14 @@ import json
 import random
 import time
 
+from browse import WORDS  # bench/ is on the path
+
 ANNOTATIONS_PER_RUN = 50
 FILES_PER_COMPUTER = 110
 RARE_WORD = "quetzalcoatl"  # in about one turn in 20,000
 COMMON_WORD = "budget"
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-OFFICE = [
-    "audit",
-    "budget",
-    "rota",
-    "ward",
-    "shift",
-    "forecast",
-    "variance",
-    "staffing",
-    "incident",
-    "review",
-    "quarterly",
-    "plan",
-    "patient",
-    "supplier",
-    "invoice",
-    "contract",
-    "revenue",
-    "margin",
-    "headcount",
-    "training",
-    "compliance",
-    "policy",
-    "risk",
-    "milestone",
-    "deliverable",
-    "pipeline",
-    "inventory",
-    "schedule",
-    "capacity",
-    "report",
-    "analysis",
-    "summary",
-    "draft",
-    "final",
-    "minutes",
-    "agenda",
-    "action",
-    "owner",
-    "deadline",
-    "approval",
-    "escalation",
-    "baseline",
-    "target",
-    "actual",
-    "cost",
-    "saving",
-    "overtime",
-    "agency",
-    "handover",
-    "discharge",
-    "admission",
-    "workbook",
-    "slide",
-    "memo",
-]
+OFFICE = [*WORDS, "workbook", "slide", "memo"]  # the browse bench's office vocabulary
 FILLER = [
     "the",
     "a",
