@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db.models import QuerySet
@@ -57,13 +56,12 @@ class ParquetExportError(ValueError):
     """An export that cannot go ahead; the message says why."""
 
 
-def _row(line: str) -> dict[str, Any]:
-    record = orjson.loads(line)
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)  # as the JSONL line writes it
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
     metadata = record["metadata"]
-
-    def text(value: Any) -> str:
-        return orjson.dumps(value).decode()
-
     return {
         "simulation_id": metadata["simulation_id"],
         "computer_id": metadata["computer"]["id"],
@@ -71,11 +69,11 @@ def _row(line: str) -> dict[str, Any]:
         "score_pct": record["signals"]["outcome"].get("score_pct"),
         "truncated": bool(metadata["policy"]["truncated"]),
         "message_count": len(record["messages"]),
-        "messages": text(record["messages"]),
-        "tools": text(record["tools"]),
+        "messages": _json(record["messages"]),
+        "tools": _json(record["tools"]),
         "parallel_tool_calls": record["parallel_tool_calls"],
-        "metadata": text(metadata),
-        "signals": text(record["signals"]),
+        "metadata": _json(metadata),
+        "signals": _json(record["signals"]),
     }
 
 
@@ -100,9 +98,10 @@ def _write_shard(
     size = 0
     try:
         with pq.ParquetWriter(temp, SCHEMA, compression="zstd") as writer:
-            for line in export.export_lines(simulations, policy=policy, stats=stats):
-                rows.append(_row(line))
-                size += len(line)
+            for record in export.export_records(simulations, policy=policy, stats=stats):
+                row = _row(record)
+                rows.append(row)
+                size += len(row["messages"]) + len(row["metadata"]) + len(row["signals"])
                 if len(rows) >= ROWS_PER_GROUP or size >= GROUP_BYTES:
                     writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
                     rows, size = [], 0

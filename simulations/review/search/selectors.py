@@ -13,7 +13,8 @@ and a collaborator's reply is that turn's reasoning.
 Queries are words that must all appear, with "quoted phrases"; any other character is taken as
 a separator, so no input can break the query syntax. Ranking looks at the first
 ``CANDIDATES`` matches the filters allow: a common word over millions of turns stays bounded,
-and the page says when the cap was reached.
+and the page says when the cap was reached. On PostgreSQL a quoted phrase is looked for among
+the first ``PHRASE_CANDIDATES`` turns holding all its words (see ``_pg_candidates``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from simulations.review.search.index import FTS_TABLE
 from studio.models import LLMCall
 
 CANDIDATES = 200
+PHRASE_CANDIDATES = 400
 TIME_LIMIT_MS = 5_000
 BULK_TIME_LIMIT_MS = 60_000  # every hit's id, for a queue or a bulk label
 PAGE_SIZE = 20
@@ -85,10 +87,7 @@ class SearchPage:
     hits: list[SearchHit] = field(default_factory=list)
     total: int = 0  # matches, counted up to CANDIDATES
     offset: int = 0
-
-    @property
-    def capped(self) -> bool:
-        return self.total >= CANDIDATES
+    capped: bool = False  # more may match than were ranked
 
     @property
     def next_offset(self) -> int | None:
@@ -143,7 +142,8 @@ def _fts5_query(terms: list[list[str]]) -> str:
 
 
 def _pg_query(terms: list[list[str]]) -> SearchQuery:
-    text = " ".join('"' + " ".join(words) + '"' if len(words) > 1 else words[0] for words in terms)
+    # Quoted, so that websearch syntax ("or", "-") is taken as words, as on SQLite.
+    text = " ".join('"' + " ".join(words) + '"' for words in terms)
     return SearchQuery(text, config="english", search_type="websearch")
 
 
@@ -187,7 +187,7 @@ def turn_text_search(
         ranked = _pg_ranked(turns, terms)
     else:
         ranked = _sqlite_ranked(turns, terms)
-    page.total, rows = ranked(page.offset, limit)
+    page.total, rows, page.capped = ranked(page.offset, limit)
     by_id = Turn.objects.select_related("simulation", "simulation__computer").in_bulk(
         [turn_id for turn_id, _, _ in rows]
     )
@@ -248,19 +248,36 @@ def _time_limit(milliseconds: int = TIME_LIMIT_MS):
         raise SearchError("this search takes too long: add words or filters") from exc
 
 
+def _pg_candidates(
+    turns: QuerySet[Turn], terms: list[list[str]], search: SearchQuery
+) -> tuple[list[int], bool]:
+    """The turns to rank, as their own query: computing a turn's document is the cost, so it
+    is done for at most CANDIDATES turns (then again only to rank them). Words alone are
+    answered by the index; a phrase needs each turn's document again (the index holds no
+    positions), so it is looked for among the first PHRASE_CANDIDATES turns holding its words."""
+    matching = turns.annotate(document=turn_document()).order_by()
+    if all(len(words) == 1 for words in terms):
+        ids = list(matching.filter(document=search).values_list("pk", flat=True)[:CANDIDATES])
+        return ids, len(ids) >= CANDIDATES
+    every_word = _pg_query([[word] for words in terms for word in words])
+    holding = list(
+        matching.filter(document=every_word).values_list("pk", flat=True)[:PHRASE_CANDIDATES]
+    )
+    ids = list(
+        Turn.objects.filter(pk__in=holding)
+        .annotate(document=turn_document())
+        .filter(document=search)
+        .values_list("pk", flat=True)[:CANDIDATES]
+    )
+    return ids, len(holding) >= PHRASE_CANDIDATES or len(ids) >= CANDIDATES
+
+
 def _pg_ranked(turns: QuerySet[Turn], terms: list[list[str]]):
     search = _pg_query(terms)
 
     def ranked(offset: int, limit: int):
         with _time_limit():
-            # The candidates first, as their own query: computing a turn's document is the
-            # cost, so it is done for at most CANDIDATES turns, then again only to rank them.
-            ids = list(
-                turns.annotate(document=turn_document())
-                .filter(document=search)
-                .order_by()
-                .values_list("pk", flat=True)[:CANDIDATES]
-            )
+            ids, capped = _pg_candidates(turns, terms, search)
             rows = list(
                 Turn.objects.filter(pk__in=ids)
                 .annotate(rank=SearchRank(turn_document(), search))
@@ -284,7 +301,7 @@ def _pg_ranked(turns: QuerySet[Turn], terms: list[list[str]]):
                 )
                 .values_list("pk", "snippet")
             )
-        return len(ids), [(pk, rank, headlines.get(pk, "")) for pk, rank in rows]
+        return len(ids), [(pk, rank, headlines.get(pk, "")) for pk, rank in rows], capped
 
     return ranked
 
@@ -310,7 +327,7 @@ def _sqlite_ranked(turns: QuerySet[Turn], terms: list[list[str]]):
             )
             # bm25 is lower for better matches; shown as a positive score like PostgreSQL's.
             rows = [(pk, -score, snippet) for pk, score, snippet in cursor.fetchall()]
-        return total, rows
+        return total, rows, total >= CANDIDATES
 
     return ranked
 
