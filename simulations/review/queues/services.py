@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from simulations.models import Turn
 from simulations.review import selectors as review_selectors
 from simulations.review.queues.models import QueueItem, QueueResponse, ReviewQueue
 from simulations.review.search.selectors import (
@@ -22,6 +23,7 @@ from simulations.review.search.selectors import (
 SOURCE_LIMIT = 100_000  # matches a queue may be drawn from
 QUEUE_LIMIT = 20_000  # items a queue may hold
 CLAIM_MINUTES = 30
+ID_BATCH = 5_000  # ids per IN (...): SQLite takes at most 32,766 parameters
 
 
 class QueueError(ValueError):
@@ -30,17 +32,25 @@ class QueueError(ValueError):
 
 def _source_pairs(*, user, kind: str, query: str, filters: SearchFilters) -> list[tuple[int, int]]:
     """(simulation id, turn id or 0) of everything the search or filter selects, in id order."""
+    turns = filtered_turns(user=user, filters=filters).order_by()
     if query:
         try:
             ids = turn_text_search_ids(user=user, query=query, filters=filters, limit=SOURCE_LIMIT)
         except SearchError as exc:
             raise QueueError(str(exc)) from exc
-        turns = filtered_turns(user=user, filters=filters).filter(pk__in=ids)
-    else:
-        turns = filtered_turns(user=user, filters=filters)
+        pairs = [
+            (sim_id, turn_id)
+            for start in range(0, len(ids), ID_BATCH)
+            for turn_id, sim_id in Turn.objects.filter(
+                pk__in=ids[start : start + ID_BATCH]
+            ).values_list("pk", "simulation_id")
+        ]
+        if kind == ReviewQueue.Kind.TRAJECTORIES:
+            return [(sim_id, 0) for sim_id in sorted({sim_id for sim_id, _ in pairs})]
+        return sorted(pairs, key=lambda pair: pair[1])
     if kind == ReviewQueue.Kind.TRAJECTORIES:
         sims = review_selectors.simulation_list(user=user).filter(
-            pk__in=turns.order_by().values("simulation_id")
+            pk__in=turns.values("simulation_id")
         )
         return [(pk, 0) for pk in sims.order_by("pk").values_list("pk", flat=True)[:SOURCE_LIMIT]]
     pairs = list(turns.order_by("pk").values_list("simulation_id", "pk")[: SOURCE_LIMIT + 1])
