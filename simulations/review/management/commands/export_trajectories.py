@@ -7,9 +7,10 @@ parquet shards with a manifest (simulations/review/parquet_export.py).
         [--user USERNAME]
     python manage.py export_trajectories --format parquet --out DIR [--shard-size 100] ...
 
-Parquet: DIR gets shard-00000.parquet, ... and manifest.json; a re-run into the same DIR with
-the same settings skips the shards already complete. JSONL: writes FILE atomically (a temporary file renamed at the end) and FILE.manifest.json beside it.
-Streams: one trajectory in memory at a time.
+JSONL: writes FILE atomically (a temporary file renamed at the end) and FILE.manifest.json
+beside it. Parquet: DIR gets shard-00000.parquet, ... and manifest.json; a re-run into the same
+DIR with the same settings skips the shards already complete. Both stream: a few trajectories
+in memory at a time.
 """
 
 from __future__ import annotations
