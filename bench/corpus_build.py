@@ -230,7 +230,7 @@ def build(runs: int, turns: int) -> dict[str, float]:
 
     with conn.cursor() as cursor:  # a GIN build sorts in memory: give it room
         cursor.execute("SET maintenance_work_mem = '512MB'")
-    with conn.schema_editor() as editor:
+    with conn.schema_editor(atomic=False) as editor:
         search_index.search_index_install(schema_editor=editor, turn_model=Turn)
     timings["search index"] = time.perf_counter() - start
 

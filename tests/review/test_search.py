@@ -196,3 +196,40 @@ def test_the_search_page(sim, auth_client, client, user):
     assert auth_client.post(reverse("review-search"), {"q": "grebe"}).status_code == 405
     client.logout()
     assert client.get(reverse("review-search"), {"q": "grebe"}).status_code == 302
+
+
+def test_the_database_keeps_the_index(sim, user):
+    """PostgreSQL: the GIN index exists and the search's own query is answered from it (so its
+    expression is the index's). SQLite: the FTS5 table and triggers exist, and a rebuilt turn
+    table (how Django alters one on SQLite) gets its triggers back after migrate."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from simulations.review.search import index
+    from simulations.review.search.selectors import _pg_query, filtered_turns, turn_document
+
+    _turn(sim, 10, reasoning="wagtail")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index.PG_INDEX])
+            assert "gin" in cursor.fetchone()[0].lower()
+            cursor.execute("SET enable_seqscan = off")
+        plan = (
+            filtered_turns(user=user, filters=SearchFilters())
+            .annotate(document=turn_document())
+            .filter(document=_pg_query([["wagtail"]]))
+            .explain()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+        assert index.PG_INDEX in plan
+        return
+    with connection.cursor() as cursor:
+        for name in index.TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    _turn(sim, 11, reasoning="wagtail")  # not indexed: no trigger
+    assert [h.turn.seq for h in search(user, "wagtail").hits] == [10]
+    call_command("migrate", verbosity=0)
+    assert sorted(h.turn.seq for h in search(user, "wagtail").hits) == [10, 11]
+    _turn(sim, 12, reasoning="wagtail")
+    assert len(search(user, "wagtail").hits) == 3

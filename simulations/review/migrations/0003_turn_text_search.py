@@ -19,6 +19,7 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
     dependencies = [
         ("review", "0002_default_labels"),
         ("simulations", "0001_initial"),

@@ -39,7 +39,10 @@ def _pg_index() -> GinIndex:
 def search_index_install(*, schema_editor, turn_model) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.add_index(turn_model, _pg_index())
+        # Concurrently: on a studio with millions of turns the build takes a while, and the
+        # runs in progress keep committing turns meanwhile (the migration is not atomic).
+        index = _pg_index()
+        schema_editor.execute(index.create_sql(turn_model, schema_editor, concurrently=True))
     elif vendor == "sqlite":
         schema_editor.execute(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_cols}, "
