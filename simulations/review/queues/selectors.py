@@ -68,20 +68,16 @@ def queue_progress(*, queue: ReviewQueue) -> QueueProgress:
         .values_list("n", flat=True)
     )
     counts = list(done_per_item)
-    per_user = dict(
-        QueueResponse.objects.filter(item__queue=queue)
+    per_user = {
+        user_id: (done, holding)
+        for user_id, done, holding in QueueResponse.objects.filter(item__queue=queue)
         .values_list("user_id")
         .annotate(
             done=Count("pk", filter=Q(done_at__isnull=False)),
+            holding=Count("pk", filter=Q(done_at__isnull=True)),
         )
         .order_by()
-    )
-    holding = dict(
-        QueueResponse.objects.filter(item__queue=queue, done_at__isnull=True)
-        .values_list("user_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    }
     users = (
         get_user_model().objects.filter(pk__in=queue.annotators.values("pk")).order_by("username")
     )
@@ -96,10 +92,7 @@ def queue_progress(*, queue: ReviewQueue) -> QueueProgress:
         done_responses=sum(min(n, queue.overlap) for n in counts),
         needed_responses=queue.item_count * queue.overlap,
         annotators=[
-            AnnotatorProgress(
-                username=u.get_username(), done=per_user.get(u.pk, 0), holding=holding.get(u.pk, 0)
-            )
-            for u in users
+            AnnotatorProgress(u.get_username(), *per_user.get(u.pk, (0, 0))) for u in users
         ],
         agreement=label_agreement(annotations=annotations)
         if queue.kind == ReviewQueue.Kind.TURNS and queue.overlap > 1
