@@ -455,10 +455,10 @@ def bad_label_names() -> list[str]:
     )
 
 
-def export_lines(
+def export_records(
     simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
-) -> Iterator[str]:
-    """JSONL lines (each ending in a newline), one trajectory at a time."""
+) -> Iterator[dict[str, Any]]:
+    """The records, one trajectory at a time (JSONL lines and parquet rows are made of them)."""
     stats = stats if stats is not None else ExportStats()
     names = bad_label_names()
     for sim in simulations.iterator(chunk_size=SIMULATION_CHUNK):
@@ -473,6 +473,14 @@ def export_lines(
         stats.cut += why == "cut"
         stats.messages += len(record["messages"])
         stats.simulation_ids.append(sim.pk)
+        yield record
+
+
+def export_lines(
+    simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
+) -> Iterator[str]:
+    """JSONL lines (each ending in a newline), one trajectory at a time."""
+    for record in export_records(simulations, policy=policy, stats=stats):
         yield json.dumps(record, ensure_ascii=False, default=str) + "\n"
 
 

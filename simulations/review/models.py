@@ -160,3 +160,13 @@ class SkillDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Skills of {self.occupation}"
+
+
+# Review queues and bulk labels live in their own module; imported here so Django registers them.
+from simulations.review.queues.models import (  # noqa: E402, F401
+    BulkLabelChange,
+    BulkLabelOperation,
+    QueueItem,
+    QueueResponse,
+    ReviewQueue,
+)

@@ -76,7 +76,8 @@ def turn_get(*, simulation: Simulation, seq: int) -> Turn | None:
 def _turn_signal_q(name: str) -> Q:
     if name == "error":
         return ~Q(error="")
-    return Q(signals__icontains=f'"{name}"')
+    # The first condition lets PostgreSQL read only signalled turns (index turn_signalled).
+    return ~Q(signals=[]) & Q(signals__icontains=f'"{name}"')
 
 
 # -- the simulations list -----------------------------------------------------------------------
@@ -592,7 +593,10 @@ def dashboard(*, user) -> Dashboard:
         .annotate(n=Count("id"))
         .order_by()
     )
-    turns = Turn.objects.filter(simulation__in=sims.values("pk"))
+    # Only turns with a signal or an error count: read just those (partial indexes).
+    turns = Turn.objects.filter(simulation__in=sims.values("pk")).filter(
+        ~Q(signals=[]) | ~Q(error="")
+    )
     process = turns.aggregate(
         **{name: Count("id", filter=_turn_signal_q(name)) for name in TURN_SIGNALS}
     )

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from simulations.review.views import annotate, exports, learn, lists, lookback
+from simulations.review.views import annotate, exports, learn, lists, lookback, queues, search
 
 urlpatterns = [
     path("", lists.dashboard, name="review-dashboard"),
@@ -50,4 +50,18 @@ urlpatterns = [
     path("learn/<int:pk>/", learn.skill_detail, name="review-skill"),
     path("learn/<int:pk>.md", learn.skill_markdown, name="review-skill-markdown"),
     path("learn/<int:pk>.json", learn.skill_json, name="review-skill-json"),
+    path("search/", search.search, name="review-search"),
+    path("queues/", queues.queue_list, name="review-queue-list"),
+    path("queues/new", queues.queue_create, name="review-queue-create"),
+    path("queues/<int:pk>/", queues.queue_detail, name="review-queue"),
+    path("queues/<int:pk>/next", queues.queue_next, name="review-queue-next"),
+    path("queues/<int:pk>/items/<int:position>/", queues.queue_item, name="review-queue-item"),
+    path(
+        "queues/<int:pk>/annotations.<str:fmt>",
+        queues.annotations_export,
+        name="review-queue-annotations",
+    ),
+    path("annotations.<str:fmt>", queues.annotations_export, name="review-annotations-export"),
+    path("bulk-labels/", queues.bulk_label, name="review-bulk-label"),
+    path("bulk-labels/<int:pk>/undo", queues.bulk_label_undo, name="review-bulk-label-undo"),
 ]

@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
+from django.db.models import Exists, OuterRef
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +22,7 @@ from simulations.review import (
     selectors,
 )
 from simulations.review.forms import ExportForm, ImportComputerForm
+from simulations.review.models import TurnAnnotation
 from studio import selectors as studio_selectors
 from studio.views.access import get_computer_for_user
 
@@ -57,9 +59,11 @@ def export_page(request):
             "filters": filters,
             "candidates": candidates.count(),
             "flagged_bad": export.flagged_bad_count(candidates),
-            "with_bad_labels": candidates.filter(annotations__labels__is_bad=True)
-            .distinct()
-            .count(),
+            "with_bad_labels": candidates.filter(
+                Exists(
+                    TurnAnnotation.objects.filter(simulation=OuterRef("pk"), labels__is_bad=True)
+                )
+            ).count(),
             "labels": selectors.labels_active(),
             "annotators": selectors.annotators(user=request.user),
             "bad_labels": export.bad_label_names(),

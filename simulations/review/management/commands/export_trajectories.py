@@ -1,12 +1,16 @@
-"""Export trajectories as JSONL (see simulations/review/export.py for the format).
+"""Export trajectories as JSONL (see simulations/review/export.py for the format), or as
+parquet shards with a manifest (simulations/review/parquet_export.py).
 
     python manage.py export_trajectories --out trajectories.jsonl [--state completed]
         [--policy cut|drop] [--flag good|needs_review|unflagged] [--label NAME|ID]
         [--annotator USERNAME] [--signal loops] [--computer ID] [--simulation ID ...]
         [--user USERNAME]
+    python manage.py export_trajectories --format parquet --out DIR [--shard-size 100] ...
 
-Writes FILE atomically (a temporary file renamed at the end) and FILE.manifest.json beside it.
-Streams: one trajectory in memory at a time.
+JSONL: writes FILE atomically (a temporary file renamed at the end) and FILE.manifest.json
+beside it. Parquet: DIR gets shard-00000.parquet, ... and manifest.json; a re-run into the same
+DIR with the same settings skips the shards already complete. Both stream: a few trajectories
+in memory at a time.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from simulations.models import Simulation
-from simulations.review import export, selectors
+from simulations.review import export, parquet_export, selectors
 from simulations.review.models import Label
 
 
@@ -28,7 +32,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--out", required=True, help="the .jsonl file to write ('-' for stdout)"
+            "--out",
+            required=True,
+            help="the .jsonl file to write ('-' for stdout), or the directory of parquet shards",
+        )
+        parser.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl")
+        parser.add_argument(
+            "--shard-size", type=int, default=100, help="trajectories per parquet shard"
         )
         parser.add_argument(
             "--policy",
@@ -84,6 +94,8 @@ class Command(BaseCommand):
         candidates = export.export_candidates(
             user=user, filters=filters, simulation_ids=opts["simulation"]
         )
+        if opts["format"] == "parquet":
+            return self._parquet(candidates, policy, filters, opts)
         flagged = export.flagged_bad_count(candidates)
         stats = export.ExportStats()
         lines = export.export_lines(export.export_queryset(candidates), policy=policy, stats=stats)
@@ -114,4 +126,30 @@ class Command(BaseCommand):
             f"Wrote {stats.written} trajectories ({stats.messages:,} messages) to {out}; "
             f"left out {flagged} flagged bad, {stats.dropped_bad_label} with bad-labelled turns "
             f"(policy {policy.value}), {stats.empty} with nothing left; cut {stats.cut}."
+        )
+
+    def _parquet(self, candidates, policy, filters, opts):
+        if opts["out"] == "-":
+            raise CommandError("parquet shards go to a directory: --out DIR")
+
+        def progress(entry, skipped):
+            verb = "kept" if skipped else "wrote"
+            self.stdout.write(f"{verb} {entry['file']}: {entry['rows']} trajectories")
+
+        try:
+            manifest = parquet_export.parquet_export(
+                candidates=candidates,
+                policy=policy,
+                filters=filters,
+                out=Path(opts["out"]),
+                shard_size=opts["shard_size"],
+                progress=progress,
+            )
+        except parquet_export.ParquetExportError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Wrote {manifest['written']} trajectories in {len(manifest['shards'])} shards to "
+            f"{opts['out']}; left out {manifest['excluded_flagged_bad']} flagged bad, "
+            f"{manifest['dropped_bad_label']} with bad-labelled turns (policy {policy.value}), "
+            f"{manifest['empty_after_policy']} with nothing left; cut {manifest['cut']}."
         )
