@@ -303,8 +303,8 @@ def test_pdf_long_tables_break_pages_and_repeat_header(tmp_path: Path) -> None:
 @pytest.mark.parametrize("unicode_font", [True, False], ids=["ttf", "core-font-fallback"])
 def test_pdf_unicode_never_crashes(tmp_path: Path, monkeypatch, unicode_font: bool) -> None:
     if not unicode_font:
-        monkeypatch.setattr(writers, "_unicode_font", lambda: None)
-    elif writers._unicode_font() is None:
+        monkeypatch.setattr(writers.pdf, "_unicode_font", lambda: None)
+    elif writers.pdf._unicode_font() is None:
         pytest.skip("no Unicode TTF installed")
     content = document(title=f"Report {UNICODE} {CJK}")
     content.blocks.append(DocBlock(type="paragraph", text=f"“Quoted” … {CJK}\tend\x00"))
