@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -190,11 +191,11 @@ def _patch_member(path: Path, member: str, edit) -> None:
 
 def test_xlsx_prefers_cached_values(tmp_path: Path) -> None:
     path = _written(tmp_path, "xlsx")
-    # What Excel would have saved: the formula with its last computed value.
+    # A cached value the evaluator would not give: the preview shows it, computing nothing.
     _patch_member(
         path,
         "xl/worksheets/sheet1.xml",
-        lambda xml: xml.replace(b"<f>B2*C2</f><v></v>", b"<f>B2*C2</f><v>999</v>"),
+        lambda xml: re.sub(rb"<f>B2\*C2</f><v>[^<]*</v>", b"<f>B2*C2</f><v>999</v>", xml),
     )
     laptops = preview(path, "xlsx").sheets[0].rows[1]
     assert (laptops[3].formula, laptops[3].value) == ("=B2*C2", "$999.00")
@@ -297,7 +298,7 @@ def test_xlsx_big_sheet_is_cut_with_notes(tmp_path: Path) -> None:
     assert big.rows[49][2].value == str(2 * 48)
     assert result.truncated
     assert result.notes == [
-        "Big: showing the first 50 rows.",
+        "Big: showing the first 50 rows of 121.",
         "Big: showing the first 5 columns.",
         "Some cells were cut at 100 characters.",
         "Showing the first 2 of 4 sheets.",
