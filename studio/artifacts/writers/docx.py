@@ -63,6 +63,7 @@ class _Body:
     def __init__(self, document: Any) -> None:
         self.document = document
         self.numbered_lists = 0
+        self.styles: dict[str, Any] = {}  # python-docx finds a style by name in a scan
 
     def block(self, block: DocBlock) -> None:
         if block.type == "heading":
@@ -88,7 +89,9 @@ class _Body:
                 _table(self.document, block.table)
 
     def paragraph(self, text: str, style: str | None, *, rich: bool = True) -> Any:
-        paragraph = self.document.add_paragraph(style=style)
+        if style is not None and style not in self.styles:
+            self.styles[style] = self.document.styles[style]
+        paragraph = self.document.add_paragraph(style=self.styles.get(style))
         for chunk, bold in bold_spans(text) if rich else [(text, False)]:
             run = paragraph.add_run(_run_text(chunk))
             if bold:

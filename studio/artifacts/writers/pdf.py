@@ -1,5 +1,7 @@
-"""PDF through fpdf2: Helvetica when the text is Latin-1, a Unicode TTF otherwise, with
-characters no font can draw transliterated or shown as '?'."""
+"""PDF through fpdf2: Helvetica when Windows-1252 holds the text, a Unicode TTF otherwise,
+with characters no font can draw transliterated or shown as '?'. Lines are wrapped and pages
+broken here, on fpdf2's text() and rect(): its multi_cell and table layout cost several times
+more per document (bench/office.py measures the writer)."""
 
 from __future__ import annotations
 
@@ -123,12 +125,19 @@ class _Glyphs:
         return "?"
 
 
-def _latin1_printable(codepoint: int) -> bool:
-    return 0x20 <= codepoint < 0x7F or 0xA0 <= codepoint <= 0xFF
+# Typographic quotes, dashes, ellipsis, bullet, euro...: Windows-1252 beyond Latin-1.
+_CP1252_EXTRA = frozenset(map(ord, bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore")))
+
+
+def _core_printable(codepoint: int) -> bool:
+    """What the core fonts draw through fpdf2's windows-1252 encoding (PDF's WinAnsi)."""
+    return 0x20 <= codepoint < 0x7F or 0xA0 <= codepoint <= 0xFF or codepoint in _CP1252_EXTRA
 
 
 def _document_strings(content: DocumentContent) -> Iterator[str]:
     yield content.title
+    yield content.header
+    yield content.footer
     for block in content.blocks:
         yield block.text
         yield from block.items
@@ -146,7 +155,12 @@ def write_pdf(stream: IO[bytes], content: DocumentContent, meta: Meta) -> None:
     pdf.set_title(meta.title)
     pdf.set_author(meta.author)
     pdf.set_creation_date(meta.when.replace(tzinfo=dt.UTC))
-    layout = _PdfLayout(pdf, _pdf_fonts(pdf, _document_strings(content)))
+    fonts = _pdf_fonts(pdf, _document_strings(content))
+    running = (
+        fonts.glyphs(" ".join(content.header.split())),
+        fonts.glyphs(" ".join(content.footer.split())),
+    )
+    layout = _PdfLayout(pdf, fonts, running)
     layout.heading(content.title, size=20)
     for block in content.blocks:
         layout.block(block)
@@ -162,11 +176,13 @@ class _PdfFonts:
 
 
 def _pdf_fonts(pdf: Any, strings: Iterable[str]) -> _PdfFonts:
-    """Core Helvetica when the text is Latin-1 (fast, tiny files); a Unicode TTF otherwise."""
-    latin1 = all(_latin1_printable(ord(c)) or c in "\n\t" for text in strings for c in text)
-    font = None if latin1 else _unicode_font()
+    """Core Helvetica when its encoding holds the text (fast, tiny files); a Unicode TTF,
+    embedded and parsed per document, otherwise."""
+    core = all(_core_printable(ord(c)) or c in "\n\t" for text in strings for c in text)
+    font = None if core else _unicode_font()
     if font is None:
-        return _PdfFonts("helvetica", _Glyphs(_latin1_printable), "-")
+        pdf.core_fonts_encoding = "windows-1252"
+        return _PdfFonts("helvetica", _Glyphs(_core_printable), "\u2022")
     _install_unicode_font(pdf, font)
     return _PdfFonts(_TTF_FAMILY, _Glyphs(font.codepoints.__contains__), "\u2022")
 
@@ -175,8 +191,7 @@ _TTF_FAMILY = "studio-sans"
 
 
 def _install_unicode_font(pdf: Any, font: _UnicodeFont) -> None:
-    # Parsed per document (~30 ms a face): fpdf2 subsets the parsed font in place on output,
-    # so a parsed font cannot be shared between documents.
+    # fpdf2 subsets the parsed font in place on output: a parsed font cannot be shared.
     pdf.add_font(_TTF_FAMILY, "", font.regular)
     pdf.add_font(_TTF_FAMILY, "B", font.bold)
 
@@ -192,9 +207,10 @@ class _PdfLayout:
     body_size = 10.5
     table_size = 9.0
 
-    def __init__(self, pdf: Any, fonts: _PdfFonts) -> None:
+    def __init__(self, pdf: Any, fonts: _PdfFonts, running: tuple[str, str] = ("", "")) -> None:
         self.pdf = pdf
         self.fonts = fonts
+        self.header, self.footer = running  # on every page, beside the page number
         self.width = pdf.w - 2 * self.margin
         self.bottom = pdf.h - self.margin
         self.y = self.margin
@@ -296,15 +312,14 @@ class _PdfLayout:
         return pieces
 
     def _measure(self, text: str) -> float:
-        """Text width in mm from the font's width table.
-
-        fpdf2's get_string_width builds styled fragments per call (~30 us); wrapping calls it
-        once per word, so the table lookup makes PDF writing several times faster.
-        """
+        """Text width in mm from the font's width table: wrapping measures every word, and
+        fpdf2's get_string_width builds styled text fragments for each call."""
         widths, scale, default = self._metrics
         if self._by_codepoint:
             return sum(widths.get(ord(char), default) for char in text) * scale
-        return sum(widths.get(char, default) for char in text) * scale
+        # Core fonts' widths are keyed by the encoded byte, as a Latin-1 character.
+        encoded = text.encode("cp1252", errors="replace").decode("latin-1")
+        return sum(widths.get(char, default) for char in encoded) * scale
 
     def _column_widths(self, table: Table, columns: int) -> list[float]:
         weights = [max(len(str(name)), 4) for name in table.columns]
@@ -369,8 +384,13 @@ class _PdfLayout:
         self.y = self.margin
 
     def finish_page(self) -> None:
-        """Page number last, so text extraction reads the body before the footer."""
-        self.pdf.set_font(self.fonts.family, "", 8)
-        label = f"{self.pdf.page_no()}"
-        self.pdf.text((self.pdf.w - self.pdf.get_string_width(label)) / 2, self.pdf.h - 10, label)
+        """Header, footer and page number last, so text extraction reads the body first."""
+        pdf = self.pdf
+        pdf.set_font(self.fonts.family, "", 8)
+        if self.header:
+            pdf.text(self.margin, self.margin / 2, self.header[:150])
+        if self.footer:
+            pdf.text(self.margin, pdf.h - 10, self.footer[:90])
+        label = f"{pdf.page_no()}"
+        pdf.text(pdf.w - self.margin - pdf.get_string_width(label), pdf.h - 10, label)
         self._font(*self._current)  # the footer changed the font mid-paragraph

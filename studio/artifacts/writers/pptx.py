@@ -20,8 +20,11 @@ def write_pptx(stream: IO[bytes], content: PresentationContent, meta: Meta) -> N
 
     deck = Presentation(io.BytesIO(_template()))
     _title_slide(deck, content)
+    body = deck.slide_layouts[_CONTENT_LAYOUT].placeholders[1]
+    # Where the layout puts the body: read once, a slide's placeholder inherits it slowly.
+    area = (body.left, body.top, body.width, body.height)
     for slide in content.slides:
-        _content_slide(deck, slide)
+        _content_slide(deck, slide, area)
     props = deck.core_properties
     props.title = xml_text(meta.title)[:255]
     props.author = props.last_modified_by = xml_text(meta.author)[:255]
@@ -56,19 +59,19 @@ def _title_slide(deck: Any, content: PresentationContent) -> None:
         _remove_shape(subtitle)
 
 
-def _content_slide(deck: Any, data: Slide) -> None:
+def _content_slide(deck: Any, data: Slide, area: tuple[int, int, int, int]) -> None:
     from pptx.enum.text import MSO_AUTO_SIZE
 
     slide = deck.slides.add_slide(deck.slide_layouts[_CONTENT_LAYOUT])
     slide.shapes.title.text = xml_text(data.title)
     body = slide.placeholders[1]
-    area = (body.left, body.top, body.width, body.height)
     items = [item for item in data.bullets if item.strip()]
     visual = data.table is not None or data.chart is not None
     if items:
         if visual:  # bullets on the left third, the table or chart beside them
-            body.width = area[2] // 3
-            area = (area[0] + body.width, area[1], area[2] - body.width, area[3])
+            left, top, width, height = area
+            body.left, body.top, body.width, body.height = left, top, width // 3, height
+            area = (left + width // 3, top, width - width // 3, height)
         frame = body.text_frame
         # Lets PowerPoint/LibreOffice shrink long bullet lists instead of overflowing.
         frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
