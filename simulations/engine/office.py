@@ -350,18 +350,15 @@ def _edit_book(book: Any, *, find: str, replace: str, append: str, cells: dict[s
     from studio.artifacts.writers.xlsx import cell_value
 
     count = 0
-    if find:
-        for sheet in book.worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if _cell_matches(cell.value, find):
-                        new = (
-                            cell.value.replace(find, replace)
-                            if isinstance(cell.value, str)
-                            else _number(replace)
-                        )
-                        cell.value = cell_value(new)
-                        count += 1
+    found = (
+        (c for sheet in book.worksheets for row in sheet.iter_rows() for c in row) if find else ()
+    )
+    for cell in found:
+        if _cell_matches(cell.value, find):
+            value = cell.value
+            new = value.replace(find, replace) if isinstance(value, str) else _number(replace)
+            cell.value = cell_value(new)
+            count += 1
     titles = [sheet.title for sheet in book.worksheets]
     for ref, value in cells.items():
         match = _CELL_REF.match(ref.strip())

@@ -472,8 +472,8 @@ def _monthly_sheet(ctx: ArtifactCtx, total: float) -> dict:
             }
         ],
         "conditional_formats": [
-            {"column": "Variance", "rule": "below", "value": 0},
-            {"column": "Variance", "rule": "above", "value": 0, "color": "C6EFCE"},
+            {"column": "Variance", "rule": "above", "value": 0},  # over plan: red
+            {"column": "Variance", "rule": "below", "value": 0, "color": "C6EFCE"},
         ],
         "number_formats": {
             "Planned": "$#,##0",
