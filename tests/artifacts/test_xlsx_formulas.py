@@ -15,7 +15,7 @@ from studio.artifacts.formulas import FormulaEngine, FormulaTooCostly, display_v
 from studio.artifacts.readers import PreviewLimits, extract_text, preview
 from studio.artifacts.writers import write_artifact
 from studio.generation.schemas import Sheet, WorkbookContent
-from tests.artifacts.test_readers import build_xlsx
+from tests.artifacts.test_xlsx_reader import build_xlsx
 
 # -- a mixed workbook: every kind of reference, many rows sharing each shape ------------------
 
