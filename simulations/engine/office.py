@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from studio.artifacts.safety import ArtifactReadError, check_office_zip, library_errors
+from studio.artifacts.writers.common import save_stably
 from studio.generation import schemas as s
 
 _NUMBERED = re.compile(r"^\d+[.)]\s+")
@@ -285,7 +286,7 @@ def edit_docx(path: Path, *, find: str, replace: str, append: str) -> tuple[byte
             else:
                 document.add_paragraph(stripped)
         out = io.BytesIO()
-        document.save(out)
+        save_stably(document.save, out)
     return out.getvalue(), count
 
 
@@ -315,7 +316,7 @@ def edit_pptx(path: Path, *, find: str, replace: str, append: str) -> tuple[byte
                 for line in lines[2:]:
                     frame.add_paragraph().text = line.lstrip("-* ")
         out = io.BytesIO()
-        presentation.save(out)
+        save_stably(presentation.save, out)
     return out.getvalue(), count
 
 

@@ -3,6 +3,8 @@ and charts on slides, headers and footers in documents; read back with the real 
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -12,7 +14,7 @@ from pydantic import ValidationError
 from studio.artifacts.readers import extract_text
 from studio.artifacts.writers import write_artifact
 from studio.generation import schemas as s
-from tests.artifacts import document, presentation, workbook
+from tests.artifacts import MTIME, document, presentation, workbook
 
 
 def _write(tmp_path: Path, kind: str, content) -> Path:
@@ -119,3 +121,28 @@ def test_contracts_stay_optional_and_check_what_they_add() -> None:
         s.ConditionalFormat(column="a", rule="above", color="red")
     with pytest.raises(ValidationError):
         s.Chart(categories=["a"], series=[])
+
+
+@pytest.mark.parametrize("kind", ["docx", "xlsx", "pptx"])
+def test_the_same_content_gives_the_same_bytes(tmp_path: Path, monkeypatch, kind: str) -> None:
+    """Member dates come from nowhere but the content, so a seed reproduces a file bit for bit."""
+    import time
+
+    content = {"docx": document, "xlsx": workbook, "pptx": presentation}[kind]()
+    if kind == "pptx":
+        content.slides[0].chart = s.Chart(
+            categories=["a"], series=[s.ChartSeries(name="n", values=[1])]
+        )
+    first = tmp_path / "first" / f"file.{kind}"
+    write_artifact(first, kind, content, mtime=MTIME)
+    clock = time.time
+    monkeypatch.setattr(time, "time", lambda: clock() + 86_400)  # a day later, to zipfile
+    second = tmp_path / "second" / f"file.{kind}"
+    write_artifact(second, kind, content, mtime=MTIME)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        embedded = [name for name in package.namelist() if name.endswith(".xlsx")]
+        if kind == "pptx":  # the chart's own workbook, dated like the deck
+            book = openpyxl.load_workbook(io.BytesIO(package.read(embedded[0])))
+            assert book.properties.created == MTIME.replace(tzinfo=None)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
+import os
 import re
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 
 from studio.generation.schemas import CellValue, EmailEnvelope
 
@@ -75,3 +80,35 @@ def bold_spans(text: str) -> Iterator[tuple[str, bool]]:
         position = match.end()
     if position < len(text):
         yield text[position:], False
+
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class StablePackage(zipfile.ZipFile):
+    """A zip package whose members all carry zip's epoch as their date, so the same content
+    gives the same bytes: a generation seed reproduces a computer's files bit for bit, where
+    zipfile would date each member with the clock."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, _ZIP_EPOCH)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16  # as zipfile gives a named member
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        # openpyxl adds worksheets from temporary files, which zipfile dates by their mtime.
+        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes())
+
+
+def save_stably(save: Callable[[IO[bytes]], None], stream: IO[bytes]) -> None:
+    """What a library's save writes, repackaged as a StablePackage into `stream`."""
+    saved = io.BytesIO()
+    save(saved)
+    with (
+        zipfile.ZipFile(saved) as source,
+        StablePackage(stream, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))

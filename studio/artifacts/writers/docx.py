@@ -6,7 +6,14 @@ import functools
 import io
 from typing import IO, Any
 
-from studio.artifacts.writers.common import Meta, bold_spans, format_cell, pad, xml_text
+from studio.artifacts.writers.common import (
+    Meta,
+    bold_spans,
+    format_cell,
+    pad,
+    save_stably,
+    xml_text,
+)
 from studio.generation.schemas import DocBlock, DocumentContent, Table
 
 TABLE_STYLE = "Light Grid Accent 1"
@@ -27,7 +34,7 @@ def write_docx(stream: IO[bytes], content: DocumentContent, meta: Meta) -> None:
     props.author = props.last_modified_by = xml_text(meta.author)[:255]
     props.created = props.modified = meta.when
     props.revision = 1
-    document.save(stream)
+    save_stably(document.save, stream)
 
 
 @functools.cache

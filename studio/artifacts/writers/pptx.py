@@ -3,12 +3,15 @@ or a chart, and speaker notes."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import functools
 import io
 import math
+from collections.abc import Iterator
 from typing import IO, Any
 
-from studio.artifacts.writers.common import Meta, format_cell, pad, xml_text
+from studio.artifacts.writers.common import Meta, format_cell, pad, save_stably, xml_text
 from studio.generation.schemas import Chart, PresentationContent, Slide, Table
 
 _TITLE_LAYOUT, _CONTENT_LAYOUT = 0, 1
@@ -24,14 +27,14 @@ def write_pptx(stream: IO[bytes], content: PresentationContent, meta: Meta) -> N
     # Where the layout puts the body: read once, a slide's placeholder inherits it slowly.
     area = (body.left, body.top, body.width, body.height)
     for slide in content.slides:
-        _content_slide(deck, slide, area)
+        _content_slide(deck, slide, area, meta.when)
     props = deck.core_properties
     props.title = xml_text(meta.title)[:255]
     props.author = props.last_modified_by = xml_text(meta.author)[:255]
     props.created = props.modified = meta.when
     props.revision = 1
     props.comments = ""
-    deck.save(stream)
+    save_stably(deck.save, stream)
 
 
 @functools.cache
@@ -59,7 +62,9 @@ def _title_slide(deck: Any, content: PresentationContent) -> None:
         _remove_shape(subtitle)
 
 
-def _content_slide(deck: Any, data: Slide, area: tuple[int, int, int, int]) -> None:
+def _content_slide(
+    deck: Any, data: Slide, area: tuple[int, int, int, int], when: dt.datetime
+) -> None:
     from pptx.enum.text import MSO_AUTO_SIZE
 
     slide = deck.slides.add_slide(deck.slide_layouts[_CONTENT_LAYOUT])
@@ -83,7 +88,7 @@ def _content_slide(deck: Any, data: Slide, area: tuple[int, int, int, int]) -> N
     if data.table is not None:
         _table(slide, data.table, area)
     elif data.chart is not None:
-        _chart(slide, data.chart, area)
+        _chart(slide, data.chart, area, when)
     if data.notes.strip():
         slide.notes_slide.notes_text_frame.text = xml_text(data.notes)
 
@@ -110,8 +115,7 @@ def _table(slide: Any, data: Table, area: tuple[int, int, int, int]) -> None:
                 paragraph.font.size = size
 
 
-def _chart(slide: Any, data: Chart, area: tuple[int, int, int, int]) -> None:
-    from pptx.chart.data import CategoryChartData
+def _chart(slide: Any, data: Chart, area: tuple[int, int, int, int], when: dt.datetime) -> None:
     from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 
     chart_type = {
@@ -120,7 +124,7 @@ def _chart(slide: Any, data: Chart, area: tuple[int, int, int, int]) -> None:
         "line": XL_CHART_TYPE.LINE_MARKERS,
         "pie": XL_CHART_TYPE.PIE,
     }[data.type]
-    chart_data = CategoryChartData()
+    chart_data = _dated_chart_data(when)
     chart_data.categories = [xml_text(name) for name in data.categories]
     series = data.series[:1] if data.type == "pie" else data.series
     for one in series:
@@ -136,3 +140,24 @@ def _chart(slide: Any, data: Chart, area: tuple[int, int, int, int]) -> None:
     if chart.has_legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
+
+
+def _dated_chart_data(when: dt.datetime) -> Any:
+    """Chart data whose embedded workbook is dated like the deck: xlsxwriter, which python-pptx
+    writes it with, dates it with the clock, and the same deck would differ byte for byte."""
+    from pptx.chart.data import CategoryChartData
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+
+    class DatedWorkbookWriter(CategoryWorkbookWriter):
+        @contextlib.contextmanager
+        def _open_worksheet(self, xlsx_file: Any) -> Iterator[Any]:
+            with super()._open_worksheet(xlsx_file) as (workbook, worksheet):
+                workbook.set_properties({"created": when.replace(tzinfo=dt.UTC)})
+                yield workbook, worksheet
+
+    class DatedChartData(CategoryChartData):
+        @property
+        def _workbook_writer(self) -> Any:
+            return DatedWorkbookWriter(self)
+
+    return DatedChartData()

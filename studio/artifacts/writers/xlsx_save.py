@@ -24,7 +24,7 @@ from openpyxl.xml.constants import ARC_APP
 from openpyxl.xml.functions import Element, SubElement, tostring
 
 from studio.artifacts.formulas import ExcelError, FormulaEngine, FormulaError
-from studio.artifacts.writers.common import APPLICATION, xml_text
+from studio.artifacts.writers.common import APPLICATION, StablePackage, xml_text
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,9 @@ def _cached_text(value: Any) -> tuple[str | None, str] | None:
         number = float(value)
         if not math.isfinite(number):
             return None
-        return None, str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(
-            number
-        )
+        if number.is_integer() and abs(number) < 1e15:
+            return None, str(int(number))
+        return None, repr(number)
     if isinstance(value, ExcelError):
         return "e", str(value)
     if isinstance(value, str):
@@ -128,7 +128,7 @@ def _write_cell(xf: Any, worksheet: Any, cell: Any, styled: bool = False) -> Non
 _worksheet_writer.write_cell = _write_cell
 
 
-class _Package(zipfile.ZipFile):
+class _Package(StablePackage):
     """The package openpyxl writes into, naming this studio as the application: openpyxl's
     own extended properties say "Microsoft Excel Compatible" and cannot be set."""
 
