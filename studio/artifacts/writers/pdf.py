@@ -204,7 +204,7 @@ class _PdfLayout:
     """Greedy word-wrap and pagination on top of fpdf2's primitive text() and rect()."""
 
     margin = 20.0
-    body_size = 10.5
+    body_size = 11.0  # Word's default body size
     table_size = 9.0
 
     def __init__(self, pdf: Any, fonts: _PdfFonts, running: tuple[str, str] = ("", "")) -> None:
