@@ -1,5 +1,5 @@
-"""PDF through fpdf2: Helvetica when Windows-1252 holds the text, a Unicode TTF otherwise,
-with characters no font can draw transliterated or shown as '?'. Lines are wrapped and pages
+"""PDF through fpdf2: Helvetica when the text is Latin-1, a Unicode TTF otherwise, with
+characters no font can draw transliterated or shown as '?'. Lines are wrapped and pages
 broken here, on fpdf2's text() and rect(): its multi_cell and table layout cost several times
 more per document (bench/office.py measures the writer)."""
 
@@ -125,13 +125,8 @@ class _Glyphs:
         return "?"
 
 
-# Typographic quotes, dashes, ellipsis, bullet, euro...: Windows-1252 beyond Latin-1.
-_CP1252_EXTRA = frozenset(map(ord, bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore")))
-
-
-def _core_printable(codepoint: int) -> bool:
-    """What the core fonts draw through fpdf2's windows-1252 encoding (PDF's WinAnsi)."""
-    return 0x20 <= codepoint < 0x7F or 0xA0 <= codepoint <= 0xFF or codepoint in _CP1252_EXTRA
+def _latin1_printable(codepoint: int) -> bool:
+    return 0x20 <= codepoint < 0x7F or 0xA0 <= codepoint <= 0xFF
 
 
 def _document_strings(content: DocumentContent) -> Iterator[str]:
@@ -176,13 +171,12 @@ class _PdfFonts:
 
 
 def _pdf_fonts(pdf: Any, strings: Iterable[str]) -> _PdfFonts:
-    """Core Helvetica when its encoding holds the text (fast, tiny files); a Unicode TTF,
-    embedded and parsed per document, otherwise."""
-    core = all(_core_printable(ord(c)) or c in "\n\t" for text in strings for c in text)
-    font = None if core else _unicode_font()
+    """Core Helvetica when the text is Latin-1 (fast, tiny files); a Unicode TTF, embedded and
+    parsed per document, otherwise."""
+    latin1 = all(_latin1_printable(ord(c)) or c in "\n\t" for text in strings for c in text)
+    font = None if latin1 else _unicode_font()
     if font is None:
-        pdf.core_fonts_encoding = "windows-1252"
-        return _PdfFonts("helvetica", _Glyphs(_core_printable), "\u2022")
+        return _PdfFonts("helvetica", _Glyphs(_latin1_printable), "-")
     _install_unicode_font(pdf, font)
     return _PdfFonts(_TTF_FAMILY, _Glyphs(font.codepoints.__contains__), "\u2022")
 
@@ -204,7 +198,7 @@ class _PdfLayout:
     """Greedy word-wrap and pagination on top of fpdf2's primitive text() and rect()."""
 
     margin = 20.0
-    body_size = 11.0  # Word's default body size
+    body_size = 10.5
     table_size = 9.0
 
     def __init__(self, pdf: Any, fonts: _PdfFonts, running: tuple[str, str] = ("", "")) -> None:
@@ -317,9 +311,7 @@ class _PdfLayout:
         widths, scale, default = self._metrics
         if self._by_codepoint:
             return sum(widths.get(ord(char), default) for char in text) * scale
-        # Core fonts' widths are keyed by the encoded byte, as a Latin-1 character.
-        encoded = text.encode("cp1252", errors="replace").decode("latin-1")
-        return sum(widths.get(char, default) for char in encoded) * scale
+        return sum(widths.get(char, default) for char in text) * scale
 
     def _column_widths(self, table: Table, columns: int) -> list[float]:
         weights = [max(len(str(name)), 4) for name in table.columns]
