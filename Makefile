@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test test-postgres chromium lint format bench clean
+.PHONY: install run test test-postgres chromium libreoffice lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,10 +26,15 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: install chromium
+libreoffice:
+	@command -v soffice >/dev/null || { echo "installing Debian's LibreOffice for the real-client file tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress >/dev/null; }
+
+test: install chromium libreoffice
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: install chromium
+test-postgres: install chromium libreoffice
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

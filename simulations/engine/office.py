@@ -4,8 +4,9 @@
 rendered by studio.artifacts.writers) or plain text with light Markdown, which is what most
 models find natural: '#' headings, '-' bullets, '1.' numbered items and '|' tables for
 documents; '## Slide title' sections for presentations; comma- or tab-separated lines for
-workbooks. ``edit_file`` finds and replaces text, appends, or sets workbook cells in place,
-keeping the rest of the file as it was.
+workbooks. ``edit_file`` finds and replaces text, appends, or sets workbook cells, through
+python-docx, python-pptx and openpyxl (one editor per kind); an edited workbook carries its
+formulas' values computed again, as a written one does.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from studio.artifacts.safety import ArtifactReadError, check_office_zip, library_errors
+from studio.artifacts.writers.common import save_stably
 from studio.generation import schemas as s
 
 _NUMBERED = re.compile(r"^\d+[.)]\s+")
@@ -284,7 +286,7 @@ def edit_docx(path: Path, *, find: str, replace: str, append: str) -> tuple[byte
             else:
                 document.add_paragraph(stripped)
         out = io.BytesIO()
-        document.save(out)
+        save_stably(document.save, out)
     return out.getvalue(), count
 
 
@@ -314,7 +316,7 @@ def edit_pptx(path: Path, *, find: str, replace: str, append: str) -> tuple[byte
                 for line in lines[2:]:
                     frame.add_paragraph().text = line.lstrip("-* ")
         out = io.BytesIO()
-        presentation.save(out)
+        save_stably(presentation.save, out)
     return out.getvalue(), count
 
 
@@ -329,81 +331,55 @@ def _cell_matches(value: Any, find: str) -> bool:
 def edit_xlsx(
     path: Path, *, find: str, replace: str, append: str, cells: dict[str, Any]
 ) -> tuple[bytes, int]:
-    from simulations.engine.xlsx_edit import CannotPatch, XlsxPatch
+    """The edit through openpyxl, saved with every formula's value computed again."""
+    import openpyxl
+
+    from studio.artifacts.writers.xlsx_save import save_workbook
 
     check_office_zip(path, "xlsx")
     with library_errors("xlsx", "edit"):
-        edit = {"find": find, "replace": replace, "append": append, "cells": cells}
-        try:
-            return _edit_book(XlsxPatch(path.read_bytes()), **edit)
-        except CannotPatch:
-            return _edit_book(_OpenpyxlBook(path), **edit)
+        book = openpyxl.load_workbook(str(path))
+    count = _edit_book(book, find=find, replace=replace, append=append, cells=cells)
+    out = io.BytesIO()
+    with library_errors("xlsx", "edit"):
+        save_workbook(book, out)
+    return out.getvalue(), count
 
 
-def _edit_book(
-    book: Any, *, find: str, replace: str, append: str, cells: dict[str, Any]
-) -> tuple[bytes, int]:
-    """The edit, on either an XlsxPatch or an _OpenpyxlBook (the same five operations):
-    the saved package and how many cells changed."""
+def _edit_book(book: Any, *, find: str, replace: str, append: str, cells: dict[str, Any]) -> int:
+    """Apply the edit to an openpyxl workbook; returns how many cells changed."""
+    from studio.artifacts.writers.xlsx import cell_value
+
     count = 0
-    if find:
-        for sheet, ref, value in book.values():
-            if _cell_matches(value, find):
-                new = value.replace(find, replace) if isinstance(value, str) else _number(replace)
-                book.set(sheet, ref, new)
-                count += 1
+    found = (
+        (c for sheet in book.worksheets for row in sheet.iter_rows() for c in row) if find else ()
+    )
+    for cell in found:
+        if _cell_matches(cell.value, find):
+            value = cell.value
+            new = value.replace(find, replace) if isinstance(value, str) else _number(replace)
+            cell.value = cell_value(new)
+            count += 1
+    titles = [sheet.title for sheet in book.worksheets]
     for ref, value in cells.items():
         match = _CELL_REF.match(ref.strip())
         if not match:
             raise ContentError(f"{ref!r} is not a cell reference like 'B4' or 'Budget!B4'")
-        sheet = match["sheet"].strip("'") if match["sheet"] else None
-        if sheet is not None and sheet not in book.sheetnames:
-            raise ContentError(
-                f"no sheet named {match['sheet']!r}; sheets: {', '.join(book.sheetnames)}"
-            )
-        book.set(
-            sheet,
-            f"{match['col'].upper()}{match['row']}",
-            _number(value) if isinstance(value, str) else value,
-        )
+        name = match["sheet"].strip("'") if match["sheet"] else None
+        if name is not None and name not in titles:
+            raise ContentError(f"no sheet named {match['sheet']!r}; sheets: {', '.join(titles)}")
+        if not isinstance(value, str | int | float | bool | None):
+            raise ContentError(f"{ref}: a cell holds text, a number, true/false or nothing")
+        sheet = book[name] if name else book.worksheets[0]
+        new = _number(value) if isinstance(value, str) else value
+        sheet[f"{match['col'].upper()}{match['row']}"] = cell_value(new)
         count += 1
     for line in append.splitlines():
         if line.strip():
             delimiter = "\t" if "\t" in line else ","
-            book.append([_number(c) for c in next(csv.reader([line], delimiter=delimiter))])
-    return book.save(), count
-
-
-class _OpenpyxlBook:
-    """openpyxl's full load and save, for packages XlsxPatch leaves alone."""
-
-    def __init__(self, path: Path) -> None:
-        import openpyxl
-
-        self.book = openpyxl.load_workbook(str(path))
-        self.sheetnames = self.book.sheetnames
-
-    def _sheet(self, name: str | None) -> Any:
-        return self.book[name] if name else self.book.worksheets[0]
-
-    def values(self) -> list[tuple[str, str, Any]]:
-        return [
-            (sheet.title, cell.coordinate, cell.value)
-            for sheet in self.book.worksheets
-            for row in sheet.iter_rows()
-            for cell in row
-        ]
-
-    def set(self, sheet: str | None, ref: str, value: Any) -> None:
-        self._sheet(sheet)[ref] = value
-
-    def append(self, values: list[Any]) -> None:
-        self.book.worksheets[0].append(values)
-
-    def save(self) -> bytes:
-        out = io.BytesIO()
-        self.book.save(out)
-        return out.getvalue()
+            values = next(csv.reader([line], delimiter=delimiter))
+            book.worksheets[0].append([cell_value(_number(c)) for c in values])
+    return count
 
 
 def edit_file_bytes(

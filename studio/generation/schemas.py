@@ -16,6 +16,7 @@ FileKind = Literal["docx", "xlsx", "pptx", "pdf", "md", "txt", "csv", "eml", "ic
 FILE_KINDS: tuple[str, ...] = ("docx", "xlsx", "pptx", "pdf", "md", "txt", "csv", "eml", "ics")
 Relation = Literal["references", "derived_from", "version_of", "replies_to"]
 CellValue = str | int | float | bool | None
+ChartType = Literal["column", "bar", "line", "pie"]
 
 
 class Contract(BaseModel):
@@ -157,6 +158,31 @@ class DocumentContent(ArtifactBase):
 
     title: str
     blocks: list[DocBlock] = Field(min_length=1)
+    header: str = Field(default="", description="running text at the top of every page")
+    footer: str = Field(
+        default="", description="running text at the bottom of every page, beside the page number"
+    )
+
+
+class SheetChart(Contract):
+    """A chart of a sheet's own columns, placed to the right of its data."""
+
+    type: ChartType = "column"
+    title: str = ""
+    categories: str = Field(description="header of the column that labels the points")
+    values: list[str] = Field(min_length=1, description="headers of the columns plotted")
+    rows: int | None = Field(
+        default=None, ge=1, description="data rows plotted from the first (default: all)"
+    )
+
+
+class ConditionalFormat(Contract):
+    column: str = Field(description="header of the column the format applies to")
+    rule: Literal["above", "below", "color_scale", "data_bar"]
+    value: float | None = Field(
+        default=None, description="threshold for 'above' and 'below' (cells over/under it)"
+    )
+    color: str = Field(default="FFC7CE", pattern=r"^#?[0-9A-Fa-f]{6}$", description="RGB fill")
 
 
 class Sheet(Contract):
@@ -168,16 +194,36 @@ class Sheet(Contract):
     number_formats: dict[str, str] = Field(
         default_factory=dict, description="column header -> Excel number format"
     )
+    charts: list[SheetChart] = Field(
+        default_factory=list, description="charts drawn from this sheet's columns"
+    )
+    conditional_formats: list[ConditionalFormat] = Field(
+        default_factory=list, description="highlights applied to a column's data cells"
+    )
 
 
 class WorkbookContent(ArtifactBase):
     sheets: list[Sheet] = Field(min_length=1)
 
 
+class ChartSeries(Contract):
+    name: str
+    values: list[float | None] = Field(min_length=1)
+
+
+class Chart(Contract):
+    type: ChartType = "column"
+    title: str = ""
+    categories: list[str] = Field(min_length=1)
+    series: list[ChartSeries] = Field(min_length=1)
+
+
 class Slide(Contract):
     title: str
     bullets: list[str] = Field(default_factory=list)
     notes: str = ""
+    table: Table | None = Field(default=None, description="a table shown on the slide")
+    chart: Chart | None = Field(default=None, description="a chart shown on the slide")
 
 
 class PresentationContent(ArtifactBase):

@@ -360,7 +360,7 @@ def test_hostile_formulas_cost_nothing(tmp_path: Path) -> None:
 
 
 def test_bad_shared_string_indexes(tmp_path: Path) -> None:
-    from tests.artifacts.test_readers import build_xlsx
+    from tests.artifacts.test_xlsx_reader import build_xlsx
 
     data = '<row r="1"><c r="A1" t="s"><v>99999</v></c><c r="B1" t="s"><v>x</v></c><c r="C1" t="s"><v>0</v></c></row>'
     path = build_xlsx(tmp_path / "sst.xlsx", {"S": data}, "<si><t>only</t></si>")

@@ -307,11 +307,14 @@ def document_content(req: OfflineRequest) -> dict:
     category = category_of(ctx.title, kind)
     layout = _LAYOUTS.get(category, _report)
     blocks = _fit(ctx, layout(ctx, category))
+    project = (ctx.project or {}).get("name") or ctx.family.name
     return {
         "title": ctx.title,
         "summary": _summary(ctx, category),
         "facts": dict(ctx.facts),
         "blocks": blocks,
+        "header": f"{ctx.profile.get('employer', '')} · {project}".strip(" ·"),
+        "footer": f"{ctx.title} · {day_label(ctx.date.date())}",
     }
 
 
@@ -325,8 +328,24 @@ def _summary(ctx: ArtifactCtx, category: str) -> str:
 # -- PresentationContent -----------------------------------------------------------------------
 
 
-def _slide(title: str, items: list[str], notes: str) -> dict:
-    return {"title": locales.label(title), "bullets": items, "notes": notes}
+def _slide(title: str, items: list[str], notes: str, **visual: Any) -> dict:
+    return {"title": locales.label(title), "bullets": items, "notes": notes, **visual}
+
+
+def _trend_chart(ctx: ArtifactCtx, label: str, amount: float) -> dict:
+    """Six months of planned against actual spend adding up to a money fact."""
+    months, month = [], dt.date(ctx.date.year, ctx.date.month, 1)
+    for _ in range(6):
+        months.insert(0, month.strftime("%b %Y"))
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    planned = [round(amount / 6, -2) for _ in months]
+    actual = [round(p * ctx.rng.uniform(0.85, 1.12), -2) for p in planned]
+    return {
+        "type": "column",
+        "title": f"{cap_first(lower(label))} by month",
+        "categories": months,
+        "series": [{"name": "Planned", "values": planned}, {"name": "Actual", "values": actual}],
+    }
 
 
 @structured("PresentationContent")
@@ -351,6 +370,12 @@ def presentation_content(req: OfflineRequest) -> dict:
         slides.append(_slide("Sources", dependency_lines(ctx), "Numbers match the source files."))
     slides.append(_slide("Decisions needed", t.bullets(rng.randint(2, 3)), t.paragraph(2)))
     slides.append(_slide("Next steps", t.bullets(rng.randint(3, 4)), t.paragraph(2)))
+    milestones = milestone_table(ctx)["table"]
+    slides.insert(-1, _slide("Milestones", t.sentences(1), t.paragraph(2), table=milestones))
+    anchor = money_anchor(ctx)
+    if anchor:
+        chart = _trend_chart(ctx, *anchor)
+        slides.insert(2, _slide("Trend", t.sentences(2), t.paragraph(2), chart=chart))
     agenda = _slide("Agenda", [s["title"] for s in slides], "Walk through the agenda quickly.")
     slides = [agenda, *slides][:12]
     project = (ctx.project or {}).get("name", "")

@@ -329,9 +329,22 @@ def _data_sheet(table: BuiltTable, sheet: str) -> tuple[dict, int | None]:
             fmt = "0.00"
         if fmt:
             formats[col.header] = fmt
-    return {"name": sheet, "columns": table.headers, "rows": rows, "number_formats": formats}, (
-        totals_row
-    )
+    data = {"name": sheet, "columns": table.headers, "rows": rows, "number_formats": formats}
+    plotted = [c.header for i, c in enumerate(table.cols) if table.result_kind(i) == "money"]
+    if plotted and table.cols[0].kind not in NUMERIC:
+        data["charts"] = [
+            {
+                "type": "bar",
+                "title": plotted[0],
+                "categories": table.headers[0],
+                "values": plotted[:1],
+                "rows": n,
+            }
+        ]
+        data["conditional_formats"] = [
+            {"column": plotted[0], "rule": "data_bar", "color": "5B9BD5"}
+        ]
+    return data, totals_row
 
 
 _NOT_ADDITIVE = (
@@ -441,6 +454,19 @@ def _monthly_sheet(ctx: ArtifactCtx, total: float) -> dict:
         "name": "Monthly",
         "columns": ["Month", "Planned", "Actual", "Variance", "Variance %"],
         "rows": rows,
+        "charts": [
+            {
+                "type": "line",
+                "title": "Planned and actual by month",
+                "categories": "Month",
+                "values": ["Planned", "Actual"],
+                "rows": months,
+            }
+        ],
+        "conditional_formats": [
+            {"column": "Variance", "rule": "above", "value": 0},  # over plan: red
+            {"column": "Variance", "rule": "below", "value": 0, "color": "C6EFCE"},
+        ],
         "number_formats": {
             "Planned": money_number_format(),
             "Actual": money_number_format(),
