@@ -136,7 +136,7 @@ def _price(model: str) -> tuple[float, float, float] | None:
     return prices[family] if family else None
 
 
-def _cost(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int):
+def cost_of(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int):
     price = _price(model)
     if price is None:
         return None
@@ -198,7 +198,7 @@ class _Call:
             completion_tokens=tokens.completion,
             reasoning_tokens=tokens.reasoning,
             tokens_estimated=tokens.estimated,
-            cost_usd=_cost(self.config.model, tokens.prompt, tokens.cached, tokens.completion),
+            cost_usd=cost_of(self.config.model, tokens.prompt, tokens.cached, tokens.completion),
             latency_ms=_ms(self.started),
             attempts=self.attempts,
             outcome=outcome,
