@@ -92,4 +92,8 @@ def test_the_estimate_uses_defaults_then_measured_runs(auth_client, computer, us
     assert '<span id="estimate-runs">1</span>' in html and "no price for offline engine" in html
     assert auth_client.post(url).status_code == 405
     new = auth_client.get(reverse("simulations-new")).content.decode()
-    assert 'id="estimate"' in new and 'hx-get="/simulations/new/estimate/"' in new
+    assert (
+        'id="estimate"' in new
+        and 'data-estimate-url="/simulations/new/estimate/"' in new
+        and "estimate.js" in new
+    )
