@@ -70,3 +70,21 @@ class LaunchForm(forms.Form):
             max_cost_usd=data.get("max_cost_usd"),
             seed=data.get("seed") or 0,
         )
+
+
+def _whole(data, name: str, default: int, low: int, high: int) -> int:
+    raw = str(data.get(name) or "").strip()
+    return min(high, max(low, int(raw))) if raw.isdigit() else default
+
+
+def estimate_inputs(data) -> dict:
+    """What the launch form's estimate needs, read leniently from a form being filled in (a
+    blank or half-typed field counts as its initial value)."""
+    computers = [c for c in data.getlist("computers") if str(c).isdigit()]
+    per_computer = _whole(data, "per_computer", 1, 1, 100)
+    return {
+        "runs": max(1, len(computers)) * per_computer,
+        "workdays": _whole(data, "workdays", 20, 1, 60),
+        "max_turns": _whole(data, "max_turns", 3000, 1, 200_000),
+        "worker_model": str(data.get("model_worker") or "").strip()[:300],
+    }

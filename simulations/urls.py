@@ -5,6 +5,7 @@ from simulations import views, views_live
 urlpatterns: list = [
     path("", views.simulation_list, name="simulations-list"),
     path("new/", views.simulation_new, name="simulations-new"),
+    path("new/estimate/", views.simulation_estimate, name="simulations-estimate"),
     path("<int:pk>/", views.simulation_detail, name="simulations-detail"),
     path("<int:pk>/pause/", views.simulation_pause_view, name="simulations-pause"),
     path("<int:pk>/resume/", views.simulation_resume_view, name="simulations-resume"),

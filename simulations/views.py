@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from simulations import selectors
-from simulations.forms import LaunchForm
+from simulations import selectors, selectors_usage
+from simulations.forms import LaunchForm, estimate_inputs
 from simulations.models import Simulation
 from simulations.services.simulations import (
     SimulationRequestError,
@@ -62,6 +62,9 @@ def simulation_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     counts = selectors.simulation_state_counts(user=request.user)
+    usage = selectors_usage.usage_by_run(simulation_ids=[s.pk for s in page])
+    for simulation in page:
+        simulation.usage = usage.get(simulation.pk, selectors_usage.Usage())
     return render(
         request,
         "simulations/list.html",
@@ -70,6 +73,7 @@ def simulation_list(request):
             "state": state,
             "states": [(value, label, counts[value]) for value, label in Simulation.State.choices],
             "query_string": query.urlencode(),
+            "totals": selectors_usage.usage_of_runs(simulations=simulations),
         },
     )
 
@@ -102,9 +106,20 @@ def simulation_new(request):
                 # A researcher who launches one run wants to see it start: the live page.
                 return redirect("simulations-live", sims[0])
             return redirect(reverse("simulations-list"))
+    estimate = selectors_usage.batch_estimate(**estimate_inputs(request.POST or request.GET))
     return render(
-        request, "simulations/new.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "simulations/new.html",
+        {"form": form, "estimate": estimate},
+        status=400 if form.errors else 200,
     )
+
+
+@require_GET
+def simulation_estimate(request):
+    """The launch form's estimate, refreshed as the form changes."""
+    estimate = selectors_usage.batch_estimate(**estimate_inputs(request.GET))
+    return render(request, "simulations/_estimate.html", {"estimate": estimate})
 
 
 @require_GET
@@ -122,6 +137,7 @@ def simulation_detail(request, pk: int):
         "turns": turns,
         "older": turns[-1].seq if turns and turns[-1].seq > 1 else None,
         "refreshing": not simulation.is_terminal and not before,
+        "usage": selectors_usage.usage_of_runs(simulations=[simulation.pk]),
     }
     if request.GET.get("part") == "progress":
         return render(request, "simulations/_detail_progress.html", context)

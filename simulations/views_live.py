@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from simulations import selectors_live
 from simulations.models import Simulation
+from simulations.selectors_usage import usage_of_runs
 
 OLDER_PAGE = 100
 
@@ -78,6 +79,7 @@ def simulation_live(request, pk: int):
             "computer": simulation.computer,
             "persona": simulation.computer.persona,
             "status": status,
+            "usage": usage_of_runs(simulations=[simulation.pk]),
             "controls": _control_urls(simulation) if can_control else {},
             "detail_url": reverse("simulations-detail", args=[simulation.pk]),
             "live": live,

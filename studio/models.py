@@ -230,6 +230,7 @@ class LLMCall(models.Model):
     cached_tokens = models.PositiveIntegerField(default=0)  # of prompt_tokens, from a cache
     completion_tokens = models.PositiveIntegerField(default=0)
     reasoning_tokens = models.PositiveIntegerField(default=0)  # of completion_tokens
+    tokens_estimated = models.BooleanField(default=False)  # the reply reported no usage
     cost_usd = models.FloatField(null=True, blank=True)  # null: the model has no price
     latency_ms = models.PositiveIntegerField(default=0)
     # Each HTTP round trip, the client's retries included: {"attempt", "status", "latency_ms"}.

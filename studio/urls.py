@@ -6,6 +6,7 @@ from studio.views import home
 
 urlpatterns = [
     path("", home.home, name="studio-home"),
+    path("llm-check/", home.home_llm_check, name="studio-llm-check"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -235,17 +235,32 @@ def write_objectives(world: World, *, seq: int, attempt: int):
 # -- the worker ---------------------------------------------------------------------------------
 
 
+WORKER_PROMPT_HEAD = 2  # system prompt and the month, before the history (worker_prompt)
+WORKER_PROMPT_TAIL = 1  # the situation now, after it
+
+
 def worker_act(
     world: World, messages: list[dict[str, Any]], *, seq: int, attempt: int, usage: Usage
 ):
-    return gateway.chat(
-        role="worker",
-        messages=messages,
-        tools=TOOL_SPECS,
-        seed=call_seed(world, seq, attempt),
-        tags=_tags(world, usage.records),
-        overrides=world.sim.options.overrides("worker"),
-    )
+    """The worker's next action. A prompt the endpoint refuses as too long for its context
+    goes again without the older half of the history, until it fits or none is left."""
+    while True:
+        try:
+            return gateway.chat(
+                role="worker",
+                messages=messages,
+                tools=TOOL_SPECS,
+                seed=call_seed(world, seq, attempt),
+                tags=_tags(world, usage.records),
+                overrides=world.sim.options.overrides("worker"),
+            )
+        except gateway.LLMContextTooLong:
+            shorter = memory.without_oldest_half(
+                messages, head=WORKER_PROMPT_HEAD, tail=WORKER_PROMPT_TAIL
+            )
+            if shorter is None:
+                raise
+            messages = shorter
 
 
 # -- collaborators ----------------------------------------------------------------------------------

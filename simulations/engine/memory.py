@@ -178,3 +178,24 @@ def turns_to_fold(history: list[Turn], *, max_chars: int, keep_chars: int) -> li
             return history[:n]
         chars -= history_chars([turn])[1]
     return list(history)
+
+
+CONTEXT_NOTE = "(Earlier turns are left out here: they no longer fit the model's context window.)"
+
+
+def without_oldest_half(messages: list[dict[str, Any]], *, head: int, tail: int):
+    """``messages`` with the older half of the history between the first ``head`` and the
+    last ``tail`` messages left out (whole tool exchanges: a tool result never loses its
+    call), and a note where they were; None when there is no history left to shorten. For a
+    prompt an endpoint refused as too long: the turn goes on with less, and the next
+    condensation folds the history for good."""
+    history = messages[head : len(messages) - tail]
+    if history and history[0].get("content") == CONTEXT_NOTE:
+        history = history[1:]
+    if not history:
+        return None
+    cut = len(history) // 2 or 1
+    while cut < len(history) and history[cut].get("role") == "tool":
+        cut += 1
+    note = {"role": "user", "content": CONTEXT_NOTE}
+    return [*messages[:head], note, *history[cut:], *messages[len(messages) - tail :]]

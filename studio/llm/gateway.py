@@ -32,7 +32,7 @@ from openai.types.chat import ChatCompletion
 from openai.types.chat.chat_completion import Choice
 from pydantic import BaseModel, ValidationError
 
-from studio.llm import round_trips
+from studio.llm import round_trips, server_quirks
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ class LLMUnavailable(LLMError):
 
 class LLMOutputError(LLMError):
     """The model answered, but not with what was asked for, even after re-asking."""
+
+
+class LLMContextTooLong(LLMUnavailable):
+    """The endpoint refused the prompt as longer than its context window."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ def _price(model: str) -> tuple[float, float, float] | None:
     return prices[family] if family else None
 
 
-def _cost(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int):
+def cost_of(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int):
     price = _price(model)
     if price is None:
         return None
@@ -147,12 +151,16 @@ class _Tokens:
     cached: int = 0
     completion: int = 0
     reasoning: int = 0
+    estimated: bool = False  # the reply reported no usage: counted from characters
 
     @classmethod
-    def of(cls, completion: ChatCompletion | None) -> _Tokens:
-        usage = completion.usage if completion is not None else None
-        if usage is None:
+    def of(cls, completion: ChatCompletion | None, request: dict[str, Any]) -> _Tokens:
+        if completion is None:
             return cls()
+        usage = completion.usage
+        if usage is None:
+            prompt, completion_tokens = server_quirks.estimated_tokens(request, completion)
+            return cls(prompt=prompt, completion=completion_tokens, estimated=True)
         prompt_details = usage.prompt_tokens_details
         completion_details = usage.completion_tokens_details
         return cls(
@@ -178,7 +186,7 @@ class _Call:
     def record(self, outcome: str, error: str = "") -> Any:
         from studio.models import LLMCall
 
-        tokens = _Tokens.of(self.completion)
+        tokens = _Tokens.of(self.completion, self.request)
         log_bodies = settings.LLM_LOG_BODIES
         record = LLMCall(
             role=self.config.role,
@@ -189,7 +197,8 @@ class _Call:
             cached_tokens=tokens.cached,
             completion_tokens=tokens.completion,
             reasoning_tokens=tokens.reasoning,
-            cost_usd=_cost(self.config.model, tokens.prompt, tokens.cached, tokens.completion),
+            tokens_estimated=tokens.estimated,
+            cost_usd=cost_of(self.config.model, tokens.prompt, tokens.cached, tokens.completion),
             latency_ms=_ms(self.started),
             attempts=self.attempts,
             outcome=outcome,
@@ -229,24 +238,25 @@ def _create(config: RoleConfig, tags: CallTags | None, schema: str, **request: A
     timeouts, errors, response models)."""
     call = _Call(config, tags, schema, {"model": config.model, **request})
     client = client_for(config)
+    endpoint = server_quirks.endpoint(config.base_url, config.model)
+    server_quirks.adapt(call.request, endpoint)
     if settings.LLM_RELEASE_DB_DURING_CALLS and not connection.in_atomic_block:
         connection.close()  # back to the pool while the model thinks (the next query reopens)
     where = call.where
     with round_trips.recording() as call.attempts:
         try:
-            # The body goes as built in extra_body, which create() sends as given: its typed
-            # transform leaves chat bodies unchanged (tests/llm checks) yet walked every history
-            # message's type union, the largest CPU cost of a turn at 500 runs
-            # (bench/simulation.py part 2, profiled with py-spy).
-            call.completion = client.chat.completions.create(
-                model=config.model, messages=(), extra_body=call.request
-            )
+            call.completion = _send(client, config, call.request, endpoint)
         except openai.APITimeoutError as exc:
             raise call.failed(f"{where} timed out after retries") from exc
         except openai.APIConnectionError as exc:
             raise call.failed(f"cannot reach {where}") from exc
         except openai.RateLimitError as exc:
             raise call.failed(f"{where} kept rate-limiting after retries") from exc
+        except openai.BadRequestError as exc:
+            if not server_quirks.is_context_length(exc):
+                raise call.failed(f"{where} answered HTTP 400: {_short(exc.message)}") from exc
+            call.record("error", error=f"{where}: {exc.message}")
+            raise LLMContextTooLong(f"{where} refused a prompt too long for its context") from exc
         except openai.APIStatusError as exc:
             raise call.failed(
                 f"{where} answered HTTP {exc.status_code}: {_short(exc.message)}"
@@ -254,6 +264,32 @@ def _create(config: RoleConfig, tags: CallTags | None, schema: str, **request: A
         except (openai.APIResponseValidationError, ValueError) as exc:
             raise call.failed(f"{where} {_NOT_A_COMPLETION}") from exc
     return call
+
+
+def _send(
+    client: openai.OpenAI,
+    config: RoleConfig,
+    request: dict[str, Any],
+    endpoint: server_quirks.Endpoint,
+) -> ChatCompletion:
+    """create(); an optional parameter the server refuses is dropped, remembered for the
+    endpoint, and the call sent again (each pass drops one, so this ends)."""
+    while True:
+        try:
+            # The body goes as built in extra_body, which create() sends as given: its typed
+            # transform leaves chat bodies unchanged (tests/llm checks) yet walked every history
+            # message's type union, the largest CPU cost of a turn at 500 runs
+            # (bench/simulation.py part 2, profiled with py-spy).
+            return client.chat.completions.create(
+                model=config.model, messages=(), extra_body=request
+            )
+        except openai.BadRequestError as exc:
+            refused = server_quirks.refused_parameter(exc, request)
+            if refused is None:
+                raise
+            log.warning("%s does not take %r: sending without it", config.label, refused)
+            endpoint.dropped.add(refused)
+            server_quirks.adapt(request, endpoint)
 
 
 # Dates and dataclasses in a context read as str() makes them (as json.dumps(default=str)).
@@ -323,7 +359,7 @@ def structured(
             seed=seed,
         )
         choice = call.first_choice()
-        text = choice.message.content or ""
+        text = server_quirks.unfence(server_quirks.split_reasoning(choice.message)[0])
         try:
             if choice.finish_reason == "length":
                 raise ValueError("the reply was cut off (finish_reason=length)")
@@ -363,8 +399,9 @@ class ToolCall:
 
 @dataclass
 class ChatResult:
-    content: str
+    content: str  # without any <think> block
     tool_calls: list[ToolCall] = field(default_factory=list)
+    reasoning: str = ""  # the model's thinking, from reasoning_content or <think> blocks
     finish_reason: str = "stop"
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -405,13 +442,17 @@ def chat(
                 id=tool_call.id, name=tool_call.function.name, arguments=args, raw_arguments=raw
             )
         )
-    record = call.record(
-        "invalid" if bad else "ok",
-        error="tool call arguments are not a JSON object" if bad else "",
-    )
+    problem = ""
+    if bad:
+        problem = "tool call arguments are not a JSON object"
+        if choice.finish_reason == "length":
+            problem += " (the reply was cut off: finish_reason=length)"
+    record = call.record("invalid" if bad else "ok", error=problem)
+    content, reasoning = server_quirks.split_reasoning(choice.message)
     return ChatResult(
-        content=choice.message.content or "",
+        content=content,
         tool_calls=calls,
+        reasoning=reasoning,
         finish_reason=choice.finish_reason or "stop",
         prompt_tokens=record.prompt_tokens,
         completion_tokens=record.completion_tokens,

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from studio.llm.offline import prefix_cache, registry
+from studio.llm.offline import prefix_cache, quirks, registry
 
 OFFLINE_MODEL = "offline"
 FAULT_KINDS = ("429", "500", "hang", "truncate", "badjson")
@@ -38,6 +38,8 @@ class EngineSpec:
     latency_ms: int = 0
     hang_s: float = 30.0
     retry_after_s: float = 0.0
+    quirks: frozenset[str] = frozenset()
+    context_limit: int = 0
 
     @classmethod
     def parse(cls, model: str) -> EngineSpec:
@@ -51,6 +53,7 @@ class EngineSpec:
             )
         faults: dict[str, float] = {}
         options: dict[str, float] = {}
+        server_quirks: tuple[frozenset[str], int] = (frozenset(), 0)
         for part in filter(None, rest[1:].split(";")):
             key, _, value = part.partition("=")
             if key == "faults":
@@ -61,6 +64,11 @@ class EngineSpec:
                             f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}"
                         )
                     faults[kind] = _number(prob or "1", item)
+            elif key == "quirks":
+                try:
+                    server_quirks = quirks.parse(value)
+                except ValueError as exc:
+                    raise EngineSpecError(str(exc)) from None
             elif key in ("latency", "hang", "retry_after"):
                 options[key] = _number(value, part)
             else:
@@ -70,6 +78,8 @@ class EngineSpec:
             latency_ms=int(options.get("latency", 0)),
             hang_s=options.get("hang", 30.0),
             retry_after_s=options.get("retry_after", 0.0),
+            quirks=server_quirks[0],
+            context_limit=server_quirks[1],
         )
 
 
@@ -151,6 +161,8 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
     schema_name = None
     if response_format.get("type") == "json_schema":
         schema_name = (response_format.get("json_schema") or {}).get("name")
+    elif not body.get("tools"):  # a schema given in the prompt, as a model would read it
+        schema_name = quirks.prompt_schema_name(messages)
     tools = list(body.get("tools") or [])
     role = headers.get("x-studio-role", "")
     seed = int(body.get("seed") or 0)
@@ -161,6 +173,13 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
     digest = hashlib.blake2b(canonical, digest_size=16).digest()
     if spec.latency_ms:
         time.sleep(spec.latency_ms / 1000)
+    prompt_tokens = max(1, len(canonical) // 4)  # the request's JSON, already serialised once
+    refused = quirks.refusal(spec.quirks, spec.context_limit, dict(body), prompt_tokens)
+    if refused is not None:
+        message, param = refused
+        reply = _error(400, message, "invalid_request_error")
+        reply.body["error"]["param"] = param
+        return reply
 
     fault = None
     if headers.get("x-stainless-retry-count", "0") == "0":
@@ -241,31 +260,28 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
             content = (content or "")[:-2] + ",}"
 
     completion_text = (content or "") + json.dumps(tool_calls or "")
-    prompt_tokens = max(1, len(canonical) // 4)  # the request's JSON, already serialised once
     cached_tokens = prefix_cache.cached_tokens(canonical)
     completion_tokens = _estimate_tokens(completion_text)
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         message["tool_calls"] = tool_calls
-    return EngineReply(
-        200,
-        {
-            "id": "chatcmpl-offline-" + digest.hex()[:16],
-            "object": "chat.completion",
-            "created": 0,
-            "model": model,
-            "system_fingerprint": "offline-engine",
-            "choices": [
-                {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": cached_tokens},
-            },
+    reply_body = {
+        "id": "chatcmpl-offline-" + digest.hex()[:16],
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "system_fingerprint": "offline-engine",
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
         },
-    )
+    }
+    return EngineReply(200, quirks.apply(spec.quirks, reply_body))
 
 
 def handle_models() -> EngineReply:

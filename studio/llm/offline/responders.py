@@ -3,5 +3,6 @@
 from studio.llm.offline import (
     agents,  # noqa: F401
     generation,  # noqa: F401
+    probe,  # noqa: F401
     skills,  # noqa: F401
 )
