@@ -42,7 +42,6 @@ from simulations.models import Signal, Simulation, Turn
 from simulations.review.models import TrajectoryFlag, TurnAnnotation
 from simulations.review.selectors import SimulationFilters, simulation_list, simulations_filtered
 from studio.llm import gateway
-from studio.llm.prompts import load_prompt
 from studio.models import LLMCall
 
 FORMAT = "synthetic-computers/openai-chat-tools/v1"
@@ -135,7 +134,8 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
                 {"role": "system", "content": request[0]["content"]},
                 {"role": "user", "content": request[1]["content"]},
             ], "llm_call_log"
-    prompt = load_prompt("worker")
+    variant = sim.options.worker_prompt_variant
+    prompt = worker_prompt.worker_prompt(variant)
     profile = sim.computer.profile or {}
     context = {
         "you": {
@@ -174,7 +174,10 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
     }
     return [
         {"role": "system", "content": prompt.system},
-        {"role": "user", "content": gateway.context_message(worker_prompt.intros().who, context)},
+        {
+            "role": "user",
+            "content": gateway.context_message(worker_prompt.intros(variant).who, context),
+        },
     ], "reconstructed"
 
 
