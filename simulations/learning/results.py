@@ -8,12 +8,13 @@ from collections import Counter, defaultdict
 from dataclasses import asdict
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
 from simulations.learning.models import Experiment, ExperimentRun
 from simulations.learning.stats import Observation, experiment_stats
 from simulations.models import RubricItem, Simulation
 from simulations.review.skills import occupation_of
+from studio.models import LLMCall
 
 OFFLINE_WARNING = (
     "offline engine: these runs were produced by the studio's deterministic stand-in, not a "
@@ -73,6 +74,59 @@ def experiment_progress(*, experiment: Experiment) -> dict[str, Any]:
     for phase, state in experiment.runs.values_list("phase", "simulation__state"):
         states[f"{phase}:{state or 'waiting'}"] += 1
     return {key: states[key] for key in sorted(states)}
+
+
+def experiment_usage(*, experiment: Experiment) -> list[dict[str, Any]]:
+    """Model calls, tokens and cost per arm (train runs as "train"), of every run so far. The
+    objective agent's call that writes a shared plan counts in its leader's arm. ``cost_usd``
+    sums the priced calls (None: none had a price); ``unpriced_calls`` had none; ``cost``
+    says it in words for the page and the table."""
+    arm_of = {
+        sim: (arm if phase == ExperimentRun.Phase.HELDOUT else "train")
+        for sim, phase, arm in experiment.runs.exclude(simulation=None).values_list(
+            "simulation_id", "phase", "arm"
+        )
+    }
+    rows = (
+        LLMCall.objects.filter(simulation_id__in=list(arm_of))
+        .values("simulation_id")
+        .annotate(
+            calls=Count("id"),
+            prompt=Sum("prompt_tokens"),
+            cached=Sum("cached_tokens"),
+            completion=Sum("completion_tokens"),
+            cost=Sum("cost_usd"),
+            unpriced=Count("id", filter=Q(cost_usd=None)),
+        )
+    )
+    names = (["train"] if "train" in arm_of.values() else []) + [
+        a.name for a in experiment.arm_list
+    ]
+    usage = {
+        name: {
+            "arm": name, "calls": 0, "prompt_tokens": 0, "cached_tokens": 0,
+            "completion_tokens": 0, "cost_usd": None, "unpriced_calls": 0,
+        }
+        for name in names
+    }  # fmt: skip
+    for row in rows:
+        mine = usage[arm_of[row["simulation_id"]]]
+        mine["calls"] += row["calls"]
+        mine["prompt_tokens"] += row["prompt"] or 0
+        mine["cached_tokens"] += row["cached"] or 0
+        mine["completion_tokens"] += row["completion"] or 0
+        mine["unpriced_calls"] += row["unpriced"]
+        if row["cost"] is not None:
+            mine["cost_usd"] = (mine["cost_usd"] or 0.0) + row["cost"]
+    return [row | {"cost": _cost_text(row)} for row in usage.values()]
+
+
+def _cost_text(row: dict[str, Any]) -> str:
+    """ "$1.2345"; "no price" when no call had one (never $0); a partial sum says so."""
+    if row["cost_usd"] is None:
+        return "no price" if row["calls"] else "-"
+    text = f"${row['cost_usd']:.4f}"
+    return text + (f" + {row['unpriced_calls']} calls no price" if row["unpriced_calls"] else "")
 
 
 def _run_row(run: ExperimentRun) -> dict[str, Any]:
@@ -137,6 +191,7 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any]:
         "by_occupation": {k: [asdict(a) for a in v] for k, v in stats.by_occupation.items()},
         "by_tag": {k: [asdict(a) for a in v] for k, v in stats.by_tag.items()},
         "process": [asdict(p) for p in stats.process],
+        "usage": experiment_usage(experiment=experiment),
         "per_computer": [
             {"computer": computer, "occupation": occupations[computer], "arms": arms_of}
             for computer, arms_of in stats.per_computer.items()
