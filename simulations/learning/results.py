@@ -122,7 +122,8 @@ def experiment_usage(*, experiment: Experiment) -> list[dict[str, Any]]:
 
 
 def _cost_text(row: dict[str, Any]) -> str:
-    """ "$1.2345"; "no price" when no call had one (never $0); a partial sum says so."""
+    """Dollars to four places; "no price" when no call had one (never $0); a partial sum says
+    how many calls it lacks."""
     if row["cost_usd"] is None:
         return "no price" if row["calls"] else "-"
     text = f"${row['cost_usd']:.4f}"
