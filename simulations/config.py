@@ -50,6 +50,9 @@ class SimulationConfig(BaseModel):
     history_max_chars: int = Field(default=70_000, ge=10_000, le=2_000_000)
     history_keep_chars: int = Field(default=30_000, ge=5_000, le=1_000_000)
     queue: str = Field(default="simulations", min_length=1, max_length=100)
+    # '' = studio/prompts/worker.md; NAME = studio/prompts/worker.NAME.md (an experiment's
+    # prompt-variant arm). The file's existence is checked at launch (prompts.worker_prompt_check).
+    worker_prompt_variant: str = Field(default="", max_length=60, pattern=r"^[A-Za-z0-9_-]*$")
 
     @field_validator("queue")
     @classmethod

@@ -22,7 +22,9 @@ def simulation_list(
     if not getattr(user, "is_authenticated", False):
         return Simulation.objects.none()
     visible = studio_selectors.computer_list(user=user).values("pk")
-    qs = Simulation.objects.filter(computer__in=visible).select_related("computer", "created_by")
+    qs = Simulation.objects.filter(computer__in=visible).select_related(
+        "computer", "created_by", "skill_version", "experiment_run"
+    )
     if state in LIST_STATES:
         qs = qs.filter(state=state)
     if computer_id:

@@ -39,6 +39,9 @@ class Usage:
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(**{f: getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__})
+
     @property
     def priced(self) -> bool:
         """Whether the cost covers every call (else the page says "no price")."""

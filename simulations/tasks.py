@@ -3,7 +3,8 @@
 ``advance_simulation`` runs one bounded slice and re-enqueues itself through the service.
 Each worker process also runs a small sweeper thread that re-enqueues simulations whose
 worker died (expired lease) or whose task message was lost, so a run never depends on one
-worker staying alive or on the broker's visibility timeout.
+worker staying alive or on the broker's visibility timeout; it also re-schedules overdue
+experiment checks (learning.services.experiments.experiments_recover_stalled).
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ def recover_stalled_simulations() -> None:
 def _sweep_forever(interval: float) -> None:
     from django.db import close_old_connections, connection
 
+    from simulations.learning.services.experiments import experiments_recover_stalled
     from simulations.services.runs import simulations_recover_stalled
 
     while not _sweeper_halt.wait(interval):
         try:
             close_old_connections()
             simulations_recover_stalled()
+            experiments_recover_stalled()
         except Exception:  # noqa: BLE001 - the sweeper must outlive a failed round
             log.warning("stalled-simulation sweep failed", exc_info=True)
         finally:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from simulations.engine import clock, memory
 from simulations.engine.world import World
 from studio.llm import gateway
-from studio.llm.prompts import load_prompt
+from studio.llm.prompts import Prompt, load_prompt, worker_prompt_name
 
 STATE_MESSAGES = 1  # the messages after the history: the situation now
 
@@ -35,12 +35,18 @@ class Intros(NamedTuple):
     now: str
 
 
-def intros() -> Intros:
+def worker_prompt(variant: str = "") -> Prompt:
+    """The run's worker prompt: worker.md, or the variant its config names."""
+    return load_prompt(worker_prompt_name(variant))
+
+
+def intros(variant: str = "") -> Intros:
     """The worker prompt's instruction holds three parts separated by '---' lines: the
     openings of who-you-are, of the objectives, and of the situation now."""
-    parts = load_prompt("worker").instruction.split("\n---\n")
+    name = worker_prompt_name(variant)
+    parts = load_prompt(name).instruction.split("\n---\n")
     if len(parts) != 3:
-        raise ValueError("worker.md's instruction needs three parts separated by '---' lines")
+        raise ValueError(f"{name}.md's instruction needs three parts separated by '---' lines")
     return Intros(*(part.strip() for part in parts))
 
 
@@ -179,7 +185,7 @@ def state_now(world: World) -> dict[str, Any]:
 
 def month_message(world: World) -> str:
     """Who you are, the skill document, the objectives as they stand, the summary."""
-    intro = intros()
+    intro = intros(world.sim.options.worker_prompt_variant)
     month = {
         "objectives": _objectives(world),
         "summary": memory.clip(world.sim.summary, memory.SUMMARY_CHARS),
@@ -193,11 +199,12 @@ def month_message(world: World) -> str:
 
 
 def worker_messages(world: World, history) -> list[dict[str, Any]]:
+    variant = world.sim.options.worker_prompt_variant
     return [
-        {"role": "system", "content": load_prompt("worker").system},
+        {"role": "system", "content": worker_prompt(variant).system},
         {"role": "user", "content": month_message(world)},
         *memory.history_messages(history),
-        {"role": "user", "content": gateway.context_message(intros().now, state_now(world))},
+        {"role": "user", "content": gateway.context_message(intros(variant).now, state_now(world))},
     ]
 
 

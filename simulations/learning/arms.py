@@ -2,7 +2,8 @@
 
 Written on the CLI as a comma-separated list: ``baseline`` (the shared settings as they
 are), ``skills`` (the skill version of the computer's occupation that the experiment
-distilled or was given), ``worker-model=NAME`` (another model for the worker role).
+distilled or was given), ``worker-model=NAME`` (another model for the worker role),
+``worker-prompt=VARIANT`` (the worker's prompt from studio/prompts/worker.VARIANT.md).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulations.config import SimulationConfig
+from studio.llm.prompts import worker_prompt_check
 
-Setting = Literal["", "skills", "worker_model"]
+Setting = Literal["", "skills", "worker_model", "worker_prompt_variant"]
 
 
 class ArmError(ValueError):
@@ -29,6 +31,8 @@ class Arm(BaseModel):
 
     def config(self, base: SimulationConfig) -> SimulationConfig:
         """The simulation settings of this arm (skills go on the run, not in the config)."""
+        if self.setting == "worker_prompt_variant":
+            return base.model_copy(update={"worker_prompt_variant": self.value})
         if self.setting != "worker_model":
             return base
         models = dict(base.models) | {"worker": {"model": self.value}}
@@ -46,7 +50,19 @@ def arm_parse(text: str) -> Arm:
         if not model:
             raise ArmError("worker-model= needs a model name")
         return Arm(name=text[:60], setting="worker_model", value=model)
-    raise ArmError(f"unknown arm {text!r}: use baseline, skills or worker-model=NAME")
+    if text.startswith("worker-prompt="):
+        variant = text.split("=", 1)[1].strip()
+        if not variant:
+            raise ArmError("worker-prompt= needs a variant name (studio/prompts/worker.NAME.md)")
+        try:
+            SimulationConfig(worker_prompt_variant=variant)
+            worker_prompt_check(variant)
+        except ValueError as exc:
+            raise ArmError(f"{text}: {exc}") from None
+        return Arm(name=text[:60], setting="worker_prompt_variant", value=variant)
+    raise ArmError(
+        f"unknown arm {text!r}: use baseline, skills, worker-model=NAME or worker-prompt=VARIANT"
+    )
 
 
 def arms_parse(text: str) -> list[Arm]:

@@ -28,7 +28,7 @@ class ExperimentForm(forms.Form):
     arms = forms.CharField(
         initial="baseline,skills",
         max_length=500,
-        help_text="baseline, skills, worker-model=NAME; comma-separated",
+        help_text="baseline, skills, worker-model=NAME, worker-prompt=VARIANT; comma-separated",
     )
     runs_per_computer = forms.IntegerField(initial=1, min_value=1, max_value=20)
     workdays = forms.IntegerField(initial=20, min_value=1, max_value=60, label="Working days")

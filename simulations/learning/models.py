@@ -109,6 +109,7 @@ class Experiment(models.Model):
     engine = models.CharField(max_length=500, blank=True)  # worker and judge backends, per arm
     skill_versions = models.ManyToManyField(SkillVersion, related_name="experiments", blank=True)
     tick = models.PositiveIntegerField(default=0)  # drops all but the latest scheduled check
+    checked_at = models.DateTimeField(null=True, blank=True)  # when the latest was scheduled
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -43,6 +43,16 @@ def report_table(results: dict[str, Any]) -> str:
             f"{_interval(arm['ci']):>16} {_num(arm['lift']):>6} {_interval(arm['lift_ci']):>16} "
             f"{arm['wins']:>4} {arm['ties']:>4} {arm['losses']:>6}"
         )
+    lines.append("")
+    lines.append(
+        f"{'tokens and cost':<24} {'calls':>6} {'prompt':>11} {'cached':>11} "
+        f"{'completion':>11} {'cost':>12}"
+    )
+    for row in results["usage"]:
+        lines.append(
+            f"{row['arm']:<24} {row['calls']:>6} {row['prompt_tokens']:>11} "
+            f"{row['cached_tokens']:>11} {row['completion_tokens']:>11} {row['cost']:>12}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ from simulations.learning.models import Experiment, ExperimentRun
 from simulations.learning.stats import Observation, experiment_stats
 from simulations.models import RubricItem, Simulation
 from simulations.review.skills import occupation_of
+from simulations.selectors_usage import Usage, usage_by_run
 
 OFFLINE_WARNING = (
     "offline engine: these runs were produced by the studio's deterministic stand-in, not a "
@@ -73,6 +74,45 @@ def experiment_progress(*, experiment: Experiment) -> dict[str, Any]:
     for phase, state in experiment.runs.values_list("phase", "simulation__state"):
         states[f"{phase}:{state or 'waiting'}"] += 1
     return {key: states[key] for key in sorted(states)}
+
+
+def experiment_usage(*, experiment: Experiment) -> list[dict[str, Any]]:
+    """Model calls, tokens and cost per arm (train runs as "train"), of every run so far, from
+    the one usage selector. The objective agent's call that writes a shared plan counts in its
+    leader's arm. ``cost_usd`` sums the priced calls (None: none had a price);
+    ``unpriced_calls`` had none; ``cost`` says it in words for the page and the table."""
+    arm_of = {
+        sim: (arm if phase == ExperimentRun.Phase.HELDOUT else "train")
+        for sim, phase, arm in experiment.runs.exclude(simulation=None).values_list(
+            "simulation_id", "phase", "arm"
+        )
+    }
+    names = (["train"] if "train" in arm_of.values() else []) + [
+        a.name for a in experiment.arm_list
+    ]
+    totals = dict.fromkeys(names, Usage())
+    for simulation_id, usage in usage_by_run(simulation_ids=arm_of).items():
+        totals[arm_of[simulation_id]] += usage
+    rows = []
+    for name, usage in totals.items():
+        priced = usage.calls - usage.unpriced_calls
+        row = {
+            "arm": name, "calls": usage.calls, "prompt_tokens": usage.prompt_tokens,
+            "cached_tokens": usage.cached_tokens, "completion_tokens": usage.completion_tokens,
+            "cost_usd": usage.cost_usd if priced else None,
+            "unpriced_calls": usage.unpriced_calls,
+        }  # fmt: skip
+        rows.append(row | {"cost": _cost_text(row)})
+    return rows
+
+
+def _cost_text(row: dict[str, Any]) -> str:
+    """Dollars to four places; "no price" when no call had one (never $0); a partial sum says
+    how many calls it lacks."""
+    if row["cost_usd"] is None:
+        return "no price" if row["calls"] else "-"
+    text = f"${row['cost_usd']:.4f}"
+    return text + (f" + {row['unpriced_calls']} calls no price" if row["unpriced_calls"] else "")
 
 
 def _run_row(run: ExperimentRun) -> dict[str, Any]:
@@ -137,6 +177,7 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any]:
         "by_occupation": {k: [asdict(a) for a in v] for k, v in stats.by_occupation.items()},
         "by_tag": {k: [asdict(a) for a in v] for k, v in stats.by_tag.items()},
         "process": [asdict(p) for p in stats.process],
+        "usage": experiment_usage(experiment=experiment),
         "per_computer": [
             {"computer": computer, "occupation": occupations[computer], "arms": arms_of}
             for computer, arms_of in stats.per_computer.items()

@@ -20,7 +20,6 @@ from simulations.learning.services.experiments import (
     experiment_run_retry,
     experiment_start,
 )
-from simulations.selectors_usage import usage_of_runs
 from studio.selectors import pool_list
 
 
@@ -69,14 +68,10 @@ def experiment_new(request):
 
 def _results_context(experiment: Experiment) -> dict:
     results = experiment_results(experiment=experiment)
-    usage = usage_of_runs(
-        simulations=experiment.runs.exclude(simulation=None).values_list("simulation", flat=True)
-    )
     return {
         "experiment": experiment,
         "results": results,
         "chart": results_chart(results),
-        "usage": usage,
     }
 
 

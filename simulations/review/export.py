@@ -11,7 +11,8 @@ Each line holds
   which carry the worker's full reasoning and full tool-call arguments, because those are what
   the model produced;
 - ``tools``: the worker's tool specs; ``parallel_tool_calls``: false (one tool per turn);
-- ``metadata``: persona, computer, objectives and rubric, models per role, the policy applied;
+- ``metadata``: persona, computer, objectives and rubric, models per role, the skill version,
+  experiment arm and worker prompt variant the run had, the policy applied;
 - ``signals``: process signals per turn (tool errors, retries, loops, invalid output, and the
   annotators' labels) and outcome signals per deliverable (judge scores against the rubric).
 
@@ -42,7 +43,6 @@ from simulations.models import Signal, Simulation, Turn
 from simulations.review.models import TrajectoryFlag, TurnAnnotation
 from simulations.review.selectors import SimulationFilters, simulation_list, simulations_filtered
 from studio.llm import gateway
-from studio.llm.prompts import load_prompt
 from studio.models import LLMCall
 
 FORMAT = "synthetic-computers/openai-chat-tools/v1"
@@ -99,7 +99,7 @@ def export_queryset(candidates: QuerySet[Simulation]) -> QuerySet[Simulation]:
     """The candidates minus every trajectory flagged bad, ready to stream."""
     return (
         candidates.filter(~Exists(_bad_flags()))
-        .select_related("computer", "computer__persona")
+        .select_related("computer", "computer__persona", "skill_version", "experiment_run")
         .defer("memory", "summary", "briefing", "error_detail")
         .order_by("pk")
     )
@@ -135,7 +135,8 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
                 {"role": "system", "content": request[0]["content"]},
                 {"role": "user", "content": request[1]["content"]},
             ], "llm_call_log"
-    prompt = load_prompt("worker")
+    variant = sim.options.worker_prompt_variant
+    prompt = worker_prompt.worker_prompt(variant)
     profile = sim.computer.profile or {}
     context = {
         "you": {
@@ -174,7 +175,10 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
     }
     return [
         {"role": "system", "content": prompt.system},
-        {"role": "user", "content": gateway.context_message(worker_prompt.intros().who, context)},
+        {
+            "role": "user",
+            "content": gateway.context_message(worker_prompt.intros(variant).who, context),
+        },
     ], "reconstructed"
 
 
@@ -202,6 +206,17 @@ def turn_messages(turn: Turn) -> list[dict[str, Any]]:
     else:
         assistant["content"] = turn.reasoning or "…"
     return [assistant, *messages[1:]]
+
+
+def _learning(sim: Simulation) -> dict[str, Any]:
+    """Which skills, experiment arm and worker prompt produced this trajectory."""
+    version, run = sim.skill_version, getattr(sim, "experiment_run", None)
+    return {
+        "skill_version": version
+        and {"id": version.pk, "occupation": version.occupation, "version": version.version},
+        "experiment": run and {"id": run.experiment_id, "arm": run.arm, "phase": run.phase},
+        "worker_prompt_variant": sim.options.worker_prompt_variant,
+    }
 
 
 def _models(sim: Simulation) -> dict[str, list[dict[str, str]]]:
@@ -404,6 +419,7 @@ def trajectory_record(
         "computer": _computer(sim),
         "objectives": objectives,
         "models": _models(sim),
+        **_learning(sim),
         "llm_backend": sim.llm_backend,
         "context_source": context_source,
         "policy": {

@@ -33,6 +33,7 @@ from simulations.engine.computer_objectives import (
 )
 from simulations.models import Simulation, SimulationBatch
 from simulations.services.runs import simulation_enqueue
+from studio.llm.prompts import worker_prompt_check
 from studio.models import Computer
 
 MAX_BATCH = 1000
@@ -58,6 +59,10 @@ def _check_computer(computer: Computer, options: SimulationConfig) -> None:
         raise SimulationRequestError(
             f"computer {computer.pk} is {computer.state}; only a ready computer can be simulated"
         )
+    try:
+        worker_prompt_check(options.worker_prompt_variant)
+    except ValueError as exc:
+        raise SimulationRequestError(str(exc)) from None
     if options.computer_objectives:
         # The plan the objectives step will build, built now so that a bad one fails the launch.
         start = month_start(computer) or clock.first_session_start(timezone.now().date())

@@ -26,3 +26,19 @@ def load_prompt(name: str) -> Prompt:
     if not sep:
         raise ValueError(f"prompt {name}.md needs a '---' line between system and instruction")
     return Prompt(system=system.strip(), instruction=instruction.strip())
+
+
+def worker_prompt_name(variant: str = "") -> str:
+    """The worker's prompt file: worker.md, or worker.<variant>.md beside it."""
+    return f"worker.{variant}" if variant else "worker"
+
+
+def worker_prompt_check(variant: str) -> None:
+    """Refuse a variant whose file is missing or not laid out like worker.md."""
+    if not variant:
+        return
+    name = worker_prompt_name(variant)
+    if not (PROMPTS_DIR / f"{name}.md").is_file():
+        raise ValueError(f"no worker prompt variant {variant!r}: add studio/prompts/{name}.md")
+    if load_prompt(name).instruction.count("\n---\n") != 2:
+        raise ValueError(f"{name}.md's instruction needs three parts separated by '---' lines")

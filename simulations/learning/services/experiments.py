@@ -9,17 +9,19 @@ State machine::
 ``experiment_advance`` takes the next step from the database alone. While an experiment is
 active a Celery task calls it every EXPERIMENT_CHECK_SECONDS; each call schedules the next
 one with a new tick, and a check whose tick is not the latest does nothing, so restarting the
-chain (``experiment run``) never doubles it. Runs fan out over the workers like any batch; a
+chain (``experiment run``, or the workers' sweeper when a check message was lost) never doubles
+it. Runs fan out over the workers like any batch; a
 failed run holds its phase until it is retried (``simulation_resume``) or cancelled.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -42,6 +44,7 @@ State = Experiment.State
 Phase = ExperimentRun.Phase
 FINISHED = (Simulation.State.COMPLETED, Simulation.State.CANCELLED)
 MAX_RUNS_PER_COMPUTER = 20
+STALE_CHECKS = 5  # checks missed in a row before the sweeper schedules a fresh one
 
 
 class ExperimentRequestError(ValueError):
@@ -137,7 +140,9 @@ def experiment_create(
 def _schedule(experiment: Experiment) -> None:
     from simulations.learning.tasks import advance_experiment
 
-    Experiment.objects.filter(pk=experiment.pk).update(tick=F("tick") + 1)
+    Experiment.objects.filter(pk=experiment.pk).update(
+        tick=F("tick") + 1, checked_at=timezone.now()
+    )
     tick = Experiment.objects.values_list("tick", flat=True).get(pk=experiment.pk)
     transaction.on_commit(
         lambda: advance_experiment.apply_async(
@@ -323,6 +328,25 @@ def experiment_advance(*, experiment_id: int, tick: int | None = None) -> None:
     if experiment.is_active:
         with transaction.atomic():
             _schedule(experiment)
+
+
+def experiments_recover_stalled() -> list[int]:
+    """Schedule a fresh check of each active experiment whose latest check is long overdue (its
+    message was lost, e.g. to a broker restart). The new tick drops the old message should it
+    turn up. A distillation in progress is left alone: its check is running, not lost, and a
+    worker dying in it gets the message back (acks_late)."""
+    overdue = timezone.now() - dt.timedelta(
+        seconds=STALE_CHECKS * settings.EXPERIMENT_CHECK_SECONDS
+    )
+    ids = list(
+        Experiment.objects.filter(state__in=(State.TRAINING, State.EVALUATING))
+        .filter(Q(checked_at__lt=overdue) | Q(checked_at=None))
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            _schedule(Experiment(pk=pk))
+    return ids
 
 
 def experiment_run_retry(*, run: ExperimentRun) -> ExperimentRun:
