@@ -28,17 +28,20 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from itertools import groupby, islice
+from operator import attrgetter
+from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from simulations.engine import memory, worker_prompt
 from simulations.engine.tools import TOOL_SPECS
-from simulations.models import Signal, Simulation, Turn
+from simulations.models import Objective, Signal, Simulation, Turn
 from simulations.review.models import TrajectoryFlag, TurnAnnotation
 from simulations.review.selectors import SimulationFilters, simulation_list, simulations_filtered
 from studio.llm import gateway
@@ -112,29 +115,49 @@ def flagged_bad_count(candidates: QuerySet[Simulation]) -> int:
 # -- one trajectory ------------------------------------------------------------------------------
 
 
-def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
-    """The system and situation messages of the worker's first call, as logged; else rebuilt
-    from the prompt file and the objectives (when request bodies were not logged)."""
-    call_id = (
-        Turn.objects.filter(simulation=sim, actor=Turn.Actor.WORKER, llm_call_id__isnull=False)
-        .order_by("seq")
-        .values_list("llm_call_id", flat=True)
-        .first()
-    )
-    if call_id:
-        request = LLMCall.objects.filter(pk=call_id).values_list("request", flat=True).first()
-        if isinstance(request, dict):  # the whole body (older records kept only the messages)
-            request = request.get("messages")
-        if (
-            isinstance(request, list)
-            and len(request) >= 2
-            and request[0].get("role") == "system"
-            and request[1].get("role") == "user"
-        ):
-            return [
-                {"role": "system", "content": request[0]["content"]},
-                {"role": "user", "content": request[1]["content"]},
-            ], "llm_call_log"
+class TurnRow(SimpleNamespace):
+    """The columns of a turn the export reads (``TURN_FIELDS``), without a model instance per
+    turn; ``memory.history_messages`` renders it as it renders a Turn."""
+
+
+TURN_FIELDS = (
+    "simulation_id",
+    "seq",
+    "actor",
+    "actor_name",
+    "action",
+    "arguments",
+    "raw_arguments",
+    "tool_call_id",
+    "observation",
+    "reasoning",
+    "error",
+    "is_retry",
+    "sim_time",
+    "sim_minutes",
+    "prompt_tokens",
+    "completion_tokens",
+    "signals",
+)
+
+
+def _first_context(
+    sim: Simulation, request: Any, objectives: list[Objective]
+) -> tuple[list[dict[str, Any]], str]:
+    """The system and situation messages of the worker's first call (``request``, as logged);
+    else rebuilt from the prompt file and the objectives (when request bodies were not logged)."""
+    if isinstance(request, dict):  # the whole body (older records kept only the messages)
+        request = request.get("messages")
+    if (
+        isinstance(request, list)
+        and len(request) >= 2
+        and request[0].get("role") == "system"
+        and request[1].get("role") == "user"
+    ):
+        return [
+            {"role": "system", "content": request[0]["content"]},
+            {"role": "user", "content": request[1]["content"]},
+        ], "llm_call_log"
     prompt = load_prompt("worker")
     profile = sim.computer.profile or {}
     context = {
@@ -166,10 +189,10 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
                         "path": d.path,
                         "due": d.due_date.isoformat(),
                     }
-                    for d in o.deliverables.order_by("key")
+                    for d in sorted(o.deliverables.all(), key=lambda d: d.key)
                 ],
             }
-            for o in sim.objectives.order_by("order")
+            for o in objectives
         ],
     }
     return [
@@ -178,11 +201,11 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
     ], "reconstructed"
 
 
-def seen_by_worker(turn: Turn) -> bool:
+def seen_by_worker(turn: TurnRow) -> bool:
     return turn.actor not in UNSEEN_ACTORS and turn.action not in UNSEEN_ACTIONS
 
 
-def turn_messages(turn: Turn) -> list[dict[str, Any]]:
+def turn_messages(turn: TurnRow) -> list[dict[str, Any]]:
     """The messages one turn adds to the worker's conversation. Event notes and tool results
     are exactly what the engine showed the worker; assistant messages are what it produced."""
     messages = memory.history_messages([turn])
@@ -202,19 +225,6 @@ def turn_messages(turn: Turn) -> list[dict[str, Any]]:
     else:
         assistant["content"] = turn.reasoning or "…"
     return [assistant, *messages[1:]]
-
-
-def _models(sim: Simulation) -> dict[str, list[dict[str, str]]]:
-    rows = (
-        LLMCall.objects.filter(simulation_id=sim.pk)
-        .values_list("role", "model", "backend")
-        .distinct()
-        .order_by("role", "model")
-    )
-    out: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for role, model, backend in rows:
-        out[role].append({"model": model, "backend": backend})
-    return dict(out)
 
 
 def _persona(sim: Simulation) -> dict[str, Any]:
@@ -249,9 +259,9 @@ def _computer(sim: Simulation) -> dict[str, Any]:
     }
 
 
-def _objectives(sim: Simulation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _objectives(rows: list[Objective]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     objectives, deliverables = [], []
-    for o in sim.objectives.prefetch_related("rubric", "deliverables").order_by("order"):
+    for o in rows:
         rubric = sorted(o.rubric.all(), key=lambda r: r.order)
         ds = sorted(o.deliverables.all(), key=lambda d: d.key)
         by_id = {d.pk: d.key for d in ds}
@@ -313,39 +323,98 @@ def _objectives(sim: Simulation) -> tuple[list[dict[str, Any]], list[dict[str, A
     return objectives, deliverables
 
 
-def _labels_by_seq(sim: Simulation) -> tuple[dict[int, list[str]], int | None]:
-    """Label names per turn seq, and the first seq carrying a bad label (None if none)."""
-    rows = (
-        TurnAnnotation.labels.through.objects.filter(turnannotation__simulation=sim)
-        .values_list("turnannotation__turn__seq", "label__name")
-        .order_by()
+@dataclass
+class Batch:
+    """What the records of a batch of simulations need besides their turns, one query each,
+    keyed by simulation id."""
+
+    labels: dict[int, dict[int, list[str]]]  # label names per turn seq
+    first_bad: dict[int, int]  # the first seq carrying a bad label
+    requests: dict[int, Any]  # the worker's first logged model call
+    objectives: dict[int, list[Objective]]
+    models: dict[int, dict[str, list[dict[str, str]]]]
+    signals: dict[int, list[dict[str, Any]]]
+    flags: dict[int, list[str]]
+
+
+def _batch(sims: list[Simulation]) -> Batch:
+    ids = [sim.pk for sim in sims]
+    labels: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    first_bad: dict[int, int] = {}
+    for sim_id, seq, name, is_bad in (
+        TurnAnnotation.labels.through.objects.filter(turnannotation__simulation_id__in=ids)
+        .values_list("turnannotation__simulation_id", "turnannotation__turn__seq", "label__name",
+                     "label__is_bad")
+        .order_by("id")
+    ):  # fmt: skip
+        if name not in labels[sim_id][seq]:
+            labels[sim_id][seq].append(name)
+        if is_bad and seq < first_bad.get(sim_id, seq + 1):
+            first_bad[sim_id] = seq
+    call_ids = [sim.first_worker_call for sim in sims if sim.first_worker_call]
+    by_call = dict(LLMCall.objects.filter(pk__in=call_ids).values_list("pk", "request"))
+    objectives: dict[int, list[Objective]] = defaultdict(list)
+    for o in (
+        Objective.objects.filter(simulation_id__in=ids)
+        .prefetch_related("rubric", "deliverables")
+        .order_by("simulation_id", "order")
+    ):
+        objectives[o.simulation_id].append(o)
+    models: dict[int, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for sim_id, role, model, backend in (
+        LLMCall.objects.filter(simulation_id__in=ids)
+        .values_list("simulation_id", "role", "model", "backend")
+        .distinct()
+        .order_by("simulation_id", "role", "model", "backend")
+    ):
+        models[sim_id][role].append({"model": model, "backend": backend})
+    signals: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for sim_id, kind, severity, message, seq in (
+        Signal.objects.filter(simulation_id__in=ids)
+        .order_by("id")
+        .values_list("simulation_id", "kind", "severity", "message", "turn__seq")
+    ):
+        signals[sim_id].append({"kind": kind, "severity": severity, "message": message, "seq": seq})
+    flags: dict[int, list[str]] = defaultdict(list)
+    for sim_id, flag in TrajectoryFlag.objects.filter(simulation_id__in=ids).values_list(
+        "simulation_id", "flag"
+    ):
+        flags[sim_id].append(flag)
+    return Batch(
+        labels=labels,
+        first_bad=first_bad,
+        requests={sim.pk: by_call.get(sim.first_worker_call) for sim in sims},
+        objectives=objectives,
+        models=models,
+        signals=signals,
+        flags=flags,
     )
-    by_seq: dict[int, list[str]] = defaultdict(list)
-    for seq, name in rows:
-        if name not in by_seq[seq]:
-            by_seq[seq].append(name)
-    first_bad = TurnAnnotation.objects.filter(simulation=sim, labels__is_bad=True).aggregate(
-        m=Min("turn__seq")
-    )["m"]
-    return by_seq, first_bad
 
 
 def trajectory_record(
-    sim: Simulation, *, policy: BadTurnPolicy, bad_label_names: list[str]
+    sim: Simulation,
+    *,
+    turns: Iterable[TurnRow],
+    batch: Batch,
+    policy: BadTurnPolicy,
+    bad_label_names: list[str],
 ) -> tuple[dict[str, Any] | None, str]:
-    """One JSONL record, or (None, why) when the policy leaves the trajectory out."""
-    labels_by_seq, first_bad = _labels_by_seq(sim)
+    """One JSONL record from the simulation's turns in seq order, or (None, why) when the
+    policy leaves the trajectory out."""
+    labels_by_seq = batch.labels.get(sim.pk, {})
+    first_bad = batch.first_bad.get(sim.pk)
     if first_bad is not None and policy == BadTurnPolicy.DROP:
         return None, "bad_label"
     cut_before = first_bad if policy == BadTurnPolicy.CUT else None
-    messages, context_source = _first_context(sim)
+    messages, context_source = _first_context(
+        sim, batch.requests.get(sim.pk), batch.objectives.get(sim.pk, [])
+    )
     per_turn: list[dict[str, Any]] = []
-    turns = Turn.objects.filter(simulation=sim).order_by("seq")
-    if cut_before is not None:
-        turns = turns.filter(seq__lt=cut_before)
     last_seq = 0
     assistant_turns = 0
-    for turn in turns.iterator(chunk_size=TURN_CHUNK):
+    for turn in turns:
+        if cut_before is not None and turn.seq >= cut_before:
+            break
         last_seq = turn.seq
         index = None
         if seen_by_worker(turn):
@@ -378,17 +447,8 @@ def trajectory_record(
             )
     if not assistant_turns:
         return None, "empty"
-    objectives, deliverables = _objectives(sim)
+    objectives, deliverables = _objectives(batch.objectives.get(sim.pk, []))
     outcome = sim.outcome or {}
-    run_signals = [
-        {
-            "kind": s.kind,
-            "severity": s.severity,
-            "message": s.message,
-            "seq": s.turn.seq if s.turn_id else None,
-        }
-        for s in Signal.objects.filter(simulation=sim).select_related("turn").order_by("id")
-    ]
     metadata = {
         "format": FORMAT,
         "simulation_id": sim.pk,
@@ -403,7 +463,7 @@ def trajectory_record(
         "persona": _persona(sim),
         "computer": _computer(sim),
         "objectives": objectives,
-        "models": _models(sim),
+        "models": {role: list(v) for role, v in batch.models.get(sim.pk, {}).items()},
         "llm_backend": sim.llm_backend,
         "context_source": context_source,
         "policy": {
@@ -414,7 +474,7 @@ def trajectory_record(
             "cut_before_seq": cut_before,
             "truncated": cut_before is not None,
         },
-        "flags": list(TrajectoryFlag.objects.filter(simulation=sim).values_list("flag", flat=True)),
+        "flags": batch.flags.get(sim.pk, []),
     }
     signals = {
         "process": {"turns": per_turn, "totals": outcome.get("process") or {}},
@@ -430,7 +490,7 @@ def trajectory_record(
             "score_pct": outcome.get("score_pct"),
             "deliverables_submitted": outcome.get("deliverables_submitted"),
             "failure_modes": outcome.get("failure_modes", {}),
-            "run_signals": run_signals,
+            "run_signals": batch.signals.get(sim.pk, []),
             "lessons": (sim.retrospective or {}).get("lessons", []),
         },
     }
@@ -455,25 +515,65 @@ def bad_label_names() -> list[str]:
     )
 
 
+def _first_worker_call():
+    return (
+        Turn.objects.filter(
+            simulation=OuterRef("pk"), actor=Turn.Actor.WORKER, llm_call_id__isnull=False
+        )
+        .order_by("seq")
+        .values("llm_call_id")[:1]
+    )
+
+
+def _turns_by_simulation(ids: list[int]) -> Iterator[tuple[int, Iterator[TurnRow]]]:
+    """The turns of ``ids`` in one query, streamed in (simulation, seq) order and grouped."""
+    if not ids:
+        return iter(())
+    rows = (
+        Turn.objects.filter(simulation_id__in=ids)
+        .order_by("simulation_id", "seq")
+        .values(*TURN_FIELDS)
+        .iterator(chunk_size=TURN_CHUNK)
+    )
+    return groupby((TurnRow(**row) for row in rows), key=attrgetter("simulation_id"))
+
+
 def export_records(
     simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The records, one trajectory at a time (JSONL lines and parquet rows are made of them)."""
+    """The records in id order, one trajectory built at a time (JSONL lines and parquet rows
+    are made of them). Simulations are read in batches: the turns of a batch stream from one
+    query ordered by (simulation, seq), what else the records need is one query per batch."""
     stats = stats if stats is not None else ExportStats()
     names = bad_label_names()
-    for sim in simulations.iterator(chunk_size=SIMULATION_CHUNK):
-        record, why = trajectory_record(sim, policy=policy, bad_label_names=names)
-        if record is None:
-            if why == "bad_label":
-                stats.dropped_bad_label += 1
-            else:
-                stats.empty += 1
-            continue
-        stats.written += 1
-        stats.cut += why == "cut"
-        stats.messages += len(record["messages"])
-        stats.simulation_ids.append(sim.pk)
-        yield record
+    sims = (
+        simulations.annotate(first_worker_call=Subquery(_first_worker_call()))
+        .order_by("pk")
+        .iterator(chunk_size=SIMULATION_CHUNK)
+    )
+    while chunk := list(islice(sims, SIMULATION_CHUNK)):
+        batch = _batch(chunk)
+        dropped = batch.first_bad if policy == BadTurnPolicy.DROP else {}
+        groups = _turns_by_simulation([sim.pk for sim in chunk if sim.pk not in dropped])
+        group = next(groups, None)
+        for sim in chunk:
+            while group is not None and group[0] < sim.pk:
+                group = next(groups, None)
+            turns = group[1] if group is not None and group[0] == sim.pk else iter(())
+            record, why = trajectory_record(
+                sim, turns=turns, batch=batch, policy=policy, bad_label_names=names
+            )
+            if record is None:
+                if why == "bad_label":
+                    stats.dropped_bad_label += 1
+                else:
+                    stats.empty += 1
+                continue
+            stats.written += 1
+            stats.cut += why == "cut"
+            stats.messages += len(record["messages"])
+            stats.simulation_ids.append(sim.pk)
+            yield record
 
 
 def export_lines(
