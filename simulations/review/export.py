@@ -49,8 +49,8 @@ from studio.llm.prompts import load_prompt
 from studio.models import LLMCall
 
 FORMAT = "synthetic-computers/openai-chat-tools/v1"
-SIMULATION_CHUNK = 50
-TURN_CHUNK = 500
+SIMULATION_CHUNK = 10
+TURN_CHUNK = 2000
 # The worker never sees these: the objective agent's and the judge's work happens outside its
 # computer, and "stop" is recorded after its last action.
 UNSEEN_ACTORS = frozenset({Turn.Actor.OBJECTIVE, Turn.Actor.JUDGE})
