@@ -18,8 +18,9 @@ Each line holds
 Trajectories any researcher flagged bad are excluded. Turns carrying a label marked "bad" are
 handled by a policy: ``drop`` leaves the whole trajectory out, ``cut`` keeps the trajectory up
 to (not including) the first such turn. The policy is written in every line's metadata and in
-the manifest. Simulations are read with ``.iterator(chunk_size=...)`` and turns likewise, one
-trajectory at a time: an export of any size holds one trajectory in memory.
+the manifest. Simulations are read in batches (simulations/review/export_batch.py: the turns of
+a batch stream from one query, everything else is one query per batch) and records are built
+one trajectory at a time: an export of any size holds one trajectory in memory.
 """
 
 from __future__ import annotations
@@ -27,30 +28,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from itertools import groupby, islice
-from operator import attrgetter
-from types import SimpleNamespace
+from itertools import islice
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from simulations.engine import memory, worker_prompt
 from simulations.engine.tools import TOOL_SPECS
-from simulations.models import Objective, Signal, Simulation, Turn
-from simulations.review.models import TrajectoryFlag, TurnAnnotation
+from simulations.models import Objective, Simulation, Turn
+from simulations.review import export_batch
+from simulations.review.models import TrajectoryFlag
 from simulations.review.selectors import SimulationFilters, simulation_list, simulations_filtered
 from studio.llm import gateway
 from studio.llm.prompts import load_prompt
-from studio.models import LLMCall
 
 FORMAT = "synthetic-computers/openai-chat-tools/v1"
 SIMULATION_CHUNK = 10
-TURN_CHUNK = 2000
 # The worker never sees these: the objective agent's and the judge's work happens outside its
 # computer, and "stop" is recorded after its last action.
 UNSEEN_ACTORS = frozenset({Turn.Actor.OBJECTIVE, Turn.Actor.JUDGE})
@@ -115,32 +112,6 @@ def flagged_bad_count(candidates: QuerySet[Simulation]) -> int:
 # -- one trajectory ------------------------------------------------------------------------------
 
 
-class TurnRow(SimpleNamespace):
-    """The columns of a turn the export reads (``TURN_FIELDS``), without a model instance per
-    turn; ``memory.history_messages`` renders it as it renders a Turn."""
-
-
-TURN_FIELDS = (
-    "simulation_id",
-    "seq",
-    "actor",
-    "actor_name",
-    "action",
-    "arguments",
-    "raw_arguments",
-    "tool_call_id",
-    "observation",
-    "reasoning",
-    "error",
-    "is_retry",
-    "sim_time",
-    "sim_minutes",
-    "prompt_tokens",
-    "completion_tokens",
-    "signals",
-)
-
-
 def _first_context(
     sim: Simulation, request: Any, objectives: list[Objective]
 ) -> tuple[list[dict[str, Any]], str]:
@@ -201,11 +172,11 @@ def _first_context(
     ], "reconstructed"
 
 
-def seen_by_worker(turn: TurnRow) -> bool:
+def seen_by_worker(turn: export_batch.TurnRow) -> bool:
     return turn.actor not in UNSEEN_ACTORS and turn.action not in UNSEEN_ACTIONS
 
 
-def turn_messages(turn: TurnRow) -> list[dict[str, Any]]:
+def turn_messages(turn: export_batch.TurnRow) -> list[dict[str, Any]]:
     """The messages one turn adds to the worker's conversation. Event notes and tool results
     are exactly what the engine showed the worker; assistant messages are what it produced."""
     messages = memory.history_messages([turn])
@@ -323,79 +294,11 @@ def _objectives(rows: list[Objective]) -> tuple[list[dict[str, Any]], list[dict[
     return objectives, deliverables
 
 
-@dataclass
-class Batch:
-    """What the records of a batch of simulations need besides their turns, one query each,
-    keyed by simulation id."""
-
-    labels: dict[int, dict[int, list[str]]]  # label names per turn seq
-    first_bad: dict[int, int]  # the first seq carrying a bad label
-    requests: dict[int, Any]  # the worker's first logged model call
-    objectives: dict[int, list[Objective]]
-    models: dict[int, dict[str, list[dict[str, str]]]]
-    signals: dict[int, list[dict[str, Any]]]
-    flags: dict[int, list[str]]
-
-
-def _batch(sims: list[Simulation]) -> Batch:
-    ids = [sim.pk for sim in sims]
-    labels: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    first_bad: dict[int, int] = {}
-    for sim_id, seq, name, is_bad in (
-        TurnAnnotation.labels.through.objects.filter(turnannotation__simulation_id__in=ids)
-        .values_list("turnannotation__simulation_id", "turnannotation__turn__seq", "label__name",
-                     "label__is_bad")
-        .order_by("id")
-    ):  # fmt: skip
-        if name not in labels[sim_id][seq]:
-            labels[sim_id][seq].append(name)
-        if is_bad and seq < first_bad.get(sim_id, seq + 1):
-            first_bad[sim_id] = seq
-    call_ids = [sim.first_worker_call for sim in sims if sim.first_worker_call]
-    by_call = dict(LLMCall.objects.filter(pk__in=call_ids).values_list("pk", "request"))
-    objectives: dict[int, list[Objective]] = defaultdict(list)
-    for o in (
-        Objective.objects.filter(simulation_id__in=ids)
-        .prefetch_related("rubric", "deliverables")
-        .order_by("simulation_id", "order")
-    ):
-        objectives[o.simulation_id].append(o)
-    models: dict[int, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
-    for sim_id, role, model, backend in (
-        LLMCall.objects.filter(simulation_id__in=ids)
-        .values_list("simulation_id", "role", "model", "backend")
-        .distinct()
-        .order_by("simulation_id", "role", "model", "backend")
-    ):
-        models[sim_id][role].append({"model": model, "backend": backend})
-    signals: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for sim_id, kind, severity, message, seq in (
-        Signal.objects.filter(simulation_id__in=ids)
-        .order_by("id")
-        .values_list("simulation_id", "kind", "severity", "message", "turn__seq")
-    ):
-        signals[sim_id].append({"kind": kind, "severity": severity, "message": message, "seq": seq})
-    flags: dict[int, list[str]] = defaultdict(list)
-    for sim_id, flag in TrajectoryFlag.objects.filter(simulation_id__in=ids).values_list(
-        "simulation_id", "flag"
-    ):
-        flags[sim_id].append(flag)
-    return Batch(
-        labels=labels,
-        first_bad=first_bad,
-        requests={sim.pk: by_call.get(sim.first_worker_call) for sim in sims},
-        objectives=objectives,
-        models=models,
-        signals=signals,
-        flags=flags,
-    )
-
-
 def trajectory_record(
     sim: Simulation,
     *,
-    turns: Iterable[TurnRow],
-    batch: Batch,
+    turns: Iterable[export_batch.TurnRow],
+    batch: export_batch.Batch,
     policy: BadTurnPolicy,
     bad_label_names: list[str],
 ) -> tuple[dict[str, Any] | None, str]:
@@ -515,29 +418,6 @@ def bad_label_names() -> list[str]:
     )
 
 
-def _first_worker_call():
-    return (
-        Turn.objects.filter(
-            simulation=OuterRef("pk"), actor=Turn.Actor.WORKER, llm_call_id__isnull=False
-        )
-        .order_by("seq")
-        .values("llm_call_id")[:1]
-    )
-
-
-def _turns_by_simulation(ids: list[int]) -> Iterator[tuple[int, Iterator[TurnRow]]]:
-    """The turns of ``ids`` in one query, streamed in (simulation, seq) order and grouped."""
-    if not ids:
-        return iter(())
-    rows = (
-        Turn.objects.filter(simulation_id__in=ids)
-        .order_by("simulation_id", "seq")
-        .values(*TURN_FIELDS)
-        .iterator(chunk_size=TURN_CHUNK)
-    )
-    return groupby((TurnRow(**row) for row in rows), key=attrgetter("simulation_id"))
-
-
 def export_records(
     simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -547,14 +427,16 @@ def export_records(
     stats = stats if stats is not None else ExportStats()
     names = bad_label_names()
     sims = (
-        simulations.annotate(first_worker_call=Subquery(_first_worker_call()))
+        simulations.annotate(first_worker_call=export_batch.first_worker_call())
         .order_by("pk")
         .iterator(chunk_size=SIMULATION_CHUNK)
     )
     while chunk := list(islice(sims, SIMULATION_CHUNK)):
-        batch = _batch(chunk)
+        batch = export_batch.batch_read(chunk)
         dropped = batch.first_bad if policy == BadTurnPolicy.DROP else {}
-        groups = _turns_by_simulation([sim.pk for sim in chunk if sim.pk not in dropped])
+        groups = export_batch.turns_by_simulation(
+            [sim.pk for sim in chunk if sim.pk not in dropped]
+        )
         group = next(groups, None)
         for sim in chunk:
             while group is not None and group[0] < sim.pk:

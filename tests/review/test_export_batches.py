@@ -30,7 +30,11 @@ def mixed(computer, user, other_user, labels, fast_engine):
     """Two real runs (objectives, rubric, logged model calls) among built ones: cut by a bad
     label, flagged bad, cut at its first action, labelled good by two annotators, with a
     run-level signal."""
-    bad, good, unsafe = labels["hallucinated file or fact"], labels["good example"], labels["unsafe"]
+    bad, good, unsafe = (
+        labels["hallucinated file or fact"],
+        labels["good example"],
+        labels["unsafe"],
+    )
     real = run_simulation(computer, user=user, max_turns=24)
     cut = build_simulation(computer, turns=9)
     flagged = build_simulation(computer, turns=6)
