@@ -219,10 +219,10 @@ def measure(repeat: int, var: Path, turns: int) -> None:
     for fmt in ("jsonl", "parquet"):
         out = var / f"export-{fmt}"
         target = out / "all.jsonl" if fmt == "jsonl" else out
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with open(os.devnull, "w") as quiet:
             call_command("export_trajectories", "--format", fmt, "--out", str(target), stdout=quiet)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         manifest = json.loads(
             Path(f"{target}.manifest.json" if fmt == "jsonl" else out / "manifest.json").read_text()
         )
@@ -234,7 +234,8 @@ def measure(repeat: int, var: Path, turns: int) -> None:
             f"export whole corpus as {fmt:8} {seconds:7.1f} s  {rate:6.2f} trajectories/s "
             f"({manifest['written']} written, {manifest['cut']} cut, "
             f"{manifest['messages_total'] / seconds:,.0f} messages/s, "
-            f"{size / 2**20 / seconds:5.1f} MiB/s)  -> 1,000 x 2,300 in ~{projected:,.0f} s "
+            f"{size / 2**20 / seconds:5.1f} MiB/s, {1000 * cpu / len(sims):,.0f} ms CPU per "
+            f"trajectory, load {os.getloadavg()[0]:.1f})  -> 1,000 x 2,300 in ~{projected:,.0f} s "
             f"(goal <= {EXPORT_GOAL_SECONDS:.0f} s) {verdict}",
             flush=True,
         )

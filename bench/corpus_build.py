@@ -344,7 +344,7 @@ def load_turns(sims, turns: int, text: Text, rng: random.Random) -> dict[str, in
             "studio_llmcall",
             ("id", "role", "model", "backend", "schema", "prompt_tokens", "completion_tokens",
              "cost_usd", "latency_ms", "outcome", "error", "simulation_id", "created_at",
-             "response"),
+             "response", "attempts", "cached_tokens", "reasoning_tokens"),
             call_rows,
         )  # fmt: skip
         counts["turns"] += copy_rows(
@@ -406,7 +406,7 @@ def load_turns(sims, turns: int, text: Text, rng: random.Random) -> dict[str, in
                 llm = call_id
                 call_rows.append(
                     (call_id, actor, "gpt-5-mini", "bench", "", 9_000, 300, 0.002, 2_000, "ok",
-                     "", sim.pk, when, response)
+                     "", sim.pk, when, response, "[]", 0, 0)
                 )  # fmt: skip
             if rng.random() < 1 / 20_000:
                 reasoning += " " + RARE_WORD

@@ -19,8 +19,9 @@ Each line holds
 Trajectories any researcher flagged bad are excluded. Turns carrying a label marked "bad" are
 handled by a policy: ``drop`` leaves the whole trajectory out, ``cut`` keeps the trajectory up
 to (not including) the first such turn. The policy is written in every line's metadata and in
-the manifest. Simulations are read with ``.iterator(chunk_size=...)`` and turns likewise, one
-trajectory at a time: an export of any size holds one trajectory in memory.
+the manifest. Simulations are read in batches (simulations/review/export_batch.py: the turns of
+a batch stream from one query, everything else is one query per batch) and records are built
+one trajectory at a time: an export of any size holds one trajectory in memory.
 """
 
 from __future__ import annotations
@@ -28,26 +29,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from itertools import islice
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from simulations.engine import memory, worker_prompt
 from simulations.engine.tools import TOOL_SPECS
-from simulations.models import Signal, Simulation, Turn
-from simulations.review.models import TrajectoryFlag, TurnAnnotation
+from simulations.models import Objective, Simulation, Turn
+from simulations.review import export_batch
+from simulations.review.models import TrajectoryFlag
 from simulations.review.selectors import SimulationFilters, simulation_list, simulations_filtered
 from studio.llm import gateway
-from studio.models import LLMCall
 
 FORMAT = "synthetic-computers/openai-chat-tools/v1"
-SIMULATION_CHUNK = 50
-TURN_CHUNK = 500
+SIMULATION_CHUNK = 10
 # The worker never sees these: the objective agent's and the judge's work happens outside its
 # computer, and "stop" is recorded after its last action.
 UNSEEN_ACTORS = frozenset({Turn.Actor.OBJECTIVE, Turn.Actor.JUDGE})
@@ -112,29 +112,23 @@ def flagged_bad_count(candidates: QuerySet[Simulation]) -> int:
 # -- one trajectory ------------------------------------------------------------------------------
 
 
-def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
-    """The system and situation messages of the worker's first call, as logged; else rebuilt
-    from the prompt file and the objectives (when request bodies were not logged)."""
-    call_id = (
-        Turn.objects.filter(simulation=sim, actor=Turn.Actor.WORKER, llm_call_id__isnull=False)
-        .order_by("seq")
-        .values_list("llm_call_id", flat=True)
-        .first()
-    )
-    if call_id:
-        request = LLMCall.objects.filter(pk=call_id).values_list("request", flat=True).first()
-        if isinstance(request, dict):  # the whole body (older records kept only the messages)
-            request = request.get("messages")
-        if (
-            isinstance(request, list)
-            and len(request) >= 2
-            and request[0].get("role") == "system"
-            and request[1].get("role") == "user"
-        ):
-            return [
-                {"role": "system", "content": request[0]["content"]},
-                {"role": "user", "content": request[1]["content"]},
-            ], "llm_call_log"
+def _first_context(
+    sim: Simulation, request: Any, objectives: list[Objective]
+) -> tuple[list[dict[str, Any]], str]:
+    """The system and situation messages of the worker's first call (``request``, as logged);
+    else rebuilt from the prompt file and the objectives (when request bodies were not logged)."""
+    if isinstance(request, dict):  # the whole body (older records kept only the messages)
+        request = request.get("messages")
+    if (
+        isinstance(request, list)
+        and len(request) >= 2
+        and request[0].get("role") == "system"
+        and request[1].get("role") == "user"
+    ):
+        return [
+            {"role": "system", "content": request[0]["content"]},
+            {"role": "user", "content": request[1]["content"]},
+        ], "llm_call_log"
     variant = sim.options.worker_prompt_variant
     prompt = worker_prompt.worker_prompt(variant)
     profile = sim.computer.profile or {}
@@ -167,10 +161,10 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
                         "path": d.path,
                         "due": d.due_date.isoformat(),
                     }
-                    for d in o.deliverables.order_by("key")
+                    for d in sorted(o.deliverables.all(), key=lambda d: d.key)
                 ],
             }
-            for o in sim.objectives.order_by("order")
+            for o in objectives
         ],
     }
     return [
@@ -182,11 +176,11 @@ def _first_context(sim: Simulation) -> tuple[list[dict[str, Any]], str]:
     ], "reconstructed"
 
 
-def seen_by_worker(turn: Turn) -> bool:
+def seen_by_worker(turn: export_batch.TurnRow) -> bool:
     return turn.actor not in UNSEEN_ACTORS and turn.action not in UNSEEN_ACTIONS
 
 
-def turn_messages(turn: Turn) -> list[dict[str, Any]]:
+def turn_messages(turn: export_batch.TurnRow) -> list[dict[str, Any]]:
     """The messages one turn adds to the worker's conversation. Event notes and tool results
     are exactly what the engine showed the worker; assistant messages are what it produced."""
     messages = memory.history_messages([turn])
@@ -217,19 +211,6 @@ def _learning(sim: Simulation) -> dict[str, Any]:
         "experiment": run and {"id": run.experiment_id, "arm": run.arm, "phase": run.phase},
         "worker_prompt_variant": sim.options.worker_prompt_variant,
     }
-
-
-def _models(sim: Simulation) -> dict[str, list[dict[str, str]]]:
-    rows = (
-        LLMCall.objects.filter(simulation_id=sim.pk)
-        .values_list("role", "model", "backend")
-        .distinct()
-        .order_by("role", "model")
-    )
-    out: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for role, model, backend in rows:
-        out[role].append({"model": model, "backend": backend})
-    return dict(out)
 
 
 def _persona(sim: Simulation) -> dict[str, Any]:
@@ -264,9 +245,9 @@ def _computer(sim: Simulation) -> dict[str, Any]:
     }
 
 
-def _objectives(sim: Simulation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _objectives(rows: list[Objective]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     objectives, deliverables = [], []
-    for o in sim.objectives.prefetch_related("rubric", "deliverables").order_by("order"):
+    for o in rows:
         rubric = sorted(o.rubric.all(), key=lambda r: r.order)
         ds = sorted(o.deliverables.all(), key=lambda d: d.key)
         by_id = {d.pk: d.key for d in ds}
@@ -328,39 +309,30 @@ def _objectives(sim: Simulation) -> tuple[list[dict[str, Any]], list[dict[str, A
     return objectives, deliverables
 
 
-def _labels_by_seq(sim: Simulation) -> tuple[dict[int, list[str]], int | None]:
-    """Label names per turn seq, and the first seq carrying a bad label (None if none)."""
-    rows = (
-        TurnAnnotation.labels.through.objects.filter(turnannotation__simulation=sim)
-        .values_list("turnannotation__turn__seq", "label__name")
-        .order_by()
-    )
-    by_seq: dict[int, list[str]] = defaultdict(list)
-    for seq, name in rows:
-        if name not in by_seq[seq]:
-            by_seq[seq].append(name)
-    first_bad = TurnAnnotation.objects.filter(simulation=sim, labels__is_bad=True).aggregate(
-        m=Min("turn__seq")
-    )["m"]
-    return by_seq, first_bad
-
-
 def trajectory_record(
-    sim: Simulation, *, policy: BadTurnPolicy, bad_label_names: list[str]
+    sim: Simulation,
+    *,
+    turns: Iterable[export_batch.TurnRow],
+    batch: export_batch.Batch,
+    policy: BadTurnPolicy,
+    bad_label_names: list[str],
 ) -> tuple[dict[str, Any] | None, str]:
-    """One JSONL record, or (None, why) when the policy leaves the trajectory out."""
-    labels_by_seq, first_bad = _labels_by_seq(sim)
+    """One JSONL record from the simulation's turns in seq order, or (None, why) when the
+    policy leaves the trajectory out."""
+    labels_by_seq = batch.labels.get(sim.pk, {})
+    first_bad = batch.first_bad.get(sim.pk)
     if first_bad is not None and policy == BadTurnPolicy.DROP:
         return None, "bad_label"
     cut_before = first_bad if policy == BadTurnPolicy.CUT else None
-    messages, context_source = _first_context(sim)
+    messages, context_source = _first_context(
+        sim, batch.requests.get(sim.pk), batch.objectives.get(sim.pk, [])
+    )
     per_turn: list[dict[str, Any]] = []
-    turns = Turn.objects.filter(simulation=sim).order_by("seq")
-    if cut_before is not None:
-        turns = turns.filter(seq__lt=cut_before)
     last_seq = 0
     assistant_turns = 0
-    for turn in turns.iterator(chunk_size=TURN_CHUNK):
+    for turn in turns:
+        if cut_before is not None and turn.seq >= cut_before:
+            break
         last_seq = turn.seq
         index = None
         if seen_by_worker(turn):
@@ -393,17 +365,8 @@ def trajectory_record(
             )
     if not assistant_turns:
         return None, "empty"
-    objectives, deliverables = _objectives(sim)
+    objectives, deliverables = _objectives(batch.objectives.get(sim.pk, []))
     outcome = sim.outcome or {}
-    run_signals = [
-        {
-            "kind": s.kind,
-            "severity": s.severity,
-            "message": s.message,
-            "seq": s.turn.seq if s.turn_id else None,
-        }
-        for s in Signal.objects.filter(simulation=sim).select_related("turn").order_by("id")
-    ]
     metadata = {
         "format": FORMAT,
         "simulation_id": sim.pk,
@@ -418,7 +381,7 @@ def trajectory_record(
         "persona": _persona(sim),
         "computer": _computer(sim),
         "objectives": objectives,
-        "models": _models(sim),
+        "models": {role: list(v) for role, v in batch.models.get(sim.pk, {}).items()},
         **_learning(sim),
         "llm_backend": sim.llm_backend,
         "context_source": context_source,
@@ -430,7 +393,7 @@ def trajectory_record(
             "cut_before_seq": cut_before,
             "truncated": cut_before is not None,
         },
-        "flags": list(TrajectoryFlag.objects.filter(simulation=sim).values_list("flag", flat=True)),
+        "flags": batch.flags.get(sim.pk, []),
     }
     signals = {
         "process": {"turns": per_turn, "totals": outcome.get("process") or {}},
@@ -446,7 +409,7 @@ def trajectory_record(
             "score_pct": outcome.get("score_pct"),
             "deliverables_submitted": outcome.get("deliverables_submitted"),
             "failure_modes": outcome.get("failure_modes", {}),
-            "run_signals": run_signals,
+            "run_signals": batch.signals.get(sim.pk, []),
             "lessons": (sim.retrospective or {}).get("lessons", []),
         },
     }
@@ -474,22 +437,41 @@ def bad_label_names() -> list[str]:
 def export_records(
     simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The records, one trajectory at a time (JSONL lines and parquet rows are made of them)."""
+    """The records in id order, one trajectory built at a time (JSONL lines and parquet rows
+    are made of them). Simulations are read in batches: the turns of a batch stream from one
+    query ordered by (simulation, seq), what else the records need is one query per batch."""
     stats = stats if stats is not None else ExportStats()
     names = bad_label_names()
-    for sim in simulations.iterator(chunk_size=SIMULATION_CHUNK):
-        record, why = trajectory_record(sim, policy=policy, bad_label_names=names)
-        if record is None:
-            if why == "bad_label":
-                stats.dropped_bad_label += 1
-            else:
-                stats.empty += 1
-            continue
-        stats.written += 1
-        stats.cut += why == "cut"
-        stats.messages += len(record["messages"])
-        stats.simulation_ids.append(sim.pk)
-        yield record
+    sims = (
+        simulations.annotate(first_worker_call=export_batch.first_worker_call())
+        .order_by("pk")
+        .iterator(chunk_size=SIMULATION_CHUNK)
+    )
+    while chunk := list(islice(sims, SIMULATION_CHUNK)):
+        batch = export_batch.batch_read(chunk)
+        dropped = batch.first_bad if policy == BadTurnPolicy.DROP else {}
+        groups = export_batch.turns_by_simulation(
+            [sim.pk for sim in chunk if sim.pk not in dropped]
+        )
+        group = next(groups, None)
+        for sim in chunk:
+            while group is not None and group[0] < sim.pk:
+                group = next(groups, None)
+            turns = group[1] if group is not None and group[0] == sim.pk else iter(())
+            record, why = trajectory_record(
+                sim, turns=turns, batch=batch, policy=policy, bad_label_names=names
+            )
+            if record is None:
+                if why == "bad_label":
+                    stats.dropped_bad_label += 1
+                else:
+                    stats.empty += 1
+                continue
+            stats.written += 1
+            stats.cut += why == "cut"
+            stats.messages += len(record["messages"])
+            stats.simulation_ids.append(sim.pk)
+            yield record
 
 
 def export_lines(
