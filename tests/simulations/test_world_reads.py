@@ -86,8 +86,10 @@ def test_pending_reply_names_a_collaborator_who_has_not_answered(simulation):
     found, recipient = world.pending_reply()
     assert (found.pk, recipient["name"]) == (message.pk, ann)
     Message.objects.filter(pk=message.pk).update(meta={"answered_by": [ann]})
+    world.refresh()
     assert world.pending_reply() is None
     Message.objects.filter(pk=message.pk).update(answered=True, meta={})
+    world.refresh()
     assert world.pending_reply() is None
 
 
