@@ -134,7 +134,13 @@ def test_what_a_refresh_keeps_is_what_the_database_holds(simulation, monkeypatch
     turn of a whole run (mail sent, delivered, answered and read, submissions, condensations,
     judging) the world it leaves equals one read afresh from the database."""
     settings.LLM_LOG_BODIES = False
-    simulation.config = {**simulation.config, "workdays": 2, "seed": 3, "history_max_chars": 10_000, "history_keep_chars": 5_000}
+    simulation.config = {
+        **simulation.config,
+        "workdays": 2,
+        "seed": 3,
+        "history_max_chars": 10_000,
+        "history_keep_chars": 5_000,
+    }
     simulation.save(update_fields=["config"])
     refresh = World.refresh
     compared = []
