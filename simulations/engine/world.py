@@ -82,9 +82,29 @@ class Mail:
             )
         return self.parts["figures"]
 
-    def forget_reads(self) -> None:
-        """After a turn that only marked messages read: just the unread count changed."""
-        self.parts.pop("figures", None)
+    def forget(self, draft: TurnDraft) -> None:
+        """Drop the parts a committed turn's mail could have changed: new incoming mail or a
+        delivery, the incoming side; mail sent or answered, the outgoing side; a message
+        read, the unread count; a file shared, the shares. An update of any other kind
+        drops everything."""
+        drop = set()
+        for message in draft.messages:
+            drop |= _INCOMING if message.direction == Message.Direction.INCOMING else _OUTGOING
+        for update in draft.message_updates:
+            if set(update.fields) == {"read_at"}:
+                drop.add("figures")
+            elif "answered" in update.fields:
+                drop |= _OUTGOING
+            else:
+                drop |= _INCOMING | _OUTGOING | {"shares"}
+        if any(op.op == FileChange.Op.SHARE for op in draft.file_ops):
+            drop.add("shares")
+        for name in drop:
+            self.parts.pop(name, None)
+
+
+_INCOMING = {"incoming", "figures"}
+_OUTGOING = {"outgoing", "pending_reply"}
 
 
 @dataclass
@@ -126,10 +146,8 @@ class World:
             return
         if draft.submission or draft.objective_plan is not None or draft.judged is not None:
             self.load_objectives()
-        if draft.messages or any(set(u.fields) != {"read_at"} for u in draft.message_updates):
-            self._mail = None
-        elif draft.message_updates and self._mail is not None:
-            self._mail.forget_reads()
+        if self._mail is not None:
+            self._mail.forget(draft)
         if "summary_upto_seq" in draft.simulation or self._history is None:
             self._history = None
         else:
