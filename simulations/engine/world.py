@@ -248,7 +248,7 @@ class World:
     # -- mail -------------------------------------------------------------------------------------
 
     def inbox(self, unread_only: bool, limit: int) -> list[InboxItem]:
-        rows = self._incoming().filter(delivered_at__isnull=False)
+        rows = _incoming(self.sim).filter(delivered_at__isnull=False)
         if unread_only:
             rows = rows.filter(read_at__isnull=True)
         return [
@@ -271,9 +271,6 @@ class World:
             self._mail = Mail(self.sim)
         return self._mail
 
-    def _incoming(self):
-        return _incoming(self.sim)
-
     def unread_count(self) -> int:
         return self.mail.figures()["unread"]
 
@@ -281,7 +278,7 @@ class World:
         first = self.next_delivery_at()
         if first is None or first > self.now:  # nothing due: no need to ask for the list
             return []
-        due = self._incoming().filter(delivered_at__isnull=True, sent_at__lte=self.now)
+        due = _incoming(self.sim).filter(delivered_at__isnull=True, sent_at__lte=self.now)
         return list(due.order_by("sent_at", "id")[:10])
 
     def next_delivery_at(self) -> dt.datetime | None:
