@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +93,8 @@ def make_computer():
 def single(computer, workdays: int, repeats: int) -> None:
     import httpx2
     import openai
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from openai.types.chat import ChatCompletion
 
     from simulations.services.runs import simulation_run_inline
@@ -107,11 +110,14 @@ def single(computer, workdays: int, repeats: int) -> None:
             recorded.append((json.loads(request.read()), self.role))
         return real_handle(self, request)
 
-    # Warm up imports and caches as a long-running worker has them; not counted.
+    # Warm up imports and caches as a long-running worker has them; not timed, but its
+    # database statements are counted (capturing them would distort the timed runs).
     warm = simulation_create(
         computer=computer, config={"workdays": 1, "seed": 99, "max_turns": 40}, enqueue=False
     )
-    simulation_run_inline(simulation=warm)
+    with CaptureQueriesContext(connection) as statements:
+        warm = simulation_run_inline(simulation=warm)
+    kinds = Counter(q["sql"].split(None, 1)[0].upper() for q in statements.captured_queries)
 
     clients: dict[str, openai.OpenAI] = {}
 
@@ -186,6 +192,8 @@ def single(computer, workdays: int, repeats: int) -> None:
     parts = {name: seconds / turns for name, seconds in parts.items()}
     parts["engine: everything else"] = engine_thread - sum(parts.values())
     parts["other threads (live broadcast sender, heartbeat)"] = cpu - engine_thread
+    per_turn = ", ".join(f"{n / warm.turn_count:.1f} {kind}" for kind, n in kinds.most_common())
+    print(f"   database statements per turn (the warm-up run): {per_turn}")
     print("   where the engine's CPU goes in the quietest repeat (ms per turn):")
     for name, seconds in parts.items():
         print(f"     {name:<52}{1000 * seconds:>7.1f}")

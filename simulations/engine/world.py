@@ -1,10 +1,11 @@
 """What the engine knows about a simulation, read from the database.
 
-``World.load`` reads the simulation row and its objectives; ``refresh`` reads them again
-before every turn, so the next step follows from what is committed (including what
-another process changed: pause, resume, cancel, the lease). History and mail are bounded
-reads, made when a turn first needs them and dropped at the next refresh. Any worker can
-rebuild the same world from the database and carry on.
+``World.load`` reads the simulation row and its objectives; ``refresh`` reads the row again
+before every turn, so the next step follows from what is committed (including what another
+process changed: pause, resume, cancel, the lease). History, mail and objectives are bounded
+reads, made when a turn first needs them and read again only after a turn that could have
+changed them (what the committed turn did says which): only a turn of this slice, under its
+lease, writes them. Any worker can rebuild the same world from the database and carry on.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q
 
 from simulations.engine import clock
+from simulations.engine.draft import TurnDraft
 from simulations.engine.sandbox import Workspace
 from simulations.engine.tools import DeliverableRef, InboxItem, Person
 from simulations.models import Deliverable, FileChange, Message, Objective, Simulation, Turn
@@ -34,10 +37,11 @@ UNANSWERED_SEEN = 5  # the oldest outgoing messages still unanswered that the en
 
 @dataclass
 class Mail:
-    """The mail a turn's prompt shows: each part one bounded query, read when first needed."""
+    """The mail as the last refresh left it: each part one bounded query, read when first
+    needed and kept until a turn sends, delivers, answers or reads mail."""
 
     sim: Simulation
-    parts: dict[str, list] = field(default_factory=dict)
+    parts: dict[str, Any] = field(default_factory=dict)
 
     def _part(self, name: str) -> list:
         if name not in self.parts:
@@ -69,6 +73,39 @@ class Mail:
     def shares(self) -> list[tuple[str, str]]:  # (path, "owner:private path"), newest first
         return self._part("shares")
 
+    def figures(self) -> dict[str, Any]:
+        """The unread count and the first undelivered message's send time, from one query."""
+        if "figures" not in self.parts:
+            self.parts["figures"] = _incoming(self.sim).aggregate(
+                unread=Count("id", filter=Q(delivered_at__isnull=False, read_at__isnull=True)),
+                next_delivery=Min("sent_at", filter=Q(delivered_at__isnull=True)),
+            )
+        return self.parts["figures"]
+
+    def forget(self, draft: TurnDraft) -> None:
+        """Drop the parts a committed turn's mail could have changed: new incoming mail or a
+        delivery, the incoming side; mail sent or answered, the outgoing side; a message
+        read, the unread count; a file shared, the shares. An update of any other kind
+        drops everything."""
+        drop = set()
+        for message in draft.messages:
+            drop |= _INCOMING if message.direction == Message.Direction.INCOMING else _OUTGOING
+        for update in draft.message_updates:
+            if set(update.fields) == {"read_at"}:
+                drop.add("figures")
+            elif "answered" in update.fields:
+                drop |= _OUTGOING
+            else:
+                drop |= _INCOMING | _OUTGOING | {"shares"}
+        if any(op.op == FileChange.Op.SHARE for op in draft.file_ops):
+            drop.add("shares")
+        for name in drop:
+            self.parts.pop(name, None)
+
+
+_INCOMING = {"incoming", "figures"}
+_OUTGOING = {"outgoing", "pending_reply"}
+
 
 @dataclass
 class World:
@@ -92,16 +129,29 @@ class World:
         self.objectives = list(Objective.objects.filter(simulation=self.sim).order_by("order"))
         self.deliverables = list(Deliverable.objects.filter(simulation=self.sim).order_by("key"))
 
-    def refresh(self) -> None:
-        """Before every turn: the simulation row and objectives as committed (state and
-        lease may have been changed by someone else, the rest by the last turn); history
-        and mail are read again when needed. The computer does not change while it is
-        simulated (runs work on copies), so it is kept."""
+    def refresh(self, turn: Turn | None = None, draft: TurnDraft | None = None) -> None:
+        """Before every turn: the simulation row as committed (state and lease may have been
+        changed by someone else, the rest by the last turn). Given the turn this slice just
+        committed (and its draft), what that turn cannot have changed is kept: objectives
+        unless it submitted, planned or judged; mail unless it touched messages; the history
+        gets the committed turn appended unless it condensed. Without them, everything is
+        read again. The computer does not change while it is simulated (runs work on
+        copies), so it is kept."""
         computer = self.sim.computer
         self.sim = Simulation.objects.get(pk=self.sim.pk)
         self.sim.computer = computer
-        self.load_objectives()
-        self._history = self._mail = None
+        if draft is None:
+            self.load_objectives()
+            self._history = self._mail = None
+            return
+        if draft.submission or draft.objective_plan is not None or draft.judged is not None:
+            self.load_objectives()
+        if self._mail is not None:
+            self._mail.forget(draft)
+        if "summary_upto_seq" in draft.simulation or self._history is None:
+            self._history = None
+        else:
+            self._history.append(turn)
 
     # -- who is who -----------------------------------------------------------------------
 
@@ -198,7 +248,7 @@ class World:
     # -- mail -------------------------------------------------------------------------------------
 
     def inbox(self, unread_only: bool, limit: int) -> list[InboxItem]:
-        rows = self._incoming().filter(delivered_at__isnull=False)
+        rows = _incoming(self.sim).filter(delivered_at__isnull=False)
         if unread_only:
             rows = rows.filter(read_at__isnull=True)
         return [
@@ -221,22 +271,27 @@ class World:
             self._mail = Mail(self.sim)
         return self._mail
 
-    def _incoming(self):
-        return Message.objects.filter(simulation=self.sim, direction=Message.Direction.INCOMING)
-
     def unread_count(self) -> int:
-        return self._incoming().filter(delivered_at__isnull=False, read_at__isnull=True).count()
+        return self.mail.figures()["unread"]
 
     def due_deliveries(self) -> list[Message]:
-        due = self._incoming().filter(delivered_at__isnull=True, sent_at__lte=self.now)
+        first = self.next_delivery_at()
+        if first is None or first > self.now:  # nothing due: no need to ask for the list
+            return []
+        due = _incoming(self.sim).filter(delivered_at__isnull=True, sent_at__lte=self.now)
         return list(due.order_by("sent_at", "id")[:10])
 
     def next_delivery_at(self) -> dt.datetime | None:
-        pending = self._incoming().filter(delivered_at__isnull=True)
-        return pending.aggregate(first=Min("sent_at"))["first"]
+        return self.mail.figures()["next_delivery"]
 
     def pending_reply(self) -> tuple[Message, dict] | None:
         """An outgoing message one of its recipients has not answered yet, with that recipient."""
+        parts = self.mail.parts
+        if "pending_reply" not in parts:
+            parts["pending_reply"] = self._find_pending_reply()
+        return parts["pending_reply"]
+
+    def _find_pending_reply(self) -> tuple[Message, dict] | None:
         waiting = Message.objects.filter(
             simulation=self.sim, direction=Message.Direction.OUTGOING, answered=False
         ).order_by("id")[:UNANSWERED_SEEN]
@@ -271,6 +326,10 @@ class World:
 
     def turns_since_summary(self) -> int:
         return self.sim.turn_count - self.sim.summary_upto_seq
+
+
+def _incoming(sim: Simulation):
+    return Message.objects.filter(simulation=sim, direction=Message.Direction.INCOMING)
 
 
 def _json_contains_supported() -> bool:

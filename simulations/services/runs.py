@@ -289,9 +289,9 @@ def _run_slice(
         if sim.model_errors:
             time.sleep(min(30.0, config.error_backoff_seconds() * 2 ** (sim.model_errors - 1)))
         draft = runner.build_turn(world, step, seq=sim.turn_count + 1)
-        turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
+        turn = turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
         result.turns += 1
-        world.refresh()
+        world.refresh(turn, draft)
 
 
 def _spread(seconds: float) -> float:

@@ -86,8 +86,10 @@ def test_pending_reply_names_a_collaborator_who_has_not_answered(simulation):
     found, recipient = world.pending_reply()
     assert (found.pk, recipient["name"]) == (message.pk, ann)
     Message.objects.filter(pk=message.pk).update(meta={"answered_by": [ann]})
+    world.refresh()
     assert world.pending_reply() is None
     Message.objects.filter(pk=message.pk).update(answered=True, meta={})
+    world.refresh()
     assert world.pending_reply() is None
 
 
@@ -109,3 +111,50 @@ def test_refresh_sees_what_was_committed_since(simulation):
     )
     assert [t.seq for t in world.history()] == [1]
     assert world.sim.computer.pk == simulation.computer_id
+
+
+def _seen(world: World) -> dict:
+    """What a turn reads from the world, comparable across World objects."""
+    return {
+        "history": [(t.seq, t.action, t.observation, t.arguments) for t in world.history()],
+        "objectives": [(o.pk, o.status, o.score) for o in world.objectives],
+        "deliverables": [(d.key, d.status, d.submissions) for d in world.deliverables],
+        "incoming": [(m.pk, m.delivered_at, m.meta) for m in world.mail.incoming],
+        "outgoing": [(m.pk, m.answered, m.meta) for m in world.mail.outgoing],
+        "shares": world.mail.shares,
+        "unread": world.unread_count(),
+        "next_delivery": world.next_delivery_at(),
+        "due": [m.pk for m in world.due_deliveries()],
+        "pending_reply": world.pending_reply() and world.pending_reply()[0].pk,
+    }
+
+
+def test_what_a_refresh_keeps_is_what_the_database_holds(simulation, monkeypatch, settings):
+    """A refresh after a committed turn re-reads only what that turn could change; after every
+    turn of a whole run (mail sent, delivered, answered and read, submissions, condensations,
+    judging) the world it leaves equals one read afresh from the database."""
+    settings.LLM_LOG_BODIES = False
+    simulation.config = {
+        **simulation.config,
+        "workdays": 2,
+        "seed": 3,
+        "history_max_chars": 10_000,
+        "history_keep_chars": 5_000,
+    }
+    simulation.save(update_fields=["config"])
+    refresh = World.refresh
+    compared = []
+
+    def checked(world, turn=None, draft=None):
+        refresh(world, turn, draft)
+        if world.sim.phase == Simulation.Phase.WORK:
+            assert _seen(world) == _seen(World.load(world.sim.pk)), f"after turn {turn.seq}"
+            compared.append(turn.action)
+
+    monkeypatch.setattr(World, "refresh", checked)
+    from simulations.services.runs import simulation_run_inline
+
+    simulation = simulation_run_inline(simulation=simulation)
+    assert simulation.state == Simulation.State.COMPLETED
+    for action in ("deliver_mail", "compose_reply", "condense", "read_inbox", "submit_deliverable"):
+        assert action in compared, action
