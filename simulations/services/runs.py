@@ -256,7 +256,7 @@ def _run_slice(
         _prepare(world, token)
         world = World.load(simulation_id)
     elif world.sim.turn_count:
-        workspace_replay_last_turn(simulation=world.sim)
+        workspace_replay_last_turn(simulation=world.sim, lease_token=token)
     while True:
         if lease.lost:
             raise LeaseLost("the heartbeat lost the lease")

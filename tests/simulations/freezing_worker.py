@@ -1,0 +1,37 @@
+"""A Celery worker that freezes itself (SIGSTOP) once: after committing the first turn that
+edits a file and before applying it — the window in which a paused process (GC, VM freeze)
+could later write an old version over newer work. Run as
+``python -m tests.simulations.freezing_worker <celery worker arguments>``."""
+
+import os
+import signal
+import sys
+
+import django
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    django.setup()
+    from celery.__main__ import main as celery_main
+
+    from simulations.engine.sandbox import Workspace
+
+    real_apply = Workspace.apply
+    frozen = []
+
+    def apply_after_a_freeze(self, ops, **kwargs):
+        ops = list(ops)
+        if not frozen and any(op.op == "edit" for op in ops):
+            frozen.append(True)
+            print(f"freezing before applying {[op.path for op in ops]}", flush=True)
+            os.kill(os.getpid(), signal.SIGSTOP)
+        return real_apply(self, ops, **kwargs)
+
+    Workspace.apply = apply_after_a_freeze
+    sys.argv = ["celery", "-A", "studio", *sys.argv[1:]]
+    celery_main()
+
+
+if __name__ == "__main__":
+    main()
