@@ -9,6 +9,8 @@ import sys
 
 import django
 
+AWAKE = "awake after the freeze:"
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
@@ -22,11 +24,17 @@ def main() -> None:
 
     def apply_after_a_freeze(self, ops, **kwargs):
         ops = list(ops)
-        if not frozen and any(op.op == "edit" for op in ops):
-            frozen.append(True)
-            print(f"freezing before applying {[op.path for op in ops]}", flush=True)
-            os.kill(os.getpid(), signal.SIGSTOP)
-        return real_apply(self, ops, **kwargs)
+        if frozen or not any(op.op == "edit" for op in ops):
+            return real_apply(self, ops, **kwargs)
+        frozen.append(True)
+        print(f"freezing before applying {[op.path for op in ops]}", flush=True)
+        os.kill(os.getpid(), signal.SIGSTOP)
+        applied = None
+        try:
+            applied = real_apply(self, ops, **kwargs)
+            return applied
+        finally:
+            print(f"{AWAKE} applied={applied}", flush=True)
 
     Workspace.apply = apply_after_a_freeze
     sys.argv = ["celery", "-A", "studio", *sys.argv[1:]]

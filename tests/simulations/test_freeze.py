@@ -4,14 +4,17 @@ wakes to find another worker has taken over and written since: it writes nothing
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from simulations.models import FileChange, Simulation
+from simulations.models import FileChange
 from simulations.services.simulations import simulation_pause, simulation_resume
 from studio import runtime
 from tests.conftest import _log, _service_env, wait_until
 from tests.simulations.checks import assert_contiguous_turns, assert_workspace_is_the_replayed_log
+from tests.simulations.freezing_worker import AWAKE
 from tests.simulations.test_resilience import _finished_by, _run_on, _sim, _worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -22,12 +25,11 @@ def _freezing_worker(env, queue, name):
         "-m", "tests.simulations.freezing_worker", "worker", "-P", "threads", "-c", "2",
         "-Q", queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "-l", "INFO",
     )  # fmt: skip
-    log = _log(name)
     return subprocess.Popen(
         command,
         cwd=runtime.BASE_DIR,
         env=env,
-        stdout=log,
+        stdout=_log(name),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -47,13 +49,18 @@ def test_a_frozen_worker_never_writes_over_the_work_of_the_one_that_took_over(
     queue = "sim-freeze-test"
     simulation = _run_on(queue, computer, user, seed=11)
     frozen = _freezing_worker(env, queue, "sim-frozen")
+    log = Path(settings.VAR_DIR) / "log" / "sim-frozen.log"
     taker = None
     try:
         # the frozen worker committed a turn that edits a file and stopped before applying it
         edit = wait_until(
-            lambda: frozen.poll() is None
-            and open(f"/proc/{frozen.pid}/stat").read().split()[2] == "T"
-            and FileChange.objects.filter(simulation=simulation, op="edit").order_by("seq").first(),
+            lambda: (
+                frozen.poll() is None
+                and open(f"/proc/{frozen.pid}/stat").read().split()[2] == "T"
+                and FileChange.objects.filter(simulation=simulation, op="edit")
+                .order_by("seq")
+                .first()
+            ),
             timeout=120,
             message="the worker did not freeze after an edit",
         )
@@ -68,10 +75,10 @@ def test_a_frozen_worker_never_writes_over_the_work_of_the_one_that_took_over(
         )
         simulation_pause(simulation=_sim(simulation.pk))
         wait_until(lambda: _sim(simulation.pk).lease_owner == "", timeout=60)
-        # the frozen worker wakes, finishes its task and leaves
+        # the frozen worker wakes and finishes the apply it was in
         os.kill(frozen.pid, signal.SIGCONT)
-        os.kill(frozen.pid, signal.SIGTERM)
-        frozen.wait(30)
+        wait_until(lambda: AWAKE in log.read_text(), timeout=30, message=log.read_text()[-3000:])
+        runtime.stop_process(frozen)
         paused = _sim(simulation.pk)
         assert "took over turn" in paused.error_detail, paused.error_detail[-3000:]
         (tmp_path / "paused").mkdir()
