@@ -65,11 +65,13 @@ def test_a_frozen_worker_never_writes_over_the_work_of_the_one_that_took_over(
             message="the worker did not freeze after an edit",
         )
         taker = _worker(env, queue, "sim-taker")
-        # the taker replays that turn and goes on to write the same file again
+        # the taker replays that turn and goes on to write another version of the same file
         wait_until(
-            lambda: FileChange.objects.filter(
-                simulation=simulation, path=edit.path, seq__gt=edit.seq
-            ).exists(),
+            lambda: (
+                FileChange.objects.filter(simulation=simulation, path=edit.path, seq__gt=edit.seq)
+                .exclude(after_sha256=edit.after_sha256)
+                .exists()
+            ),
             timeout=180,
             message=f"the taker did not write {edit.path} again",
         )
@@ -78,6 +80,7 @@ def test_a_frozen_worker_never_writes_over_the_work_of_the_one_that_took_over(
         # the frozen worker wakes and finishes the apply it was in
         os.kill(frozen.pid, signal.SIGCONT)
         wait_until(lambda: AWAKE in log.read_text(), timeout=30, message=log.read_text()[-3000:])
+        assert f"{AWAKE} applied=False" in log.read_text()  # it found the lease gone
         runtime.stop_process(frozen)
         paused = _sim(simulation.pk)
         assert "took over turn" in paused.error_detail, paused.error_detail[-3000:]
