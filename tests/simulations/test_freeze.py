@@ -56,7 +56,7 @@ def test_a_frozen_worker_never_writes_over_the_work_of_the_one_that_took_over(
         edit = wait_until(
             lambda: (
                 frozen.poll() is None
-                and open(f"/proc/{frozen.pid}/stat").read().split()[2] == "T"
+                and Path(f"/proc/{frozen.pid}/stat").read_text().split()[2] == "T"
                 and FileChange.objects.filter(simulation=simulation, op="edit")
                 .order_by("seq")
                 .first()
