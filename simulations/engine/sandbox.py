@@ -326,7 +326,9 @@ class Workspace:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise SandboxError("the workspace stayed locked by another worker") from None
+                        raise SandboxError(
+                            "the workspace stayed locked by another worker"
+                        ) from None
                     time.sleep(0.05)
             yield
         finally:
