@@ -1,5 +1,5 @@
 """A Celery worker that freezes itself (SIGSTOP) once: after committing the first turn that
-edits a file and before applying it — the window in which a paused process (GC, VM freeze)
+edits a notes file (.md, appended to turn after turn) and before applying it — the window in which a paused process (GC, VM freeze)
 could later write an old version over newer work. Run as
 ``python -m tests.simulations.freezing_worker <celery worker arguments>``."""
 
@@ -24,7 +24,7 @@ def main() -> None:
 
     def apply_after_a_freeze(self, ops, **kwargs):
         ops = list(ops)
-        if frozen or not any(op.op == "edit" for op in ops):
+        if frozen or not any(op.op == "edit" and op.kind == "md" for op in ops):
             return real_apply(self, ops, **kwargs)
         frozen.append(True)
         print(f"freezing before applying {[op.path for op in ops]}", flush=True)

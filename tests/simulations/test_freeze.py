@@ -57,7 +57,7 @@ def test_a_frozen_worker_never_writes_over_the_work_of_the_one_that_took_over(
             lambda: (
                 frozen.poll() is None
                 and Path(f"/proc/{frozen.pid}/stat").read_text().split()[2] == "T"
-                and FileChange.objects.filter(simulation=simulation, op="edit")
+                and FileChange.objects.filter(simulation=simulation, op="edit", kind="md")
                 .order_by("seq")
                 .first()
             ),
