@@ -6,6 +6,8 @@ could later write an old version over newer work. Run as
 import os
 import signal
 import sys
+import threading
+import time
 
 import django
 
@@ -28,7 +30,11 @@ def main() -> None:
             return real_apply(self, ops, **kwargs)
         frozen.append(True)
         print(f"freezing before applying {[op.path for op in ops]}", flush=True)
-        os.kill(os.getpid(), signal.SIGSTOP)
+        # sent to this thread, so that it is the one stopped at once (a signal to the process
+        # may be taken by another thread while this one runs on into the apply); the sleep
+        # covers the delivery
+        signal.pthread_kill(threading.get_ident(), signal.SIGSTOP)
+        time.sleep(1)
         applied = None
         try:
             applied = real_apply(self, ops, **kwargs)
