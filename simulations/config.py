@@ -28,6 +28,19 @@ class RoleModel(BaseModel):
     model: str = Field(default="", max_length=300)
     base_url: str = Field(default="", max_length=500)
 
+    @field_validator("model")
+    @classmethod
+    def _offline_options_in_range(cls, value: str) -> str:
+        """The offline engine's options (latency, hangs, faults) are checked at launch, not
+        found wrong, or absurd, turns into a run."""
+        from studio.llm.offline.engine import EngineSpec, EngineSpecError
+
+        try:
+            EngineSpec.parse(value)
+        except EngineSpecError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     def overrides(self) -> dict[str, str]:
         return {k: v for k, v in (("model", self.model), ("base_url", self.base_url)) if v}
 
@@ -102,6 +115,11 @@ def max_model_errors() -> int:
 
 def error_backoff_seconds() -> float:
     return settings.SIM_ERROR_BACKOFF_SECONDS
+
+
+def drain_grace_seconds() -> float:
+    """How long a worker shutting down waits for a turn's model call before dropping it."""
+    return settings.SIM_DRAIN_GRACE_SECONDS
 
 
 def sweep_seconds() -> float:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Count
+from pydantic import ValidationError
 
-from simulations.config import AGENT_ROLES, SimulationConfig
+from simulations.config import AGENT_ROLES, RoleModel, SimulationConfig
 from simulations.learning.models import SkillVersion
 
 
@@ -53,6 +54,16 @@ class LaunchForm(forms.Form):
                 required=False,
                 help_text="blank: the studio's model for this role",
             )
+
+    def clean(self):
+        data = super().clean()
+        for role in AGENT_ROLES:
+            name = f"model_{role}"
+            try:
+                RoleModel(model=(data.get(name) or "").strip())
+            except ValidationError as exc:
+                self.add_error(name, exc.errors()[0]["msg"].removeprefix("Value error, "))
+        return data
 
     def config(self) -> SimulationConfig:
         data = self.cleaned_data

@@ -190,6 +190,7 @@ SIM_SLICE_SECONDS = env_float("SIM_SLICE_SECONDS", 120.0, minimum=0.1)
 SIM_MAX_ATTEMPTS = env_int("SIM_MAX_ATTEMPTS", 5, minimum=1)
 SIM_MAX_MODEL_ERRORS = env_int("SIM_MAX_MODEL_ERRORS", 10, minimum=1)
 SIM_ERROR_BACKOFF_SECONDS = env_float("SIM_ERROR_BACKOFF_SECONDS", 1.0, minimum=0.0)
+SIM_DRAIN_GRACE_SECONDS = env_float("SIM_DRAIN_GRACE_SECONDS", 5.0, minimum=0.0)
 SIM_SWEEP_SECONDS = env_float("SIM_SWEEP_SECONDS", 30.0, minimum=0.0)
 SIM_REQUEUE_AFTER_SECONDS = env_float("SIM_REQUEUE_AFTER_SECONDS", 300.0, minimum=1.0)
 # How often an active experiment looks at its runs to start the next ones (simulations.learning).

@@ -12,18 +12,24 @@ the blob store, and a :class:`FileOp` describes it. The engine commits the turn 
 FileChange rows) and only then applies the ops — a redo log: if the process dies between
 commit and apply, the next slice re-applies the last turn's ops (idempotent), and if it dies
 before the commit nothing in ``home/`` changed. Because every version is kept by hash, a
-file can be rebuilt as it was at any turn.
+file can be rebuilt as it was at any turn. Applying happens under the workspace's lock and only
+while the caller still holds the run's lease: a worker frozen after its commit (GC, VM pause,
+SIGSTOP) for longer than the lease wakes to find the lease gone and writes nothing over the
+newer work of the worker that took over.
 """
 
 from __future__ import annotations
 
 import difflib
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +38,7 @@ from studio.volumes import VOLUMES_DIR, Volume, is_logical, locate, volumes_dump
 
 TEXT_KINDS = ("md", "txt", "csv")
 DIFF_LIMIT = 20_000
+LOCK_WAIT_SECONDS = 60.0  # a holder frozen longer than this turns the waiter's slice into a crash
 
 
 class SandboxError(Exception):
@@ -277,18 +284,55 @@ class Workspace:
 
     # -- applying committed changes ----------------------------------------------------------
 
-    def apply(self, ops: Iterable[FileOp], *, mtime: float | None = None) -> None:
-        """Make home/ reflect committed ops. Idempotent: running it twice changes nothing."""
-        for op in ops:
-            path = self.resolve(op.path)
-            if op.op == "delete":
-                path.unlink(missing_ok=True)
-                continue
-            if not (path.is_file() and sha256_bytes(path.read_bytes()) == op.after_sha256):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                _atomic_write_bytes(path, self.read_blob(op.after_sha256), mtime=mtime)
-            if op.op == "move" and op.source_path:
-                self.resolve(op.source_path).unlink(missing_ok=True)
+    def apply(
+        self,
+        ops: Iterable[FileOp],
+        *,
+        mtime: float | None = None,
+        still_ours: Callable[[], bool] = lambda: True,
+    ) -> bool:
+        """Make home/ reflect committed ops, if ``still_ours()`` says (under the lock) that the
+        caller still holds the run; False if it does not. Idempotent: running it twice changes
+        nothing."""
+        with self.lock():
+            if not still_ours():
+                return False
+            for op in ops:
+                self._apply_one(op, mtime)
+        return True
+
+    def _apply_one(self, op: FileOp, mtime: float | None) -> None:
+        path = self.resolve(op.path)
+        if op.op == "delete":
+            path.unlink(missing_ok=True)
+            return
+        if not (path.is_file() and sha256_bytes(path.read_bytes()) == op.after_sha256):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write_bytes(path, self.read_blob(op.after_sha256), mtime=mtime)
+        if op.op == "move" and op.source_path:
+            self.resolve(op.source_path).unlink(missing_ok=True)
+
+    @contextmanager
+    def lock(self):
+        """The workspace's writer lock, across processes (flock). Polled rather than blocking,
+        so that a gevent worker's other greenlets run while one waits."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / ".apply.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            deadline = time.monotonic() + LOCK_WAIT_SECONDS
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise SandboxError(
+                            "the workspace stayed locked by another worker"
+                        ) from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
 
     def _diff(self, rel: str, kind: str, before_sha: str, after_sha: str, text_of) -> str:
         """A text diff of the change; Office files are compared by their extracted text."""

@@ -7,7 +7,9 @@ state, commits each turn atomically, releases the lease and — after its own co
 enqueues the next slice. A redelivered or duplicate task that cannot take the lease exits at
 once. ``attempts`` counts slices in a row that did not end cleanly on the same turn
 (crashes, killed workers); past the limit the run fails with the reason. Pause, resume and
-cancel are state changes the loop checks between turns.
+cancel are state changes the loop checks between turns; a turn whose model call is in flight
+when they come (or when the worker drains, past the grace period) is abandoned: the call's
+result is dropped and the lease released.
 """
 
 from __future__ import annotations
@@ -33,18 +35,29 @@ from simulations.engine.world import World
 from simulations.models import Simulation
 from simulations.services.turns import LeaseLost, turn_commit, workspace_replay_last_turn
 from studio.llm import gateway
+from studio.llm.round_trips import CallAbandoned, abandon_when
 from studio.models import Computer
 from studio.volumes import volumes_of
 
 log = logging.getLogger(__name__)
 DETAIL_LIMIT = 8_000
 _draining = threading.Event()  # this worker is shutting down: slices end at the next turn
+_drain_started: list[float] = []
+WATCH_SECONDS = 1.0  # how often the heartbeat looks for cancelled or paused runs
 
 
 def drain() -> None:
     """End every running slice after its current turn (and re-enqueue it), so a worker's warm
-    shutdown waits for one turn rather than for whole slices."""
+    shutdown waits for one turn rather than for whole slices; a turn still waiting for its
+    model after the drain grace period is abandoned."""
+    _drain_started.append(time.monotonic())
     _draining.set()
+
+
+def _drain_overdue() -> bool:
+    return _draining.is_set() and (
+        not _drain_started or time.monotonic() - _drain_started[0] >= config.drain_grace_seconds()
+    )
 
 
 @dataclass
@@ -63,6 +76,10 @@ class HeldLease:
     token: str
     seconds: float
     lost: bool = False
+    stopped: bool = False  # paused, cancelled or finished by someone else
+
+    def give_up(self) -> bool:
+        return self.lost or self.stopped or _drain_overdue()
 
 
 class Heartbeat:
@@ -89,19 +106,26 @@ class Heartbeat:
             self._held.pop(held.token, None)
 
     def _run(self) -> None:
+        last_beat = time.monotonic()
         while True:
+            time.sleep(WATCH_SECONDS)
             with self._lock:
-                seconds = min((h.seconds for h in self._held.values()), default=30.0)
-            time.sleep(seconds / 3)
+                seconds = min((h.seconds for h in self._held.values()), default=None)
+            if seconds is None:
+                connection.close()  # nothing held: no connection kept open
+                continue
             try:
-                self.beat()
+                if time.monotonic() - last_beat >= seconds / 3:
+                    last_beat = time.monotonic()
+                    self.beat()
+                else:
+                    self.watch()
             except Exception:  # noqa: BLE001 - a failed beat only risks an early takeover
                 log.warning("heartbeat failed", exc_info=True)
-            finally:
-                connection.close()  # a beat every lease/3 s needs no connection kept open
+                connection.close()
 
     def beat(self) -> None:
-        """Extend every held lease; mark (and forget) the ones taken by someone else."""
+        """Extend every held lease, then :meth:`watch`."""
         with self._lock:
             held = list(self._held.values())
         if not held:
@@ -112,14 +136,26 @@ class Heartbeat:
             Simulation.objects.filter(lease_owner__in=tokens).update(
                 lease_expires_at=now + dt.timedelta(seconds=seconds), heartbeat_at=now
             )
-        tokens = [h.token for h in held]
-        still = set(
-            Simulation.objects.filter(lease_owner__in=tokens).values_list("lease_owner", flat=True)
+        self.watch()
+
+    def watch(self) -> None:
+        """Mark (and forget) the leases taken by someone else, and mark the runs that left
+        the running states (paused, cancelled) so that a slice waiting for a model stops."""
+        with self._lock:
+            held = list(self._held.values())
+        if not held:
+            return
+        states = dict(
+            Simulation.objects.filter(lease_owner__in=[h.token for h in held]).values_list(
+                "lease_owner", "state"
+            )
         )
         for h in held:
-            if h.token not in still:
+            if h.token not in states:
                 h.lost = True
                 self.let_go(h)
+            elif states[h.token] not in Simulation.ACTIVE_STATES:
+                h.stopped = True
 
 
 heartbeat = Heartbeat()  # the process's
@@ -256,7 +292,7 @@ def _run_slice(
         _prepare(world, token)
         world = World.load(simulation_id)
     elif world.sim.turn_count:
-        workspace_replay_last_turn(simulation=world.sim)
+        workspace_replay_last_turn(simulation=world.sim, lease_token=token)
     while True:
         if lease.lost:
             raise LeaseLost("the heartbeat lost the lease")
@@ -288,10 +324,30 @@ def _run_slice(
             return result
         if sim.model_errors:
             time.sleep(min(30.0, config.error_backoff_seconds() * 2 ** (sim.model_errors - 1)))
-        draft = runner.build_turn(world, step, seq=sim.turn_count + 1)
+        try:
+            with abandon_when(lease.give_up):
+                draft = runner.build_turn(world, step, seq=sim.turn_count + 1)
+        except CallAbandoned:
+            return _abandoned(result, lease)
         turn = turn_commit(simulation=sim, lease_token=token, seq=sim.turn_count + 1, draft=draft)
         result.turns += 1
         world.refresh(turn, draft)
+
+
+def _abandoned(result: SliceResult, lease: HeldLease) -> SliceResult:
+    """The turn in flight was dropped: say why the slice ends."""
+    if lease.lost:
+        raise LeaseLost("the heartbeat lost the lease")
+    if lease.stopped:
+        result.reason = Simulation.objects.values_list("state", flat=True).get(
+            pk=lease.simulation_id
+        )
+    else:  # the worker is draining: another worker takes the run on
+        result.reason, result.again = "slice", True
+    log.info(
+        "simulation %s: the turn in flight was abandoned (%s)", lease.simulation_id, result.reason
+    )
+    return result
 
 
 def _spread(seconds: float) -> float:

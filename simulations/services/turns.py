@@ -196,11 +196,25 @@ def turn_commit(*, simulation: Simulation, lease_token: str, seq: int, draft: Tu
         raise LeaseLost(f"simulation {simulation.pk}: turn {seq} was already committed") from exc
     if draft.file_ops:
         end = draft.sim_time + dt.timedelta(minutes=draft.sim_minutes)
-        Workspace(simulation.workspace_root).apply(draft.file_ops, mtime=end.timestamp())
+        _apply(simulation, lease_token, draft.file_ops, end)
     return turn
 
 
-def workspace_replay_last_turn(*, simulation: Simulation) -> int:
+def _apply(simulation: Simulation, lease_token: str, ops: list[FileOp], end) -> None:
+    """Apply committed ops only while the lease is still ours (checked under the workspace's
+    lock): after it moved on, the next holder replays them and may have written since."""
+    applied = Workspace(simulation.workspace_root).apply(
+        ops,
+        mtime=end.timestamp(),
+        still_ours=lambda: Simulation.objects.filter(
+            pk=simulation.pk, lease_owner=lease_token
+        ).exists(),
+    )
+    if not applied:
+        raise LeaseLost(f"simulation {simulation.pk}: the lease moved on before the files")
+
+
+def workspace_replay_last_turn(*, simulation: Simulation, lease_token: str) -> int:
     """Re-apply the file changes of the last committed turn (idempotent). A process that died
     between a turn's commit and its apply left the workspace one turn behind; this repairs it."""
     changes = list(
@@ -223,6 +237,5 @@ def workspace_replay_last_turn(*, simulation: Simulation) -> int:
         for c in changes
     ]
     turn = changes[0].turn
-    end = turn.sim_time + dt.timedelta(minutes=turn.sim_minutes)
-    Workspace(simulation.workspace_root).apply(ops, mtime=end.timestamp())
+    _apply(simulation, lease_token, ops, turn.sim_time + dt.timedelta(minutes=turn.sim_minutes))
     return len(ops)

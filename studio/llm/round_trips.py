@@ -4,12 +4,19 @@ The openai client retries 429s, 5xx and timeouts inside ``create()``; the transp
 its http_client sees each attempt, so it notes the attempt's number, HTTP status (or
 "timeout" / the connection error) and latency into the call being made (a context variable:
 per thread, and per greenlet under gevent).
+
+A caller that may have to stop waiting (a simulation slice whose run was cancelled, paused or
+whose worker is shutting down) wraps its calls in :func:`abandon_when`: each attempt is then
+sent from a helper thread (a greenlet under gevent) while the caller checks every
+``POLL_SECONDS`` whether to give up; giving up raises :class:`CallAbandoned` through the client
+(it is not an ``Exception``, so no retry catches it) and the attempt's result is dropped.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -17,6 +24,44 @@ from typing import Any
 import httpx2
 
 _attempts: ContextVar[list[dict[str, Any]] | None] = ContextVar("llm_attempts", default=None)
+_give_up: ContextVar[Callable[[], bool] | None] = ContextVar("llm_give_up", default=None)
+POLL_SECONDS = 0.5
+
+
+class CallAbandoned(BaseException):
+    """The caller stopped waiting for a model call (see :func:`abandon_when`)."""
+
+
+@contextmanager
+def abandon_when(give_up: Callable[[], bool]) -> Iterator[None]:
+    """Model calls made inside the block end with CallAbandoned once ``give_up()`` is true."""
+    token = _give_up.set(give_up)
+    try:
+        yield
+    finally:
+        _give_up.reset(token)
+
+
+def _send_abandonable(
+    inner: httpx2.BaseTransport, request: httpx2.Request, give_up: Callable[[], bool]
+) -> httpx2.Response:
+    outcome: dict[str, Any] = {}
+
+    def send() -> None:
+        try:
+            outcome["response"] = inner.handle_request(request)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
+            outcome["error"] = exc
+
+    sender = threading.Thread(target=send, daemon=True, name="llm-call")
+    sender.start()
+    while sender.is_alive():
+        if give_up():
+            raise CallAbandoned("the caller stopped waiting for the model")
+        sender.join(POLL_SECONDS)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["response"]
 
 
 @contextmanager
@@ -42,7 +87,11 @@ class RecordingTransport(httpx2.BaseTransport):
         started = time.perf_counter()
         status: int | str = "error"
         try:
-            response = self.inner.handle_request(request)
+            give_up = _give_up.get()
+            if give_up is None:
+                response = self.inner.handle_request(request)
+            else:
+                response = _send_abandonable(self.inner, request, give_up)
             status = response.status_code
             return response
         except httpx2.TimeoutException:

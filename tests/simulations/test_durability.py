@@ -162,15 +162,14 @@ def test_a_run_that_keeps_crashing_fails_with_the_reason(simulation, monkeypatch
 
 def test_a_model_that_keeps_failing_fails_the_run(computer, user, fast_engine, settings):
     settings.SIM_MAX_MODEL_ERRORS = 3
+    settings.LLM_MAX_RETRIES = 0
+    nobody = {"objectives": {"model": "m", "base_url": "http://127.0.0.1:9/v1"}}  # refused
     sim = simulation_create(
-        computer=computer,
-        created_by=user,
-        enqueue=False,
-        config={"workdays": 2, "models": {"objectives": {"model": "offline:bogus=1"}}},
+        computer=computer, created_by=user, enqueue=False, config={"workdays": 2, "models": nobody}
     )
     sim = simulation_run_inline(simulation=sim, max_seconds=60)
     assert sim.state == "failed" and "the model kept failing (3 calls in a row)" in sim.error
-    assert "unknown offline option" in sim.error
+    assert "127.0.0.1:9" in sim.error, sim.error
     errors = list(sim.turns.values_list("action", "is_retry"))
     assert errors == [("model_error", False), ("model_error", True), ("model_error", True)]
     assert_contiguous_turns(sim)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,9 @@ from studio.llm.offline import prefix_cache, quirks, registry
 
 OFFLINE_MODEL = "offline"
 FAULT_KINDS = ("429", "500", "hang", "truncate", "badjson")
+# The largest value each option takes: a model name typed on the launch form must not be able
+# to stall a worker for days (the client's timeout cuts a call short in any case).
+OPTION_LIMITS = {"latency": 600_000.0, "hang": 600.0, "retry_after": 600.0}
 
 
 class EngineSpecError(ValueError):
@@ -63,14 +65,14 @@ class EngineSpec:
                         raise EngineSpecError(
                             f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}"
                         )
-                    faults[kind] = _number(prob or "1", item)
+                    faults[kind] = _number(prob or "1", item, limit=1.0)
             elif key == "quirks":
                 try:
                     server_quirks = quirks.parse(value)
                 except ValueError as exc:
                     raise EngineSpecError(str(exc)) from None
-            elif key in ("latency", "hang", "retry_after"):
-                options[key] = _number(value, part)
+            elif key in OPTION_LIMITS:
+                options[key] = _number(value, part, limit=OPTION_LIMITS[key])
             else:
                 raise EngineSpecError(f"unknown offline option {key!r}")
         return cls(
@@ -83,14 +85,23 @@ class EngineSpec:
         )
 
 
-def _number(raw: str, where: str) -> float:
+def _number(raw: str, where: str, *, limit: float) -> float:
     try:
         value = float(raw)
     except ValueError:
         raise EngineSpecError(f"not a number in {where!r}") from None
-    if value < 0:
-        raise EngineSpecError(f"negative value in {where!r}")
+    if not 0 <= value <= limit:  # (NaN fails this too)
+        raise EngineSpecError(f"{where!r} is out of range: 0 to {limit:g}")
     return value
+
+
+def latency_s(body: Mapping[str, Any]) -> float:
+    """How long the engine takes to answer this body: whoever serves it (the in-process
+    transport, the socket server) waits, so that the client's timeout can cut it short."""
+    try:
+        return EngineSpec.parse(str(body.get("model", OFFLINE_MODEL))).latency_ms / 1000
+    except EngineSpecError:
+        return 0.0  # handle_chat answers 400
 
 
 @dataclass
@@ -171,8 +182,6 @@ def handle_chat(body: Mapping[str, Any], headers: Mapping[str, str]) -> EngineRe
         [messages, schema_name, seed], default=str, option=orjson.OPT_SORT_KEYS
     )
     digest = hashlib.blake2b(canonical, digest_size=16).digest()
-    if spec.latency_ms:
-        time.sleep(spec.latency_ms / 1000)
     prompt_tokens = max(1, len(canonical) // 4)  # the request's JSON, already serialised once
     refused = quirks.refusal(spec.quirks, spec.context_limit, dict(body), prompt_tokens)
     if refused is not None:

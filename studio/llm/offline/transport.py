@@ -12,7 +12,7 @@ import time
 import httpx2
 import orjson
 
-from studio.llm.offline.engine import handle_chat, handle_models
+from studio.llm.offline.engine import handle_chat, handle_models, latency_s
 
 
 def _import_responders() -> None:
@@ -36,15 +36,16 @@ class OfflineTransport(httpx2.BaseTransport):
                 body = orjson.loads(request.read() or b"{}")
             except orjson.JSONDecodeError:
                 return httpx2.Response(400, json={"error": {"message": "body is not JSON"}})
+            if _stalled(latency_s(body), request):
+                raise httpx2.ReadTimeout(
+                    "offline engine: latency past the timeout", request=request
+                )
             headers = {k.lower(): v for k, v in request.headers.items()}
             reply = handle_chat(body, {**headers, "x-studio-role": self.role})
         else:
             return httpx2.Response(404, json={"error": {"message": f"no route {path}"}})
         if reply.hang_s:
-            timeout = (request.extensions.get("timeout") or {}).get("read")
-            wait = reply.hang_s if timeout is None else min(reply.hang_s, float(timeout))
-            time.sleep(wait)
-            if timeout is not None and reply.hang_s >= float(timeout):
+            if _stalled(reply.hang_s, request):
                 raise httpx2.ReadTimeout("offline engine: injected hang", request=request)
             return httpx2.Response(500, json={"error": {"message": "hang ended"}})
         return httpx2.Response(
@@ -52,3 +53,16 @@ class OfflineTransport(httpx2.BaseTransport):
             content=orjson.dumps(reply.body),
             headers={"content-type": "application/json", **reply.headers},
         )
+
+
+def _stalled(seconds: float, request: httpx2.Request) -> bool:
+    """Wait ``seconds``, or only until the request's read timeout, as a socket would: True
+    if the timeout ran out first."""
+    if not seconds:
+        return False
+    timeout = (request.extensions.get("timeout") or {}).get("read")
+    if timeout is None or seconds < float(timeout):
+        time.sleep(seconds)
+        return False
+    time.sleep(float(timeout))
+    return True

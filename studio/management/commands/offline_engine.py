@@ -1,9 +1,10 @@
 import json
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.core.management.base import BaseCommand
 
-from studio.llm.offline.engine import handle_chat, handle_models
+from studio.llm.offline.engine import handle_chat, handle_models, latency_s
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -41,10 +42,9 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             self._send(400, {"error": {"message": "body is not JSON"}})
             return
+        time.sleep(latency_s(body))
         reply = handle_chat(body, {k.lower(): v for k, v in self.headers.items()})
         if reply.hang_s:
-            import time
-
             time.sleep(reply.hang_s)
             self.close_connection = True
             return
