@@ -53,13 +53,14 @@ def log_in(page, base: str) -> None:
 def fits(page, width: int, name: str) -> None:
     """The page is no wider than the window: nothing to scroll sideways, nothing clipped."""
     page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_load_state("networkidle")  # the page as it settles, its partials loaded
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if scroll > inner:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.screenshot(path=f"{SCREENSHOTS}/too-wide-{name}-{width}.png", full_page=True)
     wide = page.evaluate(
         """w => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > w)
+        .filter(e => e.getBoundingClientRect().right > w || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')
         .slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
         inner,
     )
