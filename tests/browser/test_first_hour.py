@@ -113,6 +113,11 @@ def test_every_main_page_fits_a_1024_px_window(
         "export": "/review/export/",
         "learn": "/review/learn/",
         "skill": f"/review/learn/{document.pk}/",
+        "search": "/review/search/?q=report",
+        "queues": "/review/queues/",
+        "experiments": "/experiments/",
+        "experiment-new": "/experiments/new/",
+        "skill-versions": "/experiments/skills/",
     }
     log_in(page, live_studio)
     os.makedirs(SCREENSHOTS, exist_ok=True)
