@@ -131,7 +131,11 @@ def test_browse_a_generated_computer(live_studio, page, researcher, tmp_path, co
     files = {
         f.kind: f for f in ComputerFile.objects.filter(computer=computer).order_by("scope", "size")
     }
-    assert set(files) == {"docx", "xlsx", "pptx", "pdf", "eml", "ics", "md", "csv", "txt"}
+    # The seed is drawn at random, so a 40-file computer may lack one of the rarest plain-text
+    # kinds (csv is 5.5 % of the mix); the Office kinds, mail and calendar are always there.
+    assert {"docx", "xlsx", "pptx", "pdf", "eml", "ics"} <= set(files), sorted(files)
+    plain_text = [kind for kind in ("md", "csv", "txt") if kind in files]
+    assert len(plain_text) >= 2, sorted(files)
 
     def open_file(f):
         page.goto(base + file_url(f))
@@ -214,7 +218,7 @@ def test_browse_a_generated_computer(live_studio, page, researcher, tmp_path, co
     assert 1.2 < box["height"] / box["width"] < 1.5, box
     page.screenshot(path=f"{SCREENSHOTS}/file-pdf-pages.png", full_page=True)
 
-    for kind in ("md", "csv", "txt"):
+    for kind in plain_text:
         f = files[kind]
         open_file(f)
         text = f.disk_path.read_text(encoding="utf-8")

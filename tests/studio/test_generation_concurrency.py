@@ -55,8 +55,8 @@ class EngineLog:
         ]
         self.record("start", name)
         try:
-            if self.delay:
-                time.sleep(self.delay(name))
+            # the model's latency inside the call's window (the transport's own wait is off)
+            time.sleep(latency_s(body) + (self.delay(name) if self.delay else 0.0))
             return real_handle_chat(body, headers)
         finally:
             self.record("end", name)
@@ -74,12 +74,14 @@ class EngineLog:
 
 
 real_handle_chat = transport.handle_chat
+latency_s = transport.latency_s
 
 
 @pytest.fixture
 def engine_log(monkeypatch):
     log = EngineLog()
     monkeypatch.setattr(transport, "handle_chat", log.handle)
+    monkeypatch.setattr(transport, "latency_s", lambda body: 0.0)
     return log
 
 
