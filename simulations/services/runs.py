@@ -139,8 +139,9 @@ class Heartbeat:
         self.watch()
 
     def watch(self) -> None:
-        """Mark (and forget) the leases taken by someone else, and mark the runs that left
-        the running states (paused, cancelled) so that a slice waiting for a model stops."""
+        """Mark the runs that left the running states (paused, cancelled) so that a slice
+        waiting for a model stops. A lease taken by someone else is the beat's to find: a
+        lease this read cannot see may be one whose taking has not committed yet."""
         with self._lock:
             held = list(self._held.values())
         if not held:
@@ -151,10 +152,7 @@ class Heartbeat:
             )
         )
         for h in held:
-            if h.token not in states:
-                h.lost = True
-                self.let_go(h)
-            elif states[h.token] not in Simulation.ACTIVE_STATES:
+            if h.token in states and states[h.token] not in Simulation.ACTIVE_STATES:
                 h.stopped = True
 
 
