@@ -125,7 +125,7 @@ class Heartbeat:
                 connection.close()
 
     def beat(self) -> None:
-        """Extend every held lease, then :meth:`watch`."""
+        """Extend every held lease, then :meth:`watch` for lost leases too."""
         with self._lock:
             held = list(self._held.values())
         if not held:
@@ -136,12 +136,13 @@ class Heartbeat:
             Simulation.objects.filter(lease_owner__in=tokens).update(
                 lease_expires_at=now + dt.timedelta(seconds=seconds), heartbeat_at=now
             )
-        self.watch()
+        self.watch(find_lost=True)
 
-    def watch(self) -> None:
+    def watch(self, *, find_lost: bool = False) -> None:
         """Mark the runs that left the running states (paused, cancelled) so that a slice
-        waiting for a model stops. A lease taken by someone else is the beat's to find: a
-        lease this read cannot see may be one whose taking has not committed yet."""
+        waiting for a model stops; with ``find_lost`` (the beat, every lease/3 s) also mark and
+        forget the leases someone else took. The watch between beats leaves those alone: a
+        lease it cannot see may be one whose taking has not committed yet."""
         with self._lock:
             held = list(self._held.values())
         if not held:
@@ -152,7 +153,11 @@ class Heartbeat:
             )
         )
         for h in held:
-            if h.token in states and states[h.token] not in Simulation.ACTIVE_STATES:
+            if h.token not in states:
+                if find_lost:
+                    h.lost = True
+                    self.let_go(h)
+            elif states[h.token] not in Simulation.ACTIVE_STATES:
                 h.stopped = True
 
 
