@@ -125,7 +125,7 @@ class Heartbeat:
                 connection.close()
 
     def beat(self) -> None:
-        """Extend every held lease, then :meth:`watch` for lost leases too."""
+        """Extend every held lease, then :meth:`watch`."""
         with self._lock:
             held = list(self._held.values())
         if not held:
@@ -136,29 +136,33 @@ class Heartbeat:
             Simulation.objects.filter(lease_owner__in=tokens).update(
                 lease_expires_at=now + dt.timedelta(seconds=seconds), heartbeat_at=now
             )
-        self.watch(find_lost=True)
+        self.watch()
 
-    def watch(self, *, find_lost: bool = False) -> None:
+    def watch(self) -> None:
         """Mark the runs that left the running states (paused, cancelled) so that a slice
-        waiting for a model stops; with ``find_lost`` (the beat, every lease/3 s) also mark and
-        forget the leases someone else took. The watch between beats leaves those alone: a
-        lease it cannot see may be one whose taking has not committed yet."""
+        waiting for a model stops, and the leases another worker now holds live. A row this
+        read cannot see yet, or that still shows a free or expired lease, is one whose taking
+        has not committed yet: not lost."""
         with self._lock:
             held = list(self._held.values())
         if not held:
             return
-        states = dict(
-            Simulation.objects.filter(lease_owner__in=[h.token for h in held]).values_list(
-                "lease_owner", "state"
-            )
-        )
+        rows = {
+            pk: (owner, expires, state)
+            for pk, owner, expires, state in Simulation.objects.filter(
+                pk__in=[h.simulation_id for h in held]
+            ).values_list("pk", "lease_owner", "lease_expires_at", "state")
+        }
+        now = timezone.now()
         for h in held:
-            if h.token not in states:
-                if find_lost:
-                    h.lost = True
-                    self.let_go(h)
-            elif states[h.token] not in Simulation.ACTIVE_STATES:
+            if h.simulation_id not in rows:
+                continue
+            owner, expires, state = rows[h.simulation_id]
+            if state not in Simulation.ACTIVE_STATES:
                 h.stopped = True
+            elif owner not in ("", h.token) and expires is not None and expires > now:
+                h.lost = True
+                self.let_go(h)
 
 
 heartbeat = Heartbeat()  # the process's

@@ -70,6 +70,15 @@ def test_the_process_heartbeat_extends_held_leases_and_marks_taken_ones(simulati
         seconds=30
     )
     assert Simulation.objects.get(pk=other.pk).lease_owner == "c" * 32  # left alone
+    # What another connection sees while this lease's taking has not committed yet: a free
+    # lease, or the dead worker's expired one. Neither is lost.
+    past = timezone.now() - dt.timedelta(seconds=1)
+    Simulation.objects.filter(pk=simulation.pk).update(lease_owner="")
+    beats.watch()
+    Simulation.objects.filter(pk=simulation.pk).update(lease_owner="d" * 32, lease_expires_at=past)
+    beats.watch()
+    assert not mine.lost
+    Simulation.objects.filter(pk=simulation.pk).update(lease_owner="a" * 32)
     beats.let_go(mine)
     Simulation.objects.filter(pk=simulation.pk).update(lease_expires_at=soon)
     beats.beat()  # nothing held: nothing extended
