@@ -12,6 +12,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from simulations.engine import runner
+from simulations.engine.world import World
 from simulations.models import Simulation
 from simulations.services.simulations import simulation_cancel
 from studio.llm.offline.transport import OfflineTransport
@@ -64,12 +66,17 @@ def _env(**extra):
 
 
 def _in_flight(simulation):
-    """Wait until the run is past its first turns and its worker's model call is pending."""
-    wait_until(
-        lambda: (s := _sim(simulation.pk)).turn_count >= 1 and s.lease_owner,
-        timeout=90,
-        message="the run did not start",
-    )
+    """Wait until the run is past its first turns and its next turn is the worker's, whose
+    model call never returns in time: whatever the worker process is doing, no turn can
+    commit until that call does."""
+
+    def worker_next():
+        sim = _sim(simulation.pk)
+        if not (sim.turn_count >= 1 and sim.lease_owner):
+            return False
+        return runner.next_step(World.load(simulation.pk)) == "worker"
+
+    wait_until(worker_next, timeout=90, message="the run did not reach the worker's turn")
     turns = _sim(simulation.pk).turn_count
     time.sleep(3)  # a call of ten minutes is surely in flight now
     assert _sim(simulation.pk).turn_count == turns
