@@ -100,15 +100,18 @@ def _feedback_by_deliverable(world: World) -> dict[str, list[dict]]:
     return out
 
 
-def _objectives(world: World) -> list[dict[str, Any]]:
+def _drafts(world: World) -> dict[str, bool]:
+    """Which deliverables have a draft in the workspace. Their paths were sanitised when the
+    objectives were stored and tools never create symlinks, so a plain stat tells."""
+    return {d.key: (world.workspace.home / d.path).is_file() for d in world.deliverables}
+
+
+def _objectives(world: World, drafts: dict[str, bool]) -> list[dict[str, Any]]:
     feedback = _feedback_by_deliverable(world)
     objectives = []
     for o in world.objectives:
         deliverables = []
         for d in (d for d in world.deliverables if d.objective_id == o.pk):
-            # Deliverable paths were sanitised when the objectives were stored and tools never
-            # create symlinks, so a plain stat is enough to tell whether a draft exists.
-            exists = (world.workspace.home / d.path).is_file()
             deliverables.append(
                 {
                     "key": d.key,
@@ -117,7 +120,7 @@ def _objectives(world: World) -> list[dict[str, Any]]:
                     "path": d.path,
                     "due": d.due_date.isoformat(),
                     "status": d.status,
-                    "draft_exists": exists,
+                    "draft_exists": drafts[d.key],
                     "submitted_at": f"{d.submitted_at:%Y-%m-%d %H:%M}" if d.submitted_at else None,
                     "feedback": feedback.get(d.key, []),
                 }
@@ -184,10 +187,27 @@ def state_now(world: World) -> dict[str, Any]:
 
 
 def month_message(world: World) -> str:
-    """Who you are, the skill document, the objectives as they stand, the summary."""
+    """Who you are, the skill document, the objectives as they stand, the summary. Rendered
+    again only when one of its inputs changed: the objectives or the mail in view as read
+    (a re-read makes new lists), the summary, or which deliverables have a draft."""
+    drafts = _drafts(world)
+    inputs = (world.objectives, world.deliverables, world.mail.incoming)
+    kept = world.month_rendered
+    if (
+        kept is not None
+        and all(a is b for a, b in zip(kept[0], inputs, strict=True))
+        and kept[1] == (world.sim.summary, drafts)
+    ):
+        return kept[2]
+    text = _render_month(world, drafts)
+    world.month_rendered = (inputs, (world.sim.summary, drafts), text)
+    return text
+
+
+def _render_month(world: World, drafts: dict[str, bool]) -> str:
     intro = intros(world.sim.options.worker_prompt_variant)
     month = {
-        "objectives": _objectives(world),
+        "objectives": _objectives(world, drafts),
         "summary": memory.clip(world.sim.summary, memory.SUMMARY_CHARS),
     }
     return (

@@ -115,6 +115,7 @@ class World:
     _history: list[Turn] | None = None
     _mail: Mail | None = None
     _private_files: dict[str, list[ComputerFile]] = field(default_factory=dict)
+    month_rendered: tuple | None = None  # worker_prompt.month_message's last text and inputs
 
     @classmethod
     def load(cls, simulation_id: int) -> World:

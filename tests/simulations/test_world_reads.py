@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from simulations.engine import worker_prompt
 from simulations.engine import world as world_module
 from simulations.engine.world import World
 from simulations.models import Message, Simulation, Turn
@@ -126,13 +127,15 @@ def _seen(world: World) -> dict:
         "next_delivery": world.next_delivery_at(),
         "due": [m.pk for m in world.due_deliveries()],
         "pending_reply": world.pending_reply() and world.pending_reply()[0].pk,
+        "month_message": worker_prompt.month_message(world),  # kept while its inputs are
     }
 
 
 def test_what_a_refresh_keeps_is_what_the_database_holds(simulation, monkeypatch, settings):
     """A refresh after a committed turn re-reads only what that turn could change; after every
     turn of a whole run (mail sent, delivered, answered and read, submissions, condensations,
-    judging) the world it leaves equals one read afresh from the database."""
+    judging) the world it leaves equals one read afresh from the database, and so does the
+    worker's month message it kept."""
     settings.LLM_LOG_BODIES = False
     simulation.config = {
         **simulation.config,
