@@ -314,12 +314,15 @@ def concurrent(
         time.sleep(2 * latency_ms / 1000)
         start_count, start_calls, start = model_turns.count(), calls.count(), time.monotonic()
         start_wall = timezone.now()
+        database = connection.settings_dict["NAME"]
         cpu_start, box_start = _children_cpu(procs), _box_cpu()
+        pg_start = _postgres_cpu(database)
         time.sleep(window)
         end_count, end_calls = model_turns.count(), calls.count()
         elapsed = time.monotonic() - start
         cpu = _children_cpu(procs) - cpu_start
         box = _box_cpu() - box_start
+        pg = _postgres_cpu(database) - pg_start
         rate = (end_count - start_count) / elapsed
         ideal = sims / (latency_ms / 1000)
         running = Simulation.objects.filter(pk__in=ids, state="running").count()
@@ -354,9 +357,21 @@ def concurrent(
         )
         if cpu is not None and end_count > start_count:
             print(
-                f"   worker CPU {cpu / elapsed:.2f} cores busy, {1000 * cpu / (end_count - start_count):.0f} "
-                f"ms CPU per model turn -> one core sustains ~{(end_count - start_count) / cpu:.0f} turns/s"
+                f"   worker CPU {cpu / elapsed:.2f} cores busy, {1000 * cpu / turns:.1f} "
+                f"ms CPU per model turn -> one core sustains ~{turns / cpu:.0f} turns/s"
             )
+            if connection.vendor == "postgresql":
+                # What the run itself costs, whatever else shares the box: the workers (with
+                # the offline engine in them) and this database's own PostgreSQL backends.
+                own = cpu + pg
+                cores = os.cpu_count() or 1
+                print(
+                    f"   PostgreSQL (this database's backends) {pg / elapsed:.2f} cores busy, "
+                    f"{1000 * pg / turns:.1f} ms CPU per model turn; workers + PostgreSQL "
+                    f"{1000 * own / turns:.1f} ms -> {cores} idle cores would sustain "
+                    f"~{cores * turns / own:.0f} turns/s = {100 * cores * turns / own / ideal:.0f} % "
+                    f"of the ideal; the rest of the box took {max(0.0, box - own) / elapsed:.2f} cores"
+                )
         for sim in Simulation.objects.filter(pk__in=ids).exclude(
             state__in=Simulation.TERMINAL_STATES
         ):
@@ -388,6 +403,23 @@ def _box_cpu() -> float:
         fields = [int(x) for x in handle.readline().split()[1:8]]
     busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
     return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu(database: str) -> float:
+    """CPU seconds spent so far by the local PostgreSQL backends serving ``database``."""
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            if not command.startswith("postgres: ") or f" {database} " not in command:
+                continue
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _children_cpu(procs) -> float | None:
