@@ -68,6 +68,6 @@ def _stop_sweeper(**_kwargs) -> None:
 
 @worker_shutting_down.connect
 def _drain_slices(**_kwargs) -> None:
-    from simulations.services.runs import drain
+    from simulations.services.leases import drain
 
     drain()

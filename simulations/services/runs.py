@@ -1,7 +1,7 @@
 """Durable execution: advancing a simulation by one bounded slice under a lease.
 
-``simulation_advance`` is what the Celery task calls. It takes the lease with one conditional
-UPDATE (free, or expired), keeps it alive from the process's heartbeat thread, runs turns
+``simulation_advance`` is what the Celery task calls. It takes the lease (``leases``: one
+conditional UPDATE, kept alive by the process's heartbeat thread), runs turns
 until the slice budget (turns or seconds) is spent or the simulation leaves the running
 state, commits each turn atomically, releases the lease and — after its own commit —
 enqueues the next slice. A redelivered or duplicate task that cannot take the lease exits at
@@ -18,14 +18,12 @@ import datetime as dt
 import logging
 import random
 import secrets
-import threading
 import time
 import traceback
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from simulations import broadcast, config
@@ -33,6 +31,8 @@ from simulations.engine import clock, runner
 from simulations.engine.computer_objectives import month_start
 from simulations.engine.world import World
 from simulations.models import Simulation
+from simulations.services import leases
+from simulations.services.leases import HeldLease, heartbeat, lease_acquire, lease_release
 from simulations.services.turns import LeaseLost, turn_commit, workspace_replay_last_turn
 from studio.llm import gateway
 from studio.llm.round_trips import CallAbandoned, abandon_when
@@ -40,24 +40,6 @@ from studio.models import Computer
 from studio.volumes import volumes_of
 
 log = logging.getLogger(__name__)
-DETAIL_LIMIT = 8_000
-_draining = threading.Event()  # this worker is shutting down: slices end at the next turn
-_drain_started: list[float] = []
-WATCH_SECONDS = 1.0  # how often the heartbeat looks for cancelled or paused runs
-
-
-def drain() -> None:
-    """End every running slice after its current turn (and re-enqueue it), so a worker's warm
-    shutdown waits for one turn rather than for whole slices; a turn still waiting for its
-    model after the drain grace period is abandoned."""
-    _drain_started.append(time.monotonic())
-    _draining.set()
-
-
-def _drain_overdue() -> bool:
-    return _draining.is_set() and (
-        not _drain_started or time.monotonic() - _drain_started[0] >= config.drain_grace_seconds()
-    )
 
 
 @dataclass
@@ -66,156 +48,6 @@ class SliceResult:
     turns: int = 0
     reason: str = ""  # busy, slice, paused, cancelled, completed, failed, lease_lost, crashed
     again: bool = False  # the simulation needs another slice
-
-
-@dataclass(eq=False)
-class HeldLease:
-    """A slice's lease as the process's heartbeat keeps it: ``lost`` once someone else has it."""
-
-    simulation_id: int
-    token: str
-    seconds: float
-    lost: bool = False
-    stopped: bool = False  # paused, cancelled or finished by someone else
-
-    def give_up(self) -> bool:
-        return self.lost or self.stopped or _drain_overdue()
-
-
-class Heartbeat:
-    """Keeps alive the lease of every slice this process runs: one thread and, per beat, one
-    UPDATE for all of them (a thread and an UPDATE per slice were 2 % of a worker's CPU with
-    hundreds of runs), and marks the leases it no longer holds so their slices stop."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._held: dict[str, HeldLease] = {}
-        self._thread: threading.Thread | None = None
-
-    def hold(self, simulation_id: int, token: str, seconds: float) -> HeldLease:
-        held = HeldLease(simulation_id, token, seconds)
-        with self._lock:
-            self._held[token] = held
-            if self._thread is None or not self._thread.is_alive():  # (new after a fork)
-                self._thread = threading.Thread(target=self._run, daemon=True, name="heartbeat")
-                self._thread.start()
-        return held
-
-    def let_go(self, held: HeldLease) -> None:
-        with self._lock:
-            self._held.pop(held.token, None)
-
-    def _run(self) -> None:
-        last_beat = time.monotonic()
-        while True:
-            time.sleep(WATCH_SECONDS)
-            with self._lock:
-                seconds = min((h.seconds for h in self._held.values()), default=None)
-            if seconds is None:
-                connection.close()  # nothing held: no connection kept open
-                continue
-            try:
-                if time.monotonic() - last_beat >= seconds / 3:
-                    last_beat = time.monotonic()
-                    self.beat()
-                else:
-                    self.watch()
-            except Exception:  # noqa: BLE001 - a failed beat only risks an early takeover
-                log.warning("heartbeat failed", exc_info=True)
-                connection.close()
-
-    def beat(self) -> None:
-        """Extend every held lease, then :meth:`watch`."""
-        with self._lock:
-            held = list(self._held.values())
-        if not held:
-            return
-        now = timezone.now()
-        for seconds in {h.seconds for h in held}:
-            tokens = [h.token for h in held if h.seconds == seconds]
-            Simulation.objects.filter(lease_owner__in=tokens).update(
-                lease_expires_at=now + dt.timedelta(seconds=seconds), heartbeat_at=now
-            )
-        self.watch()
-
-    def watch(self) -> None:
-        """Mark the runs that left the running states (paused, cancelled) so that a slice
-        waiting for a model stops, and the leases another worker now holds live. A row this
-        read cannot see yet, or that still shows a free or expired lease, is one whose taking
-        has not committed yet: not lost."""
-        with self._lock:
-            held = list(self._held.values())
-        if not held:
-            return
-        rows = {
-            pk: (owner, expires, state)
-            for pk, owner, expires, state in Simulation.objects.filter(
-                pk__in=[h.simulation_id for h in held]
-            ).values_list("pk", "lease_owner", "lease_expires_at", "state")
-        }
-        now = timezone.now()
-        for h in held:
-            if h.simulation_id not in rows:
-                continue
-            owner, expires, state = rows[h.simulation_id]
-            if state not in Simulation.ACTIVE_STATES:
-                h.stopped = True
-            elif owner not in ("", h.token) and expires is not None and expires > now:
-                h.lost = True
-                self.let_go(h)
-
-
-heartbeat = Heartbeat()  # the process's
-
-
-# -- the lease ------------------------------------------------------------------------------------
-
-
-def lease_acquire(*, simulation_id: int, token: str, lease: float) -> bool:
-    """Take the lease if it is free or expired. Records a takeover from a dead worker."""
-    now = timezone.now()
-    previous = (
-        Simulation.objects.filter(pk=simulation_id)
-        .values("lease_owner", "lease_expires_at", "heartbeat_at", "turn_count")
-        .first()
-    )
-    if previous is None:
-        return False
-    taken = Simulation.objects.filter(
-        Q(lease_owner="") | Q(lease_expires_at__lt=now),
-        pk=simulation_id,
-        state__in=Simulation.ACTIVE_STATES,
-    ).update(
-        lease_owner=token,
-        lease_expires_at=now + dt.timedelta(seconds=lease),
-        heartbeat_at=now,
-        attempts=F("attempts") + 1,
-        state=Simulation.State.RUNNING,
-        started_at=Coalesce(F("started_at"), now),
-        updated_at=now,
-    )
-    if taken and previous["lease_owner"]:
-        _note(
-            simulation_id,
-            f"{now:%Y-%m-%d %H:%M:%S} took over turn {previous['turn_count'] + 1} from "
-            f"a worker whose lease expired (last heartbeat "
-            f"{previous['heartbeat_at']:%H:%M:%S})",
-        )
-    return bool(taken)
-
-
-def lease_release(*, simulation_id: int, token: str, clean: bool) -> None:
-    fields = {"lease_owner": "", "lease_expires_at": None}
-    if clean:
-        fields["attempts"] = 0
-    Simulation.objects.filter(pk=simulation_id, lease_owner=token).update(**fields)
-
-
-def _note(simulation_id: int, line: str) -> None:
-    sim = Simulation.objects.filter(pk=simulation_id).only("error_detail").first()
-    if sim is not None:
-        detail = (sim.error_detail + "\n" + line).strip()[-DETAIL_LIMIT:]
-        Simulation.objects.filter(pk=simulation_id).update(error_detail=detail)
 
 
 def _fail(simulation_id: int, reason: str) -> None:
@@ -320,7 +152,7 @@ def _run_slice(
         if (
             result.turns >= max_turns
             or time.monotonic() - started >= max_seconds
-            or _draining.is_set()
+            or leases.draining()
         ):
             result.reason, result.again = "slice", True
             return result
@@ -408,7 +240,7 @@ def simulation_advance(
         result = SliceResult(simulation_id=simulation_id, reason="lease_lost")
     except Exception as exc:  # noqa: BLE001 - any bug becomes a recorded crash and a retry
         log.exception("simulation %s: slice crashed", simulation_id)
-        _note(
+        leases.note(
             simulation_id,
             f"{timezone.now():%Y-%m-%d %H:%M:%S} crashed: {type(exc).__name__}: {exc}\n"
             + traceback.format_exc(limit=8)[-3000:],

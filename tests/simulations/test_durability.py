@@ -9,12 +9,8 @@ from django.utils import timezone
 from simulations.engine import runner
 from simulations.engine.draft import TurnDraft
 from simulations.models import Simulation, Turn
-from simulations.services.runs import (
-    Heartbeat,
-    lease_acquire,
-    simulation_advance,
-    simulation_run_inline,
-)
+from simulations.services.leases import Heartbeat, lease_acquire
+from simulations.services.runs import simulation_advance, simulation_run_inline
 from simulations.services.simulations import (
     SimulationRequestError,
     simulation_cancel,
@@ -235,17 +231,17 @@ def test_the_sweeper_re_enqueues_only_stalled_runs(computer, user, monkeypatch):
 
 
 def test_a_worker_shutting_down_ends_its_slices_after_the_current_turn(simulation, monkeypatch):
-    from simulations.services import runs
+    from simulations.services import leases
 
     real = runner.build_turn
 
     def shutdown_during_turn_three(world, step, *, seq):
         if seq == 3:  # Celery's worker_shutting_down arrives while turn 3 is worked on
-            runs.drain()
+            leases.drain()
         return real(world, step, seq=seq)
 
     monkeypatch.setattr(runner, "build_turn", shutdown_during_turn_three)
-    monkeypatch.setattr(runs, "_draining", type(runs._draining)())
+    monkeypatch.setattr(leases, "_draining", type(leases._draining)())
     result = simulation_advance(simulation_id=simulation.pk, max_turns=50, enqueue_next=False)
     assert result.reason == "slice" and result.again and result.turns == 3
     sim = Simulation.objects.get(pk=simulation.pk)
