@@ -21,10 +21,11 @@ written into the orientation note, as a person would keep them in mind.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from studio.llm.offline import agents_content
 from studio.llm.offline.agents_common import figures_in, first_name, format_facts, get, parse_facts
@@ -69,8 +70,8 @@ def _steps(messages: list[dict[str, Any]]) -> list[Step]:
         for call in m.get("tool_calls") or []:
             fn = call.get("function") or {}
             try:
-                args = json.loads(fn.get("arguments") or "{}")
-            except ValueError:
+                args = orjson.loads(fn.get("arguments") or "{}")
+            except orjson.JSONDecodeError:
                 args = {}
             steps.append(
                 Step(
