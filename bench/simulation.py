@@ -17,9 +17,11 @@
    call taking ``--latency-ms`` ("offline:latency=2000"). Once every run is past its objectives
    and at work, committed model turns (and calls) per second over ``--window`` seconds against
    the ideal (every simulation finishing a model call every latency), the spread of the time
-   between a run's model turns, and the CPU of the workers and of the whole box. Goal at 500
-   simulations: >= 80 %. Use PostgreSQL for this part (DATABASE_URL=postgres://...): SQLite
-   serialises every commit of every worker process.
+   between a run's model turns, and the CPU of the workers, of this database's PostgreSQL
+   backends and of the whole box; from the run's own CPU (workers + PostgreSQL), the rate the
+   box's cores would sustain if nothing else ran on them. Goal at 500 simulations: >= 80 %.
+   Use PostgreSQL for this part (DATABASE_URL=postgres://...): SQLite serialises every commit
+   of every worker process.
 """
 
 from __future__ import annotations
