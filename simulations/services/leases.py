@@ -188,6 +188,7 @@ def lease_release(*, simulation_id: int, token: str, clean: bool) -> None:
 
 
 def note(simulation_id: int, line: str) -> None:
+    """Append ``line`` to the run's error detail (a takeover, a crash), keeping its tail."""
     sim = Simulation.objects.filter(pk=simulation_id).only("error_detail").first()
     if sim is not None:
         detail = (sim.error_detail + "\n" + line).strip()[-DETAIL_LIMIT:]
