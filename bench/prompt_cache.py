@@ -49,6 +49,7 @@ def prompt_text(request: dict) -> str:
 
 
 def measure(simulation_id: int) -> dict:
+    from studio.llm import bodies
     from studio.models import LLMCall
 
     calls = LLMCall.objects.filter(simulation_id=simulation_id, role="worker").order_by("id")
@@ -58,7 +59,7 @@ def measure(simulation_id: int) -> dict:
     cached: list[int] = []
     condensations = 0
     previous = ""
-    for call in calls.iterator(chunk_size=100):
+    for call in bodies.read(calls):
         if call.schema:  # the condensation's structured call (also the worker's model)
             condensations += 1
             continue

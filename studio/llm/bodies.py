@@ -19,10 +19,11 @@ still have their bodies. :func:`prune` drops the bodies of runs finished longer 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ import zstandard
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -273,6 +274,14 @@ def load(calls: Sequence[LLMCall]) -> Sequence[LLMCall]:
         response = call.response_body
         call._response_text = None if response is None else unpack(response)
     return calls
+
+
+def read(calls: QuerySet, chunk: int = 200) -> Iterator[LLMCall]:
+    """``calls`` with their bodies, read a chunk at a time (a run's requests, whole, would not
+    all fit in memory at once)."""
+    rows = calls.iterator(chunk_size=chunk)
+    while batch := list(itertools.islice(rows, chunk)):
+        yield from load(batch)
 
 
 def text_of(call: LLMCall, part: str) -> bytes | None:

@@ -1,0 +1,47 @@
+"""Every request of a real offline run reads back byte for byte from its stored deltas, each a
+small fraction of the request."""
+
+import statistics
+
+import pytest
+
+from simulations.services.runs import simulation_run_inline
+from simulations.services.simulations import simulation_create
+from studio.llm import bodies, gateway
+from studio.models import LLMCall
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_request_of_a_run_reads_back_as_sent(computer, user, fast_engine, monkeypatch):
+    sent: list[bytes] = []
+    send = gateway._send
+
+    def recording(client, config, request, endpoint):
+        completion = send(client, config, request, endpoint)
+        sent.append(bodies.dumps(request))  # as sent, after the endpoint's adaptations
+        return completion
+
+    monkeypatch.setattr(gateway, "_send", recording)
+    bodies.recent_requests.clear()
+    simulation = simulation_create(
+        computer=computer,
+        created_by=user,
+        enqueue=False,
+        config={"workdays": 3, "max_turns": 150, "seed": 5},
+    )
+    simulation = simulation_run_inline(simulation=simulation, max_seconds=300)
+    assert simulation.state == "completed", simulation.error
+    calls = LLMCall.objects.filter(simulation_id=simulation.pk).order_by("id")
+    read = [bodies.text_of(call, "request") for call in bodies.read(calls, chunk=7)]
+    assert len(read) == len(sent) > 100
+    assert read == sent
+    rows = list(calls)
+    deltas = [r for r in rows if r.request_base is not None]
+    assert len(deltas) > len(rows) / 2
+    # a delta is a small fraction of its request (the prompt layout: what changed is the end)
+    assert statistics.median(len(r.request_body) for r in deltas) * 20 < statistics.median(
+        map(len, sent)
+    )
+    # one call alone reads the same, from its own chain
+    last = LLMCall.objects.get(pk=rows[-1].pk)
+    assert bodies.text_of(last, "request") == sent[-1]
