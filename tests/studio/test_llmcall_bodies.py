@@ -167,3 +167,25 @@ def test_retention_drops_the_bodies_of_runs_finished_long_ago(computer, user, se
     # a later call of the pruned run is not a delta of a request that is gone
     again = _call(_request(4), simulation_id=old.pk)
     assert again.request_base is None and LLMCall.objects.get(pk=again.pk).request == _request(4)
+
+
+@pytest.mark.django_db
+def test_the_call_page_shows_the_bodies_or_that_retention_removed_them(
+    auth_client, computer, private_computer, settings
+):
+    from django.urls import reverse
+
+    call = _call(_request(2, tail="the situation now"), computer=computer, role="artifact")
+    page = auth_client.get(reverse("studio-llm-call", args=[call.pk])).content.decode()
+    assert "the situation now" in page and 'id="call-response"' in page
+    assert "removed by retention" not in page
+    computer.__class__.objects.filter(pk=computer.pk).update(
+        finished_at=timezone.now() - dt.timedelta(days=10)
+    )
+    assert bodies.prune(days=7) == 1
+    page = auth_client.get(reverse("studio-llm-call", args=[call.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "removed by retention" in text and "the situation now" not in text
+    hidden = _call(_request(1), computer=private_computer, role="artifact")
+    assert auth_client.get(reverse("studio-llm-call", args=[hidden.pk])).status_code == 404
