@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 DEPTH = 50  # deltas between two snapshots of a chain: the most a read applies
 CANDIDATES = 3  # recent requests per chain a new one may be a delta of (collaborators alternate)
+MIN_DICTIONARY = 64  # bytes a replaced part needs to serve as the middle's dictionary
 CACHE_BYTES = 64 << 20  # this process's recent requests, least recently used chains dropped
 LEVEL = 1
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame's first bytes; zlib's first is 0x78
@@ -65,6 +66,12 @@ def unpack(blob: bytes | memoryview) -> bytes:
     if data.startswith(_ZSTD_MAGIC):
         return zstandard.ZstdDecompressor().decompress(data)
     return zlib.decompress(data)
+
+
+def _dictionary(replaced: bytes) -> zstandard.ZstdCompressionDict | None:
+    if len(replaced) < MIN_DICTIONARY:
+        return None
+    return zstandard.ZstdCompressionDict(replaced, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
 def _shared(a: bytes, b: bytes, limit: int, *, from_end: bool = False) -> int:
@@ -93,13 +100,31 @@ class Delta:
     def apply(self, base: bytes) -> bytes:
         return base[: self.prefix] + self.middle + base[len(base) - self.suffix :]
 
+    def replaced(self, base: bytes) -> bytes:
+        return base[self.prefix : len(base) - self.suffix]
+
+    def pack(self, base: bytes) -> bytes:
+        """The middle, compressed with what it replaces in ``base`` as zstd's dictionary: the
+        situation now differs from the one before in a few values, a changed month message
+        leaves the history that follows it the same."""
+        dictionary = _dictionary(self.replaced(base))
+        compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary)
+        return compressor.compress(self.middle)
+
+    @classmethod
+    def unpack(cls, base: bytes, prefix: int, suffix: int, packed: bytes) -> Delta:
+        dictionary = _dictionary(base[prefix : len(base) - suffix])
+        middle = zstandard.ZstdDecompressor(dict_data=dictionary).decompress(packed)
+        return cls(prefix, suffix, middle)
+
     @property
     def shared(self) -> int:
         return self.prefix + self.suffix
 
 
-def encode(text: bytes, bases: Sequence[Recent]) -> tuple[Recent | None, Delta | None]:
-    """The base (of ``bases``) and delta to store ``text`` as, or (None, None): a snapshot."""
+def encode(text: bytes, bases: Sequence[Recent]) -> tuple[Recent | None, Delta | None, bytes]:
+    """The base (of ``bases``) and the delta to store ``text`` as, with the bytes to store; or
+    (None, None, the whole compressed): a snapshot."""
     best = best_delta = None
     for base in bases:
         if base.depth >= DEPTH:
@@ -107,10 +132,16 @@ def encode(text: bytes, bases: Sequence[Recent]) -> tuple[Recent | None, Delta |
         delta = Delta.between(base.text, text)
         if best_delta is None or delta.shared > best_delta.shared:
             best, best_delta = base, delta
+    if best_delta is None:
+        return None, None, pack(text)
+    packed = best_delta.pack(best.text)
+    if len(best_delta.middle) * 2 <= len(text):
+        return best, best_delta, packed
     # A delta costs every later read a step: it must be clearly smaller than the whole.
-    if best_delta is None or len(best_delta.middle) * 2 > len(text):
-        return None, None
-    return best, best_delta
+    whole = pack(text)
+    if len(packed) * 2 < len(whole):
+        return best, best_delta, packed
+    return None, None, whole
 
 
 @dataclass(frozen=True)
@@ -193,14 +224,17 @@ def write(calls: Sequence[LLMCall]) -> None:
     )
     for call in pending:
         text = call._request_text
-        base, delta = encode(text, [r for r in bases[_chain(call)] if r.pk in alive])
+        base, delta, body = encode(text, [r for r in bases[_chain(call)] if r.pk in alive])
+        call.request_body = body
         if base is None:
-            call.request_body, call.request_base, call.request_root = pack(text), None, None
-            call.request_prefix = call.request_suffix = 0
-            call._request_depth = 0
+            call.request_base = call.request_root = None
+            call.request_prefix = call.request_suffix = call._request_depth = 0
         else:
-            call.request_body, call.request_base = pack(delta.middle), base.pk
-            call.request_root, call._request_depth = base.root, base.depth + 1
+            call.request_base, call.request_root, call._request_depth = (
+                base.pk,
+                base.root,
+                base.depth + 1,
+            )
             call.request_prefix, call.request_suffix = delta.prefix, delta.suffix
 
 
@@ -241,7 +275,7 @@ class _Rows:
         text = self.texts[pk]
         for step in reversed(path):
             base, prefix, suffix, body = self.rows[step]
-            text = Delta(prefix, suffix, unpack(body)).apply(text)
+            text = Delta.unpack(text, prefix, suffix, bytes(body)).apply(text)
             self._keep(step, text)
         return text
 

@@ -74,17 +74,23 @@ def test_each_request_is_a_small_delta_of_the_previous_and_reads_back_exactly():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_chains_are_per_run_role_and_schema_and_a_changed_prefix_is_a_snapshot():
-    first = _call(_request(3), simulation_id=1)
-    other_run = _call(_request(4), simulation_id=2)
-    judge = _call(_request(4), simulation_id=1, role="judge")
+def test_chains_are_per_run_role_and_schema_and_an_unrelated_request_is_a_snapshot():
+    first = _call(_request(30), simulation_id=1)
+    other_run = _call(_request(31), simulation_id=2)
+    judge = _call(_request(31), simulation_id=1, role="judge")
     assert (other_run.request_base, judge.request_base) == (None, None)
-    changed = _request(4)
+    # a changed first message: the history after it is in what the delta replaces, so the
+    # delta, compressed with the replaced part as its dictionary, stays small
+    changed = _request(31)
     changed["messages"][0] = {"role": "system", "content": "Another prompt. " * 500}
-    assert _call(changed, simulation_id=1).request_base is None  # not clearly smaller
-    again = _call(_request(5), simulation_id=1)
+    month = _call(changed, simulation_id=1)
+    assert month.request_base == first.pk and len(month.request_body) < 400
+    unrelated = {"messages": [{"role": "user", "content": hashlib.sha256(b"x").hexdigest() * 90}]}
+    assert _call(unrelated, simulation_id=1).request_base is None  # not clearly smaller
+    again = _call(_request(32), simulation_id=1)
     assert again.request_base == first.pk  # the closest of the chain's recent requests
-    assert LLMCall.objects.get(pk=again.pk).request == _request(5)
+    for call, request in ((month, changed), (again, _request(32))):
+        assert LLMCall.objects.get(pk=call.pk).request == request
 
 
 @pytest.mark.django_db(transaction=True)
