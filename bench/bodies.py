@@ -48,7 +48,9 @@ def measure(simulation_ids: list[int]) -> dict:
             request, response = (bodies.text_of(call, p) for p in ("request", "response"))
             reading += time.perf_counter() - started
             figures["calls"] += 1
-            figures["before"] += len(bodies.pack(request)) + len(bodies.pack(response or b""))
+            figures["before"] += len(bodies.pack(request)) + (
+                len(bodies.pack(response)) if response else 0
+            )
             figures["request"] += len(call.request_body) + DELTA_COLUMNS
             figures["response"] += len(call.response_body or b"")
             figures["snapshots"] += call.request_base is None

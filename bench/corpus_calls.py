@@ -53,6 +53,8 @@ class RunCalls:
         self.worker, self.collaborator = Chain(), Chain()
         self.thread: list[str] = []
         self.sim_pk = sim_pk
+        # the situation now: the clock and budget change every turn, the rest when it happens
+        self.memory, self.latest_mail = text.paragraph(400), text.paragraph(160)
 
     def _month(self) -> bytes:
         objectives = [{"title": self.text.paragraph(60), "brief": self.text.paragraph(500)}] * 4
@@ -65,11 +67,13 @@ class RunCalls:
 
         if self.rng.random() < 0.01:  # the objectives as they stand changed
             self.month = self._month()
+        if action == "update_memory":
+            self.memory = self.text.paragraph(400)
         situation = {
             "clock": f"day {seq // 100 + 1}, {9 + seq % 8}:{seq % 60:02d}",
             "budget": {"turns_left": 2_300 - seq, "tokens_left": 40_000_000 - 9_000 * seq},
-            "mail": {"unread": seq % 5, "latest": self.text.paragraph(160)},
-            "memory": self.text.paragraph(400),
+            "mail": {"unread": seq % 5, "latest": self.latest_mail},
+            "memory": self.memory,
         }
         tail = _dumps({"role": "user", "content": f"Now.\n<context>{json.dumps(situation)}"})
         text = b"".join(
@@ -102,6 +106,7 @@ class RunCalls:
         from studio.llm import bodies
 
         self.thread = [*self.thread, reply][-3:]
+        self.latest_mail = reply[:160]
         context = {"thread": self.thread, "you": "Grace Hopper", "seq": seq}
         text = _dumps(
             {
