@@ -14,18 +14,15 @@ in order and one call alone.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.simulation import make_computer, setup  # noqa: E402
+from bench.prompt_cache import run_offline  # noqa: E402
 
 DELTA_COLUMNS = 8 + 8 + 4 + 4  # request_base, request_root, request_prefix, request_suffix
 
@@ -97,32 +94,17 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=2000)
     parser.add_argument("--workdays", type=int, default=40, help="long enough not to stop early")
     args = parser.parse_args()
-    if os.environ.get("LLM_BASE_URL", "offline") not in ("", "offline"):
-        raise SystemExit("this bench runs against the offline engine: unset LLM_BASE_URL")
-    os.environ["LLM_LOG_BODIES"] = "1"
-    var = Path(tempfile.mkdtemp(prefix="bench-bodies-"))
-    redis = None
-    try:
-        redis = setup(var)
-        from simulations.services.runs import simulation_run_inline
-        from simulations.services.simulations import simulation_create
+    configs = [
+        {"workdays": args.workdays, "seed": seed, "max_turns": args.turns}
+        for seed in range(1, args.runs + 1)
+    ]
 
-        computer = make_computer()
-        ids, turns = [], 0
-        for seed in range(1, args.runs + 1):
-            config = {"workdays": args.workdays, "seed": seed, "max_turns": args.turns}
-            sim = simulation_create(computer=computer, config=config, enqueue=False)
-            sim = simulation_run_inline(simulation=sim)
-            print(f"run {seed}: {sim.state} after {sim.turn_count:,} turns: {sim.stop_reason}")
-            ids.append(sim.pk)
-            turns += sim.turn_count
-        figures = measure(ids)
-        report(figures, turns)
+    def then(sims: list) -> None:
+        figures = measure([sim.pk for sim in sims])
+        report(figures, sum(sim.turn_count for sim in sims))
         report_roles(figures)
-    finally:
-        if redis is not None:
-            redis.stop()
-        shutil.rmtree(var, ignore_errors=True)
+
+    run_offline("bench-bodies-", configs, then)
 
 
 if __name__ == "__main__":
