@@ -4,6 +4,8 @@ small fraction of the request."""
 import statistics
 
 import pytest
+from django.urls import reverse
+from django.utils.html import escape
 
 from simulations.services.runs import simulation_run_inline
 from simulations.services.simulations import simulation_create
@@ -12,7 +14,9 @@ from studio.models import LLMCall
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_request_of_a_run_reads_back_as_sent(computer, user, fast_engine, monkeypatch):
+def test_every_request_of_a_run_reads_back_as_sent(
+    computer, user, auth_client, fast_engine, monkeypatch
+):
     sent: list[bytes] = []
     send = gateway._send
 
@@ -45,3 +49,12 @@ def test_every_request_of_a_run_reads_back_as_sent(computer, user, fast_engine, 
     # one call alone reads the same, from its own chain
     last = LLMCall.objects.get(pk=rows[-1].pk)
     assert bodies.text_of(last, "request") == sent[-1]
+    # the review links a turn to its model call, whose page shows the request as sent
+    turn = simulation.turns.filter(actor="worker").exclude(llm_call_id=None).last()
+    review = auth_client.get(reverse("review-turn", args=[simulation.pk, turn.seq])).content
+    page = reverse("studio-llm-call", args=[turn.llm_call_id])
+    assert page in review.decode()
+    shown = auth_client.get(page).content.decode()
+    assert 'id="call-request"' in shown and "removed by retention" not in shown
+    system = LLMCall.objects.get(pk=turn.llm_call_id).request["messages"][0]["content"]
+    assert escape(system.splitlines()[0]) in shown
