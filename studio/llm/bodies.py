@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 DEPTH = 50  # deltas between two snapshots of a chain: the most a read applies
 CANDIDATES = 3  # recent requests per chain a new one may be a delta of (collaborators alternate)
 MIN_DICTIONARY = 64  # bytes a replaced part needs to serve as the middle's dictionary
+CONTEXT = 16_384  # bytes of the base before the replaced part that join the dictionary
 CACHE_BYTES = 64 << 20  # this process's recent requests, least recently used chains dropped
 LEVEL = 1
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame's first bytes; zlib's first is 0x78
@@ -66,6 +67,10 @@ def unpack(blob: bytes | memoryview) -> bytes:
     if data.startswith(_ZSTD_MAGIC):
         return zstandard.ZstdDecompressor().decompress(data)
     return zlib.decompress(data)
+
+
+def _context(base: bytes, prefix: int, suffix: int) -> bytes:
+    return base[max(0, prefix - CONTEXT) : len(base) - suffix]
 
 
 def _dictionary(replaced: bytes) -> zstandard.ZstdCompressionDict | None:
@@ -101,7 +106,7 @@ class Delta:
         return base[: self.prefix] + self.middle + base[len(base) - self.suffix :]
 
     def replaced(self, base: bytes) -> bytes:
-        return base[self.prefix : len(base) - self.suffix]
+        return _context(base, self.prefix, self.suffix)
 
     def pack(self, base: bytes) -> bytes:
         """The middle, compressed with what it replaces in ``base`` as zstd's dictionary: the
@@ -113,7 +118,7 @@ class Delta:
 
     @classmethod
     def unpack(cls, base: bytes, prefix: int, suffix: int, packed: bytes) -> Delta:
-        dictionary = _dictionary(base[prefix : len(base) - suffix])
+        dictionary = _dictionary(_context(base, prefix, suffix))
         middle = zstandard.ZstdDecompressor(dict_data=dictionary).decompress(packed)
         return cls(prefix, suffix, middle)
 
