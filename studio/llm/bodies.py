@@ -2,8 +2,9 @@
 
 A request is kept as its JSON text (orjson, keys in the order sent), so it reads back byte for
 byte. Most requests are stored as a delta of an earlier request of the same chain (run or
-computer, role and schema): the lengths of the prefix and the suffix they share, and the
-compressed bytes between. Prefix and suffix on the text, because the prompt layout keeps the
+computer, role and schema): the lengths of the prefix and the suffix they share, and the bytes
+between, compressed by zstd with the part of the earlier request they replace (and the 16 KB
+before it) as a raw-content dictionary. Prefix and suffix on the text, because the prompt layout keeps the
 system prompt and the history first and append-only, the options and tools after the messages,
 and only the situation now changes in between: two slices and a join, no JSON diff to get wrong.
 A request is stored whole (a snapshot) every ``DEPTH`` requests of a chain, or when a delta
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 DEPTH = 50  # deltas between two snapshots of a chain: the most a read applies
 CANDIDATES = 3  # recent requests per chain a new one may be a delta of (collaborators alternate)
-MIN_DICTIONARY = 64  # bytes a replaced part needs to serve as the middle's dictionary
+MIN_DICTIONARY = 64  # bytes a dictionary needs to be worth one
 CONTEXT = 16_384  # bytes of the base before the replaced part that join the dictionary
 CACHE_BYTES = 64 << 20  # this process's recent requests, least recently used chains dropped
 LEVEL = 1
@@ -73,10 +74,10 @@ def _context(base: bytes, prefix: int, suffix: int) -> bytes:
     return base[max(0, prefix - CONTEXT) : len(base) - suffix]
 
 
-def _dictionary(replaced: bytes) -> zstandard.ZstdCompressionDict | None:
-    if len(replaced) < MIN_DICTIONARY:
+def _dictionary(context: bytes) -> zstandard.ZstdCompressionDict | None:
+    if len(context) < MIN_DICTIONARY:
         return None
-    return zstandard.ZstdCompressionDict(replaced, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    return zstandard.ZstdCompressionDict(context, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
 def _shared(a: bytes, b: bytes, limit: int, *, from_end: bool = False) -> int:
@@ -105,14 +106,12 @@ class Delta:
     def apply(self, base: bytes) -> bytes:
         return base[: self.prefix] + self.middle + base[len(base) - self.suffix :]
 
-    def replaced(self, base: bytes) -> bytes:
-        return _context(base, self.prefix, self.suffix)
-
     def pack(self, base: bytes) -> bytes:
-        """The middle, compressed with what it replaces in ``base`` as zstd's dictionary: the
-        situation now differs from the one before in a few values, a changed month message
-        leaves the history that follows it the same."""
-        dictionary = _dictionary(self.replaced(base))
+        """The middle, compressed with what it replaces in ``base`` (and the recent history
+        before that) as zstd's dictionary: the situation now differs from the one before in a
+        few values, a changed month message leaves the history after it the same, and a turn
+        often repeats what one shortly before it read."""
+        dictionary = _dictionary(_context(base, self.prefix, self.suffix))
         compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary)
         return compressor.compress(self.middle)
 
