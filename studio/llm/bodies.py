@@ -51,6 +51,7 @@ _ORJSON = (
     orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
 )
 _READ_CHUNK = 2_000
+_SLICE = 4_096
 
 
 def dumps(value: Any) -> bytes:
@@ -82,12 +83,21 @@ def _dictionary(context: bytes) -> zstandard.ZstdCompressionDict | None:
 
 def _shared(a: bytes, b: bytes, limit: int, *, from_end: bool = False) -> int:
     """Length of the longest common prefix (or suffix) of ``a`` and ``b``, at most ``limit``:
-    a binary search on C-level slice comparisons (a loop in Python over 50 KB is slow)."""
-    low, high = 0, limit
+    C-level comparisons of 4 KB slices, then a binary search in the first that differs (a
+    loop in Python over 50 KB is slow, and so is comparing slices of all of it)."""
+
+    def same(start: int, end: int) -> bool:
+        if from_end:
+            return a[len(a) - end : len(a) - start] == b[len(b) - end : len(b) - start]
+        return a[start:end] == b[start:end]
+
+    done = 0
+    while done < limit and same(done, min(done + _SLICE, limit)):
+        done = min(done + _SLICE, limit)
+    low, high = done, min(done + _SLICE, limit)
     while low < high:
         mid = (low + high + 1) // 2
-        same = a[len(a) - mid :] == b[len(b) - mid :] if from_end else a[:mid] == b[:mid]
-        low, high = (mid, high) if same else (low, mid - 1)
+        low, high = (mid, high) if same(done, mid) else (low, mid - 1)
     return low
 
 

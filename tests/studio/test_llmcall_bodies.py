@@ -4,6 +4,7 @@ for byte, rows written before the change read as they are, and the retention."""
 import datetime as dt
 import hashlib
 import json
+import random
 import zlib
 
 import pytest
@@ -195,3 +196,20 @@ def test_the_call_page_shows_the_bodies_or_that_retention_removed_them(
     assert "removed by retention" in text and "the situation now" not in text
     hidden = _call(_request(1), computer=private_computer, role="artifact")
     assert auth_client.get(reverse("studio-llm-call", args=[hidden.pk])).status_code == 404
+
+
+def test_shared_prefix_and_suffix_lengths_match_a_byte_by_byte_count():
+    rng = random.Random(3)
+    for _ in range(300):
+        base = rng.randbytes(rng.choice((0, 5, 4_095, 4_096, 4_097, 20_000)))
+        cut = rng.randint(0, len(base))
+        text = base[:cut] + rng.randbytes(rng.randint(0, 40)) + base[rng.randint(cut, len(base)) :]
+        limit = min(len(base), len(text))
+        prefix = next((i for i in range(limit) if base[i] != text[i]), limit)
+        assert bodies._shared(base, text, limit) == prefix
+        rest = limit - prefix
+        suffix = next((i for i in range(rest) if base[-1 - i] != text[-1 - i]), rest)
+        assert bodies._shared(base, text, rest, from_end=True) == suffix
+        delta = bodies.Delta.between(base, text)
+        assert delta.apply(base) == text
+        assert bodies.Delta.unpack(base, delta.prefix, delta.suffix, delta.pack(base)) == delta
