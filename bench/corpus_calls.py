@@ -2,7 +2,7 @@
 collaborator requests laid out as the studio's (the worker's system prompt and tools, an
 append-only history, the situation now last; the history condensed past 30,000 characters),
 each stored by studio.llm.bodies' own encoder against the chain's recent requests, as the
-studio stores them; responses whole, compressed."""
+studio stores them; responses as it stores them too."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class RunCalls:
             {"role": "assistant", "content": None, "tool_calls": [tool_call]},
             {"role": "tool", "tool_call_id": f"call_{seq}", "content": observation},
         )
-        return (*row, bodies.pack(_dumps(response)))
+        return (*row, bodies.pack_response(_dumps(response), text))
 
     def collaborator_call(self, call_id: int, seq: int, reply: str):
         from studio.llm import bodies
@@ -123,7 +123,7 @@ class RunCalls:
         response = {"id": f"chatcmpl-{self.sim_pk}-{seq}", "choices": [{"message": {
             "role": "assistant", "content": json.dumps({"reply": reply})}}]}  # fmt: skip
         self._remember({"role": "user", "content": f"Mail from Grace Hopper: {reply[:600]}"})
-        return (*row, bodies.pack(_dumps(response)))
+        return (*row, bodies.pack_response(_dumps(response), text))
 
     def event(self, observation: str) -> None:
         self._remember({"role": "user", "content": observation[:600]})

@@ -9,7 +9,8 @@ system prompt and the history first and append-only, the options and tools after
 and only the situation now changes in between: two slices and a join, no JSON diff to get wrong.
 A request is stored whole (a snapshot) every ``DEPTH`` requests of a chain, or when a delta
 would not be clearly smaller, so reading any call applies at most ``DEPTH`` deltas, all fetched
-in one query. Responses share little with each other: each is stored whole, compressed.
+in one query. A response is stored whole, compressed with the end of its request (what it
+answers) as the dictionary.
 
 Deltas are computed when the rows are inserted (LLMCall's manager and save() call
 :func:`write`), against requests of this process's recent inserts that have committed and
@@ -46,6 +47,7 @@ CONTEXT = 16_384  # bytes of the base before the replaced part that join the dic
 CACHE_BYTES = 64 << 20  # this process's recent requests, least recently used chains dropped
 LEVEL = 1
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame's first bytes; zlib's first is 0x78
+RESPONSE_TAG = b"\x01"  # a response compressed with its request's end as the dictionary
 # Dates and dataclasses as str() makes them (as json.dumps(default=str) did); int keys allowed.
 _ORJSON = (
     orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
@@ -79,6 +81,29 @@ def _dictionary(context: bytes) -> zstandard.ZstdCompressionDict | None:
     if len(context) < MIN_DICTIONARY:
         return None
     return zstandard.ZstdCompressionDict(context, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+def _compress(data: bytes, context: bytes) -> bytes:
+    return zstandard.ZstdCompressor(level=LEVEL, dict_data=_dictionary(context)).compress(data)
+
+
+def _decompress(blob: bytes, context: bytes) -> bytes:
+    return zstandard.ZstdDecompressor(dict_data=_dictionary(context)).decompress(blob)
+
+
+def pack_response(response: bytes, request: bytes | None) -> bytes:
+    """A response, compressed with the end of its request (the situation now, the tools, the
+    latest turns it answers) as zstd's dictionary, behind a tag byte."""
+    if request is None:
+        return pack(response)
+    return RESPONSE_TAG + _compress(response, request[-CONTEXT:])
+
+
+def unpack_response(blob: bytes | memoryview, request: bytes | None) -> bytes | None:
+    data = bytes(blob)
+    if not data.startswith(RESPONSE_TAG):
+        return unpack(data)  # alone (no request logged, or written before the tag)
+    return None if request is None else _decompress(data[1:], request[-CONTEXT:])
 
 
 def _shared(a: bytes, b: bytes, limit: int, *, from_end: bool = False) -> int:
@@ -121,15 +146,11 @@ class Delta:
         before that) as zstd's dictionary: the situation now differs from the one before in a
         few values, a changed month message leaves the history after it the same, and a turn
         often repeats what one shortly before it read."""
-        dictionary = _dictionary(_context(base, self.prefix, self.suffix))
-        compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary)
-        return compressor.compress(self.middle)
+        return _compress(self.middle, _context(base, self.prefix, self.suffix))
 
     @classmethod
     def unpack(cls, base: bytes, prefix: int, suffix: int, packed: bytes) -> Delta:
-        dictionary = _dictionary(_context(base, prefix, suffix))
-        middle = zstandard.ZstdDecompressor(dict_data=dictionary).decompress(packed)
-        return cls(prefix, suffix, middle)
+        return cls(prefix, suffix, _decompress(packed, _context(base, prefix, suffix)))
 
     @property
     def shared(self) -> int:
@@ -225,7 +246,7 @@ def write(calls: Sequence[LLMCall]) -> None:
     pending = [c for c in calls if getattr(c, "_request_text", None) is not None]
     for call in calls:
         if getattr(call, "_response_text", None) is not None:
-            call.response_body = pack(call._response_text)
+            call.response_body = pack_response(call._response_text, call._request_text)
     bases = {chain: recent_requests.get(chain) for chain in {_chain(c) for c in pending}}
     known = [r.pk for kept in bases.values() for r in kept]
     # Only requests whose rows still hold their bodies (retention, a deleted computer).
@@ -320,7 +341,9 @@ def load(calls: Sequence[LLMCall]) -> Sequence[LLMCall]:
         else:
             call._request_text = None if body is None else unpack(body)
         response = call.response_body
-        call._response_text = None if response is None else unpack(response)
+        call._response_text = (
+            None if response is None else unpack_response(response, call._request_text)
+        )
     return calls
 
 

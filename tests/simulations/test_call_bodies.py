@@ -1,5 +1,5 @@
-"""Every request of a real offline run reads back byte for byte from its stored deltas, each a
-small fraction of the request."""
+"""Every request and response of a real offline run reads back byte for byte, the requests from
+stored deltas each a small fraction of the request."""
 
 import statistics
 
@@ -18,11 +18,13 @@ def test_every_request_of_a_run_reads_back_as_sent(
     computer, user, auth_client, fast_engine, monkeypatch
 ):
     sent: list[bytes] = []
+    received: list[bytes] = []
     send = gateway._send
 
     def recording(client, config, request, endpoint):
         completion = send(client, config, request, endpoint)
         sent.append(bodies.dumps(request))  # as sent, after the endpoint's adaptations
+        received.append(bodies.dumps(completion.to_dict()))
         return completion
 
     monkeypatch.setattr(gateway, "_send", recording)
@@ -36,9 +38,12 @@ def test_every_request_of_a_run_reads_back_as_sent(
     simulation = simulation_run_inline(simulation=simulation, max_seconds=300)
     assert simulation.state == "completed", simulation.error
     calls = LLMCall.objects.filter(simulation_id=simulation.pk).order_by("id")
-    read = [bodies.text_of(call, "request") for call in bodies.read(calls, chunk=7)]
+    read = [
+        (bodies.text_of(call, "request"), bodies.text_of(call, "response"))
+        for call in bodies.read(calls, chunk=7)
+    ]
     assert len(read) == len(sent) > 100
-    assert read == sent
+    assert read == list(zip(sent, received, strict=True))
     rows = list(calls)
     deltas = [r for r in rows if r.request_base is not None]
     assert len(deltas) > len(rows) / 2

@@ -119,6 +119,8 @@ def test_bodies_stored_before_the_deltas_are_read_as_they_are():
     row = LLMCall.objects.get(pk=call.pk)
     assert row.request == request and row.response == "a verdict"
     assert LLMCall.objects.create(role="w", model="m", backend="b", outcome="error").request is None
+    alone = LLMCall.objects.create(role="w", model="m", backend="b", outcome="ok", response=[1])
+    assert LLMCall.objects.get(pk=alone.pk).response == [1]  # no request to be its dictionary
 
 
 @pytest.mark.django_db(transaction=True)
