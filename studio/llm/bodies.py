@@ -14,13 +14,11 @@ answers) as the dictionary.
 
 Deltas are computed when the rows are inserted (LLMCall's manager and save() call
 :func:`write`), against requests of this process's recent inserts that have committed and
-still have their bodies. :func:`prune` drops the bodies of runs finished longer ago than
-``LLM_BODY_RETENTION_DAYS``; the call rows (tokens, cost) stay.
+still have their bodies. studio.llm.retention drops the bodies of runs finished long ago.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import threading
 import zlib
@@ -31,11 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import zstandard
-from django.apps import apps
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 if TYPE_CHECKING:
     from studio.models import LLMCall
@@ -366,37 +361,3 @@ def text_of(call: LLMCall, part: str) -> bytes | None:
 def value_of(call: LLMCall, part: str) -> Any:
     text = text_of(call, part)
     return None if text is None else orjson.loads(text)
-
-
-# -- retention ----------------------------------------------------------------------------------
-
-
-def prune(*, days: int | None = None, now: dt.datetime | None = None) -> int:
-    """Drop the bodies of runs (and of computers' generation) finished more than ``days`` ago
-    (default: LLM_BODY_RETENTION_DAYS; 0 keeps them). Returns the number of calls pruned."""
-    from studio.models import Computer, LLMCall
-
-    days = settings.LLM_BODY_RETENTION_DAYS if days is None else days
-    if not days:
-        return 0
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=days)
-    # simulations depends on studio, not the other way: its model is looked up by name.
-    finished = apps.get_model("simulations", "Simulation").objects.filter(finished_at__lt=cutoff)
-    generated = Computer.objects.filter(finished_at__lt=cutoff)
-    kept = LLMCall.objects.filter(bodies_removed_at__isnull=True)
-    runs = list(finished.values_list("pk", flat=True))
-    scopes = [Q(simulation_id__in=runs[i : i + 500]) for i in range(0, len(runs), 500)]
-    scopes.append(Q(simulation_id__isnull=True, computer__in=generated))
-    pruned = 0
-    for scope in scopes:
-        pruned += kept.filter(scope).update(
-            request_body=None,
-            response_body=None,
-            request_base=None,
-            request_root=None,
-            request_prefix=0,
-            request_suffix=0,
-            bodies_removed_at=now,
-        )
-    return pruned

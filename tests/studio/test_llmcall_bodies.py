@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from studio.llm import bodies
+from studio.llm import bodies, retention
 from studio.models import LLMCall
 
 SYSTEM = {"role": "system", "content": "You are the user. " * 400}
@@ -163,7 +163,7 @@ def test_retention_drops_the_bodies_of_runs_finished_long_ago(computer, user, se
         for n in range(3):
             _call(_request(n), simulation_id=sim.pk, prompt_tokens=100, cost_usd=0.01)
     settings.LLM_BODY_RETENTION_DAYS = 0
-    assert bodies.prune() == 0
+    assert retention.prune() == 0
     settings.LLM_BODY_RETENTION_DAYS = 30
     call_command("prune_llm_bodies")
     pruned = LLMCall.objects.filter(simulation_id=old.pk)
@@ -172,7 +172,7 @@ def test_retention_drops_the_bodies_of_runs_finished_long_ago(computer, user, se
     assert LLMCall.objects.get(pk=generation.pk).bodies_removed_at is not None
     kept = LLMCall.objects.filter(simulation_id=recent.pk).order_by("id")
     assert [c.request for c in kept] == [_request(n) for n in range(3)]
-    assert bodies.prune() == 0  # done once
+    assert retention.prune() == 0  # done once
     # a later call of the pruned run is not a delta of a request that is gone
     again = _call(_request(4), simulation_id=old.pk)
     assert again.request_base is None and LLMCall.objects.get(pk=again.pk).request == _request(4)
@@ -191,7 +191,7 @@ def test_the_call_page_shows_the_bodies_or_that_retention_removed_them(
     computer.__class__.objects.filter(pk=computer.pk).update(
         finished_at=timezone.now() - dt.timedelta(days=10)
     )
-    assert bodies.prune(days=7) == 1
+    assert retention.prune(days=7) == 1
     page = auth_client.get(reverse("studio-llm-call", args=[call.pk]))
     assert page.status_code == 200
     text = page.content.decode()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from studio.llm import bodies
+from studio.llm import retention
 
 
 class Command(BaseCommand):
@@ -14,5 +14,5 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None, help="instead of the setting")
 
     def handle(self, *args, days=None, **options):
-        pruned = bodies.prune(days=days)
+        pruned = retention.prune(days=days)
         self.stdout.write(f"bodies removed from {pruned} model calls")
