@@ -1,14 +1,12 @@
 """The corpus's call records with their bodies (bench/corpus_build.py): each run's worker and
 collaborator requests laid out as the studio's (the worker's system prompt and tools, an
-append-only history, the situation now last; the history condensed past 30,000 characters),
+append-only history, the situation now last; the history condensed as the studio's default),
 each stored by studio.llm.bodies' own encoder against the chain's recent requests, as the
 studio stores them; responses as it stores them too."""
 
 from __future__ import annotations
 
 import json
-
-CONDENSE_AT, KEEP = 30_000, 12_000  # the studio's history high- and low-water marks
 
 
 def _dumps(value) -> bytes:
@@ -41,6 +39,7 @@ class RunCalls:
     """The request and response bodies of one run's calls, turn by turn."""
 
     def __init__(self, sim_pk: int, text, rng) -> None:
+        from simulations.config import SimulationConfig
         from simulations.engine.tools import TOOL_SPECS
         from simulations.engine.worker_prompt import worker_prompt
 
@@ -55,6 +54,8 @@ class RunCalls:
         self.sim_pk = sim_pk
         # the situation now: the clock and budget change every turn, the rest when it happens
         self.memory, self.latest_mail = text.paragraph(400), text.paragraph(160)
+        config = SimulationConfig()  # the history's high- and low-water marks
+        self.condense_at, self.keep = config.history_max_chars, config.history_keep_chars
 
     def _month(self) -> bytes:
         objectives = [{"title": self.text.paragraph(60), "brief": self.text.paragraph(500)}] * 4
@@ -105,8 +106,6 @@ class RunCalls:
     def collaborator_call(self, call_id: int, seq: int, reply: str):
         from studio.llm import bodies
 
-        self.thread = [*self.thread, reply][-3:]
-        self.latest_mail = reply[:160]
         context = {"thread": self.thread, "you": "Grace Hopper", "seq": seq}
         text = _dumps(
             {
@@ -123,6 +122,8 @@ class RunCalls:
         response = {"id": f"chatcmpl-{self.sim_pk}-{seq}", "choices": [{"message": {
             "role": "assistant", "content": json.dumps({"reply": reply})}}]}  # fmt: skip
         self._remember({"role": "user", "content": f"Mail from Grace Hopper: {reply[:600]}"})
+        self.thread = [*self.thread, reply][-3:]  # the next request of the thread holds it
+        self.latest_mail = reply[:160]
         return (*row, bodies.pack_response(_dumps(response), text))
 
     def event(self, observation: str) -> None:
@@ -133,7 +134,7 @@ class RunCalls:
             item = _dumps(message)
             self.history.append(item)
             self.history_chars += len(item)
-        if self.history_chars > CONDENSE_AT:  # folded down, the summary in the month message
-            while self.history_chars > KEEP:
+        if self.history_chars > self.condense_at:  # folded down, the summary in the month one
+            while self.history_chars > self.keep:
                 self.history_chars -= len(self.history.pop(0))
             self.month = self._month()
