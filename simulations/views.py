@@ -1,4 +1,4 @@
-"""Launching, listing and controlling simulations. The live page is in views_live."""
+"""Launching, listing and controlling simulations. The live page is in live_views."""
 
 from __future__ import annotations
 

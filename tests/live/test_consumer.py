@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from simulations import broadcast, presence
+from simulations.live.selectors import PAGE, REPLAY_LIMIT
 from simulations.models import Turn
-from simulations.selectors_live import PAGE, REPLAY_LIMIT
 from studio.asgi import application
 from tests.live.conftest import bulk_turns, commit_turn, make_simulation, session_headers
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from simulations.consumers import SimulationLiveConsumer
+from simulations.live.consumers import SimulationLiveConsumer
 
 websocket_urlpatterns = [
     path("ws/simulations/<int:simulation_id>/", SimulationLiveConsumer.as_asgi()),

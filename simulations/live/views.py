@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from simulations import selectors_live
+from simulations.live import selectors as live_selectors
 from simulations.models import Simulation
 from simulations.selectors_usage import usage_of_runs
 
@@ -16,7 +16,7 @@ OLDER_PAGE = 100
 
 
 def _get_simulation_for_user(request, pk: int) -> Simulation:
-    simulation = selectors_live.simulation_get_visible(user=request.user, pk=pk)
+    simulation = live_selectors.simulation_get_visible(user=request.user, pk=pk)
     if simulation is None:
         raise Http404("no such simulation")
     return simulation
@@ -51,15 +51,15 @@ def _prefix(name: str, pk: int) -> str:
 @require_GET
 def simulation_live(request, pk: int):
     simulation = _get_simulation_for_user(request, pk)
-    status = selectors_live.simulation_status(simulation_id=simulation.pk)
-    turns = selectors_live.turn_page_before(
-        simulation_id=simulation.pk, before=None, limit=selectors_live.WINDOW
+    status = live_selectors.simulation_status(simulation_id=simulation.pk)
+    turns = live_selectors.turn_page_before(
+        simulation_id=simulation.pk, before=None, limit=live_selectors.WINDOW
     )
-    can_control = selectors_live.simulation_can_control(user=request.user, simulation=simulation)
+    can_control = live_selectors.simulation_can_control(user=request.user, simulation=simulation)
     live = {
         "simulation": simulation.pk,
         "ws_path": f"/ws/simulations/{simulation.pk}/",
-        "window": selectors_live.WINDOW,
+        "window": live_selectors.WINDOW,
         "urls": {
             "turns": reverse("simulations-live-turns", args=[simulation.pk]),
             "turn": _prefix("simulations-live-turn", simulation.pk),
@@ -68,7 +68,7 @@ def simulation_live(request, pk: int):
             "messages": reverse("simulations-live-messages", args=[simulation.pk]),
         },
         "status": status,
-        "objectives": selectors_live.simulation_objectives(simulation_id=simulation.pk),
+        "objectives": live_selectors.simulation_objectives(simulation_id=simulation.pk),
         "turns": turns,
     }
     return render(
@@ -91,14 +91,14 @@ def simulation_live(request, pk: int):
 def simulation_live_turns(request, pk: int):
     """Turns as JSON: ``?before=S`` (older than S, the newest page if omitted) or ``?after=S``."""
     simulation = _get_simulation_for_user(request, pk)
-    limit = min(_seq_param(request, "limit") or OLDER_PAGE, selectors_live.PAGE)
+    limit = min(_seq_param(request, "limit") or OLDER_PAGE, live_selectors.PAGE)
     after = _seq_param(request, "after")
     if after is not None:
-        turns = selectors_live.turn_page_after(
+        turns = live_selectors.turn_page_after(
             simulation_id=simulation.pk, after=after, limit=limit
         )
     else:
-        turns = selectors_live.turn_page_before(
+        turns = live_selectors.turn_page_before(
             simulation_id=simulation.pk, before=_seq_param(request, "before"), limit=limit
         )
     return JsonResponse({"turns": turns, "limit": limit})
@@ -107,7 +107,7 @@ def simulation_live_turns(request, pk: int):
 @require_GET
 def simulation_live_turn(request, pk: int, seq: int):
     simulation = _get_simulation_for_user(request, pk)
-    turn = selectors_live.turn_detail(simulation_id=simulation.pk, seq=seq)
+    turn = live_selectors.turn_detail(simulation_id=simulation.pk, seq=seq)
     if turn is None:
         raise Http404("no such turn")
     return JsonResponse(turn)
@@ -118,7 +118,7 @@ def simulation_live_files(request, pk: int):
     simulation = _get_simulation_for_user(request, pk)
     return JsonResponse(
         {
-            "files": selectors_live.simulation_files(simulation=simulation),
+            "files": live_selectors.simulation_files(simulation=simulation),
             "turn_count": simulation.turn_count,
         }
     )
@@ -127,7 +127,7 @@ def simulation_live_files(request, pk: int):
 @require_GET
 def simulation_live_change(request, pk: int, change_id: int):
     simulation = _get_simulation_for_user(request, pk)
-    change = selectors_live.file_change_get(simulation_id=simulation.pk, pk=change_id)
+    change = live_selectors.file_change_get(simulation_id=simulation.pk, pk=change_id)
     if change is None:
         raise Http404("no such file change")
     return JsonResponse(change)
@@ -136,4 +136,4 @@ def simulation_live_change(request, pk: int, change_id: int):
 @require_GET
 def simulation_live_messages(request, pk: int):
     simulation = _get_simulation_for_user(request, pk)
-    return JsonResponse(selectors_live.simulation_messages(simulation_id=simulation.pk))
+    return JsonResponse(live_selectors.simulation_messages(simulation_id=simulation.pk))

@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Length, Substr
 
-from simulations import payloads
 from simulations import selectors as simulation_selectors
+from simulations.live import payloads
 from simulations.models import Deliverable, FileChange, Message, Objective, Simulation, Turn
 from studio.models import ComputerFile
 
