@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from studio import access
 from studio.generation.schemas import Profile
 from studio.models import (
     Computer,
@@ -25,49 +26,10 @@ from studio.models import (
 from studio.paths import slugify_name
 from studio.volumes import Volume, volumes_of
 
-# -- visibility --------------------------------------------------------------------------
-
-
-def _visible_pool_q(user, prefix: str = "") -> Q:
-    if user.is_superuser:
-        return Q()
-    return Q(**{f"{prefix}shared": True}) | Q(**{f"{prefix}owner": user})
-
 
 def pool_list(*, user) -> QuerySet[PersonaPool]:
-    return PersonaPool.objects.filter(_visible_pool_q(user)).annotate(
-        persona_count=Count("personas", distinct=True)
-    )
-
-
-def pool_get(*, user, pk: int) -> PersonaPool | None:
-    return PersonaPool.objects.filter(_visible_pool_q(user), pk=pk).select_related("owner").first()
-
-
-def pool_name_taken_by_other(*, user, name: str) -> bool:
-    """A pool of that name exists and this user may not add to it (someone's private pool)."""
-    pool = PersonaPool.objects.filter(name=name.strip()).first()
-    if pool is None or user.is_superuser:
-        return False
-    return not (pool.shared or pool.owner_id == user.pk)
-
-
-def computer_list(*, user) -> QuerySet[Computer]:
-    return Computer.objects.filter(_visible_pool_q(user, "pool__")).select_related(
-        "pool", "persona"
-    )
-
-
-def computer_get(*, user, pk: int) -> Computer | None:
-    return computer_list(user=user).filter(pk=pk).first()
-
-
-def persona_list(*, user) -> QuerySet[Persona]:
-    return Persona.objects.filter(_visible_pool_q(user, "pool__"))
-
-
-def persona_get(*, user, pk: int) -> Persona | None:
-    return persona_list(user=user).select_related("pool").filter(pk=pk).first()
+    """Visible pools with their persona counts (the pools page and the launch form)."""
+    return access.visible_pools(user).annotate(persona_count=Count("personas", distinct=True))
 
 
 def persona_search(*, pool: PersonaPool, query: str = "") -> QuerySet[Persona]:
@@ -107,7 +69,7 @@ class ComputerFilters:
 def computer_search(*, user, filters: ComputerFilters) -> QuerySet[Computer]:
     """Visible computers matching ``filters``; every word must match one of the persona text,
     the name, the role, the employer or the industry."""
-    computers = computer_list(user=user)
+    computers = access.visible_computers(user).select_related("pool", "persona")
     if filters.state:
         computers = computers.filter(state=filters.state)
     if filters.pool_id:
@@ -185,7 +147,11 @@ class JobBoard:
 
 def job_board(*, user, limit: int = 25) -> JobBoard:
     """Running and queued generation jobs, recent failures (retryable) and recent finishes."""
-    computers = computer_list(user=user).defer("profile", "policy", "error_detail")
+    computers = (
+        access.visible_computers(user)
+        .select_related("pool", "persona")
+        .defer("profile", "policy", "error_detail")
+    )
     active = computers.filter(state__in=ACTIVE_STATES).order_by("id")
     since = timezone.now() - RECENT_WINDOW
     recent = computers.filter(finished_at__gte=since)
@@ -219,28 +185,24 @@ def job_board(*, user, limit: int = 25) -> JobBoard:
 # -- home ------------------------------------------------------------------------------------
 
 
-def simulation_count(*, user) -> int | None:
-    """How many simulations the user can see; None while the simulations app has no model."""
-    try:
-        model = apps.get_model("simulations", "Simulation")
-    except LookupError:
-        return None
-    field_names = {f.name for f in model._meta.get_fields()}
-    queryset = model.objects.all()
-    if "computer" in field_names:
-        queryset = queryset.filter(computer__in=computer_list(user=user).values("pk"))
-    return queryset.count()
+# Counts other apps add to the home page (simulations registers its own in its AppConfig), so
+# the computers domain never reaches into the apps built on it.
+HOME_COUNTS: dict[str, Callable[..., int]] = {}
+
+
+def home_count_register(name: str, count: Callable[..., int]) -> None:
+    HOME_COUNTS[name] = count
 
 
 def home_counts(*, user) -> dict:
-    computers = computer_list(user=user)
+    computers = access.visible_computers(user)
     by_state = dict(computers.values_list("state").annotate(n=Count("id")).order_by())
     return {
-        "pools": pool_list(user=user).count(),
-        "personas": persona_list(user=user).count(),
+        "pools": access.visible_pools(user).count(),
+        "personas": access.visible_personas(user).count(),
         "computers": sum(by_state.values()),
         "computers_by_state": {s: by_state.get(s, 0) for s in Computer.State.values},
-        "simulations": simulation_count(user=user),
+        **{name: count(user=user) for name, count in HOME_COUNTS.items()},
     }
 
 
@@ -255,16 +217,18 @@ class Activity:
 def recent_activity(*, user, limit: int = 15) -> list[Activity]:
     """The latest happenings: computers finished or failed, batches requested, pools created."""
     events: list[Activity] = []
-    computers = computer_list(user=user).defer("profile", "policy", "error_detail", "stats")
+    computers = (
+        access.visible_computers(user)
+        .select_related("pool", "persona")
+        .defer("profile", "policy", "error_detail", "stats")
+    )
     for c in computers.exclude(finished_at=None).order_by("-finished_at")[:limit]:
         verb = "generated" if c.state == Computer.State.READY else f"generation {c.state}"
         events.append(Activity(when=c.finished_at, what=verb, computer=c))
     for c in computers.filter(state__in=ACTIVE_STATES).order_by("-id")[:limit]:
         events.append(Activity(when=c.created_at, what=f"generation {c.state}", computer=c))
     batches = (
-        GenerationBatch.objects.filter(_visible_pool_q(user, "pool__"))
-        .select_related("pool", "requested_by")
-        .order_by("-id")[:limit]
+        access.visible_batches(user).select_related("pool", "requested_by").order_by("-id")[:limit]
     )
     for b in batches:
         who = b.requested_by.get_username() if b.requested_by else "someone"

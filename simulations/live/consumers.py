@@ -37,7 +37,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from simulations import broadcast, presence
+from simulations import access, broadcast, presence
 from simulations.live import payloads
 from simulations.live import selectors as live_selectors
 
@@ -64,7 +64,7 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
         self.simulation_id = int(self.scope["url_route"]["kwargs"]["simulation_id"])
         self.group = ""
         self._renewer: asyncio.Task | None = None
-        visible = await database_sync_to_async(live_selectors.simulation_visible)(
+        visible = await database_sync_to_async(access.simulation_visible)(
             user=user, pk=self.simulation_id
         )
         if not visible:

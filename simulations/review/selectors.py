@@ -1,8 +1,7 @@
 """Reads for review: which simulations and turns a user may see, filtered; one turn's window;
 annotations; comparisons; the dataset dashboard's figures.
 
-A simulation is visible exactly when its computer is (shared pools, or the user's own
-private pools): visibility is the studio's, not a second set of rules.
+Who may see which simulation is ``simulations.access``.
 """
 
 from __future__ import annotations
@@ -16,9 +15,10 @@ from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, S
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from simulations import access
 from simulations.models import Deliverable, Objective, Signal, Simulation, Turn
 from simulations.review.models import Label, LabelChange, TrajectoryFlag, TurnAnnotation
-from studio import selectors as studio_selectors
+from studio import access as studio_access
 from studio.models import ComputerFile
 
 LOW_SCORE_PCT = 50.0
@@ -50,23 +50,6 @@ FLAG_FILTERS = {
     "good": "flagged good",
     "unflagged": "not flagged",
 }
-
-
-# -- visibility ---------------------------------------------------------------------------------
-
-
-def simulation_list(*, user) -> QuerySet[Simulation]:
-    computers = studio_selectors.computer_list(user=user).values("pk")
-    return Simulation.objects.filter(computer__in=computers)
-
-
-def simulation_get(*, user, pk: int) -> Simulation | None:
-    return (
-        simulation_list(user=user)
-        .select_related("computer", "computer__persona", "computer__pool", "created_by")
-        .filter(pk=pk)
-        .first()
-    )
 
 
 def turn_get(*, simulation: Simulation, seq: int) -> Turn | None:
@@ -130,7 +113,7 @@ def simulations_filtered(
 
 
 def simulation_search(*, user, filters: SimulationFilters) -> QuerySet[Simulation]:
-    sims = simulations_filtered(simulations=simulation_list(user=user), filters=filters)
+    sims = simulations_filtered(simulations=access.visible_simulations(user), filters=filters)
     return (
         sims.select_related("computer", "computer__persona")
         .annotate(annotated_turns=Count("annotations__turn", distinct=True))
@@ -209,7 +192,7 @@ class TurnFilters:
 
 
 def turn_search(*, user, filters: TurnFilters) -> QuerySet[Turn]:
-    sims = simulation_list(user=user)
+    sims = access.visible_simulations(user)
     if filters.simulation:
         sims = sims.filter(pk=filters.simulation)
     turns = Turn.objects.filter(simulation__in=sims.values("pk"))
@@ -347,7 +330,7 @@ def label_change_list(*, limit: int) -> list[LabelChange]:
 def annotators(*, user) -> list[Any]:
     """Users who annotated something the user can see."""
     ids = (
-        TurnAnnotation.objects.filter(simulation__in=simulation_list(user=user).values("pk"))
+        TurnAnnotation.objects.filter(simulation__in=access.visible_simulations(user).values("pk"))
         .values("user_id")
         .distinct()
     )
@@ -454,7 +437,7 @@ def compare_candidates(*, user, simulation: Simulation | None = None, limit: int
     """Runs the user can see, to compare with ``simulation``: runs of its computer first,
     then the others, newest first."""
     runs = (
-        simulation_list(user=user)
+        access.visible_simulations(user)
         .select_related("computer")
         .only("id", "state", "turn_count", "created_at", "computer__id", "computer__display_name")
     )
@@ -539,8 +522,8 @@ def _bucket_label(edges: tuple[int, ...], index: int, unit: str = "") -> str:
 
 
 def dashboard(*, user) -> Dashboard:
-    computers = studio_selectors.computer_list(user=user)
-    sims = simulation_list(user=user)
+    computers = studio_access.visible_computers(user)
+    sims = access.visible_simulations(user)
     # Personas, counted once each, by the industry and role their computers' profiles give them.
     industries = Counter(
         dict(
@@ -625,7 +608,7 @@ def dashboard(*, user) -> Dashboard:
     return Dashboard(
         totals={
             "computers": computers.count(),
-            "personas": studio_selectors.persona_list(user=user).count(),
+            "personas": studio_access.visible_personas(user).count(),
             "personas_with_computer": computers.values("persona_id").distinct().count(),
             "simulations": sum(by_state.values()),
             "completed": by_state.get(Simulation.State.COMPLETED, 0),

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from studio import selectors
+from studio import access, selectors
 from studio.forms import ComputerFilterForm, GenerateBatchForm, GenerateOneForm
 from studio.models import Computer
 from studio.services import computers as computer_services
@@ -82,7 +82,7 @@ def computer_generate(request):
             + "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()),
         )
         return _back(request, "studio-computer-list")
-    persona = selectors.persona_get(user=request.user, pk=form.cleaned_data["persona"])
+    persona = access.persona_get(user=request.user, pk=form.cleaned_data["persona"])
     if persona is None:
         raise Http404("no such persona")
     try:

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from simulations import access
 from simulations.review import agreement, selectors
 from simulations.review.forms import SimulationFilterForm, TurnFilterForm
 from simulations.review.models import TurnAnnotation
@@ -17,7 +18,7 @@ TURNS_PER_PAGE = 50
 
 @require_GET
 def dashboard(request):
-    visible = selectors.simulation_list(user=request.user).values("pk")
+    visible = access.visible_simulations(request.user).values("pk")
     return render(
         request,
         "review/dashboard.html",

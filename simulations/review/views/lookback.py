@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from simulations import access
 from simulations.models import Turn
 from simulations.review import selectors, timetravel
 from simulations.review.forms import CompareForm
@@ -157,7 +158,7 @@ def _compare_picker(request, *, error: str = "", status: int = 200):
     chosen = {key: request.GET.get(key, "") for key in ("a", "b")}
     first = None
     if chosen["a"].isdigit():
-        first = selectors.simulation_get(user=request.user, pk=int(chosen["a"]))
+        first = access.simulation_get(user=request.user, pk=int(chosen["a"]))
     return render(
         request,
         "review/compare.html",

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from simulations import access
 from simulations.review import annotation_export, selectors
 from simulations.review.queues import bulk, services
 from simulations.review.queues import selectors as queue_selectors
@@ -104,7 +105,7 @@ def queue_next(request, pk: int):
 def queue_item(request, pk: int, position: int):
     queue = _queue_for_user(request, pk)
     item = queue_selectors.queue_item_get(queue=queue, position=position)
-    if item is None or selectors.simulation_get(user=request.user, pk=item.simulation_id) is None:
+    if item is None or not access.simulation_visible(user=request.user, pk=item.simulation_id):
         raise Http404("no such item")
     sim = item.simulation
     form = QueueItemForm(request.POST or None)
