@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from simulations.models import Turn
-from simulations.review import export, selectors
+from simulations.review import comparison, export, selectors
 from simulations.review.forms import AnnotationForm, FlagForm, LabelForm, LabelToggleForm
 from simulations.review.models import Label
 from simulations.review.services import annotations as annotation_services
@@ -46,7 +46,7 @@ def _turn_url(simulation_id: int, seq: int) -> str:
 @require_GET
 def simulation_detail(request, pk: int):
     simulation = get_simulation_for_user(request, pk)
-    summary = selectors.run_summary(simulation=simulation)
+    summary = comparison.run_summary(simulation=simulation)
     return render(
         request,
         "review/simulation.html",
@@ -55,7 +55,7 @@ def simulation_detail(request, pk: int):
             "summary": summary,
             "my_flag": selectors.flag_of(simulation=simulation, user=request.user),
             "flag_form": FlagForm(),
-            "others": selectors.compare_candidates(simulation=simulation, user=request.user),
+            "others": comparison.compare_candidates(simulation=simulation, user=request.user),
             **_bad_rule(simulation),
         },
     )

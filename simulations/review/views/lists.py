@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from simulations import access
 from simulations.review import agreement, selectors
+from simulations.review.dashboard import dashboard as dataset_dashboard
 from simulations.review.forms import SimulationFilterForm, TurnFilterForm
 from simulations.review.models import TurnAnnotation
 from simulations.review.views.access import query_without_page
@@ -23,7 +24,7 @@ def dashboard(request):
         request,
         "review/dashboard.html",
         {
-            "board": selectors.dashboard(user=request.user),
+            "board": dataset_dashboard(user=request.user),
             "agreement": agreement.label_agreement(
                 annotations=TurnAnnotation.objects.filter(simulation__in=visible)
             ),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from simulations import access
-from simulations.review import annotation_export, selectors
+from simulations.review import annotation_export, comparison, selectors
 from simulations.review.queues import bulk, services
 from simulations.review.queues import selectors as queue_selectors
 from simulations.review.queues.forms import BulkLabelForm, QueueForm, QueueItemForm
@@ -140,7 +140,7 @@ def queue_item(request, pk: int, position: int):
             "form": form,
             "labels": selectors.labels_active(),
             "my_flag": selectors.flag_of(simulation=sim, user=request.user),
-            "summary": None if item.turn else selectors.run_summary(simulation=sim),
+            "summary": None if item.turn else comparison.run_summary(simulation=sim),
         },
         status=400 if form.errors else 200,
     )
