@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 
 from simulations import broadcast, presence
-from simulations.engine.tools import Submission
+from simulations.engine.tools.context import Submission
 from simulations.live import payloads
 from simulations.models import Deliverable, Objective, Simulation
 from simulations.services.simulations import simulation_pause
