@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from studio import access, selectors
+from studio import access, browsing
 from studio.models import Computer, ComputerFile, PersonaPool
 from studio.paths import PathEscapeError, clean_relative
 
@@ -37,7 +37,7 @@ def get_file_for_user(
 ) -> ComputerFile:
     """An indexed file of a visible computer; unindexed paths are 404 even if on disk."""
     computer = get_computer_for_user(request, pk)
-    file = selectors.computer_file_get(
+    file = browsing.computer_file_get(
         computer=computer,
         path=clean_path_or_404(path),
         owner_slug=owner_slug,
