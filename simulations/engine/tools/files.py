@@ -8,7 +8,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from simulations.engine.office import content_for, edit_file_bytes
+from simulations.engine.office import content_for
+from simulations.engine.office_edits import edit_file_bytes
 from simulations.engine.sandbox import kind_of
 from simulations.engine.texts import split_truncated
 from simulations.engine.tools.args import (
