@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from simulations.review import (
     archive,
     archive_import,
+    archive_reader,
     export,
     paper_export,
     paper_import,
@@ -140,7 +141,7 @@ def computer_archive(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def computer_import(request):
     pools = studio_access.visible_pools(request.user).order_by("name")
-    limits = archive_import.ArchiveLimits.from_env()
+    limits = archive_reader.ArchiveLimits.from_env()
     form = ImportComputerForm(
         request.POST or None, request.FILES or None, pools=pools, limits=limits, user=request.user
     )
