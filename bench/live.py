@@ -3,7 +3,7 @@
     python bench/live.py [--simulations 200] [--rate 100] [--seconds 30] [--clients-per-sim 1]
                          [--drivers 2]
 
-What runs: an embedded Redis, SQLite (WAL), daphne serving studio.asgi (the real consumer,
+What runs: an embedded Redis, SQLite (WAL), daphne serving studio.project.asgi (the real consumer,
 behind the origin check and session auth) and one websocket client per simulation (autobahn,
 logged in with a real session cookie, connected with ``?last_seq=0``). Driver processes
 commit turns through the engine's own ``turn_commit`` (lease check, counters, file-change and
@@ -50,7 +50,7 @@ def configure(var: Path, redis_url: str) -> dict[str, str]:
     env = {
         "STUDIO_VAR_DIR": str(var),
         "COMPUTERS_ROOT": str(var / "computers"),
-        "DJANGO_SETTINGS_MODULE": "studio.settings",
+        "DJANGO_SETTINGS_MODULE": "studio.project.settings",
         "LLM_BASE_URL": "offline",
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
@@ -263,7 +263,7 @@ def main() -> None:
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="bench-live-"))
-    from studio import runtime
+    from studio.project import runtime
 
     redis = runtime.start_embedded_redis(var / "redis")
     daphne = None

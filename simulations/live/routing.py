@@ -1,4 +1,4 @@
-"""Websocket routes (served by studio.asgi behind the origin check and the session auth)."""
+"""Websocket routes (served by studio.project.asgi behind the origin check and the session auth)."""
 
 from django.urls import path
 
