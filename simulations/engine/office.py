@@ -29,10 +29,12 @@ def _summary(text: str) -> str:
     return first[:200]
 
 
-def _validation_text(exc: ValidationError) -> str:
+def validation_text(exc: ValidationError, whole: str = "(content)") -> str:
+    """A model's invalid content or arguments, said back to it in one line (``whole`` names
+    an error about the value as a whole)."""
     parts = []
     for err in exc.errors()[:8]:
-        where = ".".join(str(p) for p in err.get("loc", ())) or "(content)"
+        where = ".".join(str(p) for p in err.get("loc", ())) or whole
         parts.append(f"{where}: {err.get('msg')}")
     return "; ".join(parts)
 
@@ -196,7 +198,7 @@ def content_for(kind: str, content: Any, *, fallback_title: str) -> s.ArtifactBa
                 return model.model_validate(data)
             except ValidationError as exc:
                 raise ContentError(
-                    f"content does not fit a .{kind} file: {_validation_text(exc)}"
+                    f"content does not fit a .{kind} file: {validation_text(exc)}"
                 ) from None
     if not isinstance(content, str):
         raise ContentError("content must be a string or an object")
@@ -214,9 +216,7 @@ def content_for(kind: str, content: Any, *, fallback_title: str) -> s.ArtifactBa
         if kind == "csv":
             return csv_from_text(content)
     except ValidationError as exc:
-        raise ContentError(
-            f"content does not fit a .{kind} file: {_validation_text(exc)}"
-        ) from None
+        raise ContentError(f"content does not fit a .{kind} file: {validation_text(exc)}") from None
     raise ContentError(
         f".{kind} files cannot be written with write_file; writable kinds are "
         "docx, xlsx, pptx, md, txt and csv"

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulations.engine import clock
-from simulations.engine.office import ContentError
+from simulations.engine.office import ContentError, validation_text
 from simulations.engine.sandbox import SandboxError
 from simulations.engine.tools.args import (
     AddCalendarEvent,
@@ -141,14 +141,6 @@ TOOLS: dict[str, Tool] = {
 TOOL_SPECS: list[dict[str, Any]] = [tool.spec() for tool in TOOLS.values()]
 
 
-def _arg_errors(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:8]:
-        where = ".".join(str(p) for p in err.get("loc", ())) or "(arguments)"
-        parts.append(f"{where}: {err.get('msg')}")
-    return "; ".join(parts)
-
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -168,7 +160,7 @@ def run_tool(
     try:
         args = tool.args.model_validate(arguments)
     except ValidationError as exc:
-        return failure(f"bad arguments for {name}: {_arg_errors(exc)}")
+        return failure(f"bad arguments for {name}: {validation_text(exc, '(arguments)')}")
     try:
         return tool.run(ctx, args)
     except SandboxError as exc:
