@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from simulations.models import Turn
+from simulations.review import access as review_access
 from simulations.review import comparison, export, selectors
 from simulations.review.forms import AnnotationForm, FlagForm, LabelForm, LabelToggleForm
 from simulations.review.models import Label
@@ -210,7 +211,7 @@ def label_list(request):
     rows = [
         (
             label,
-            label_services.label_editable(label=label, user=request.user),
+            review_access.label_editable(label=label, user=request.user),
             LabelForm(
                 initial={
                     "name": label.name,

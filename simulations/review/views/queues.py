@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from simulations import access
+from simulations.review import access as review_access
 from simulations.review import annotation_export, comparison, selectors
 from simulations.review.queues import bulk, services
 from simulations.review.queues import selectors as queue_selectors
@@ -21,7 +22,7 @@ from simulations.review.services import annotations as annotation_services
 
 
 def _queue_for_user(request, pk: int):
-    queue = queue_selectors.queue_get(user=request.user, pk=pk)
+    queue = review_access.queue_get(user=request.user, pk=pk)
     if queue is None:
         raise Http404("no such queue")
     return queue
