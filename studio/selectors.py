@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -18,6 +20,13 @@ from studio.models import (
 )
 
 
+def matching_every_word(queryset: QuerySet, query: str, fields: Sequence[str]) -> QuerySet:
+    """Rows where every word of ``query`` (the first eight) is in one of ``fields``."""
+    for word in query.split()[:8]:
+        queryset = queryset.filter(reduce(or_, (Q(**{f"{f}__icontains": word}) for f in fields)))
+    return queryset
+
+
 def pool_list(*, user) -> QuerySet[PersonaPool]:
     """Visible pools with their persona counts (the pools page and the launch form)."""
     return access.visible_pools(user).annotate(persona_count=Count("personas", distinct=True))
@@ -25,14 +34,7 @@ def pool_list(*, user) -> QuerySet[PersonaPool]:
 
 def persona_search(*, pool: PersonaPool, query: str = "") -> QuerySet[Persona]:
     personas = pool.personas.all().order_by("id")
-    for word in query.split()[:8]:
-        personas = personas.filter(
-            Q(text__icontains=word)
-            | Q(name__icontains=word)
-            | Q(role__icontains=word)
-            | Q(org__icontains=word)
-            | Q(industry__icontains=word)
-        )
+    personas = matching_every_word(personas, query, ("text", "name", "role", "org", "industry"))
     return personas
 
 
@@ -65,14 +67,11 @@ def computer_search(*, user, filters: ComputerFilters) -> QuerySet[Computer]:
         computers = computers.filter(state=filters.state)
     if filters.pool_id:
         computers = computers.filter(pool_id=filters.pool_id)
-    for word in filters.query.split()[:8]:
-        computers = computers.filter(
-            Q(display_name__icontains=word)
-            | Q(job_title__icontains=word)
-            | Q(employer__icontains=word)
-            | Q(industry__icontains=word)
-            | Q(persona__text__icontains=word)
-        )
+    computers = matching_every_word(
+        computers,
+        filters.query,
+        ("display_name", "job_title", "employer", "industry", "persona__text"),
+    )
     order = COMPUTER_SORTS.get(filters.sort, COMPUTER_SORTS["newest"])
     return computers.order_by(*order).defer(
         "profile", "policy", "error_detail", "persona__text", "persona__attributes"

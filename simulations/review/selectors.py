@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from simulations import access
 from simulations.models import Signal, Simulation, Turn
 from simulations.review.models import Label, LabelChange, TrajectoryFlag, TurnAnnotation
+from studio.selectors import matching_every_word
 
 LOW_SCORE_PCT = 50.0
 TURN_WINDOW = 25
@@ -88,13 +89,16 @@ def simulations_filtered(
         sims = sims.filter(state=filters.state)
     if filters.computer:
         sims = sims.filter(computer_id=filters.computer)
-    for word in filters.q.split()[:6]:
-        sims = sims.filter(
-            Q(computer__display_name__icontains=word)
-            | Q(computer__job_title__icontains=word)
-            | Q(computer__employer__icontains=word)
-            | Q(computer__industry__icontains=word)
-        )
+    sims = matching_every_word(
+        sims,
+        filters.q,
+        (
+            "computer__display_name",
+            "computer__job_title",
+            "computer__employer",
+            "computer__industry",
+        ),
+    )
     flags = TrajectoryFlag.objects.filter(simulation=OuterRef("pk"))
     if filters.flag == "unflagged":
         sims = sims.filter(~Exists(flags))

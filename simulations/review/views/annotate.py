@@ -98,18 +98,16 @@ def _annotation_response(request, simulation, turn: Turn, *, error: str = "", st
     return redirect(_turn_url(simulation.pk, turn.seq))
 
 
+def _errors(form) -> str:
+    return "; ".join(e for errs in form.errors.values() for e in errs)
+
+
 @require_POST
 def turn_annotate(request, pk: int, seq: int):
     simulation, turn = get_turn_for_user(request, pk, seq)
     form = AnnotationForm(request.POST)
     if not form.is_valid():
-        return _annotation_response(
-            request,
-            simulation,
-            turn,
-            status=400,
-            error="; ".join(e for errs in form.errors.values() for e in errs),
-        )
+        return _annotation_response(request, simulation, turn, status=400, error=_errors(form))
     try:
         annotation_services.turn_annotate(
             turn=turn,
@@ -127,13 +125,7 @@ def turn_label(request, pk: int, seq: int):
     simulation, turn = get_turn_for_user(request, pk, seq)
     form = LabelToggleForm(request.POST)
     if not form.is_valid():
-        return _annotation_response(
-            request,
-            simulation,
-            turn,
-            status=400,
-            error="; ".join(e for errs in form.errors.values() for e in errs),
-        )
+        return _annotation_response(request, simulation, turn, status=400, error=_errors(form))
     annotation_services.turn_label_toggle(
         turn=turn, user=request.user, label=form.cleaned_data["label"]
     )
