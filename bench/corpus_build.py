@@ -325,17 +325,13 @@ ACTIONS = [
 
 def load_turns(sims, turns: int, text: Text, rng: random.Random) -> dict[str, int]:
     """COPY every run's turns with their file changes, messages and call records."""
-    import zstandard
+    from corpus_calls import RunCalls  # bench/ is on the path
 
     from studio.models import LLMCall
 
     names, weights = zip(*ACTIONS, strict=True)
     turn_id = 1
     call_id = LLMCall.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    compress = zstandard.ZstdCompressor(level=1).compress
-    response = compress(
-        b'{"choices":[{"message":{"tool_calls":[{"function":{"name":"read_file"}}]}}]}'
-    )
     turn_rows, change_rows, message_rows, call_rows = [], [], [], []
     counts = dict.fromkeys(("turns", "file changes", "messages", "call records"), 0)
 
@@ -344,7 +340,8 @@ def load_turns(sims, turns: int, text: Text, rng: random.Random) -> dict[str, in
             "studio_llmcall",
             ("id", "role", "model", "backend", "schema", "prompt_tokens", "completion_tokens",
              "cost_usd", "latency_ms", "outcome", "error", "simulation_id", "created_at",
-             "response", "attempts", "cached_tokens", "reasoning_tokens"),
+             "attempts", "cached_tokens", "reasoning_tokens", "tokens_estimated", "request_body",
+             "request_base", "request_root", "request_prefix", "request_suffix", "response_body"),
             call_rows,
         )  # fmt: skip
         counts["turns"] += copy_rows(
@@ -372,6 +369,7 @@ def load_turns(sims, turns: int, text: Text, rng: random.Random) -> dict[str, in
             rows.clear()
 
     for sim in sims:
+        calls = RunCalls(sim.pk, text, rng)
         for seq in range(1, turns + 1):
             when = T0 + dt.timedelta(minutes=4 * seq)
             roll = rng.random()
@@ -401,12 +399,19 @@ def load_turns(sims, turns: int, text: Text, rng: random.Random) -> dict[str, in
                     signals = ["loop"]
                 if rng.random() < 0.02:
                     error = "ToolError: " + text.paragraph(80)
-            if actor != "system":
+            if actor == "system":
+                calls.event(observation)
+            else:
                 call_id += 1
                 llm = call_id
+                if actor == "worker":
+                    bodies = calls.worker_call(call_id, seq, action, arguments, reasoning,
+                                               observation)  # fmt: skip
+                else:
+                    bodies = calls.collaborator_call(call_id, seq, reasoning)
                 call_rows.append(
                     (call_id, actor, "gpt-5-mini", "bench", "", 9_000, 300, 0.002, 2_000, "ok",
-                     "", sim.pk, when, response, "[]", 0, 0)
+                     "", sim.pk, when, "[]", 0, 0, False, *bodies)
                 )  # fmt: skip
             if rng.random() < 1 / 20_000:
                 reasoning += " " + RARE_WORD

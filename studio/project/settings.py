@@ -220,6 +220,8 @@ LLM_TIMEOUT = env_float("LLM_TIMEOUT", 120.0, minimum=0.1)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 4, minimum=0)
 LLM_MAX_REASKS = env_int("LLM_MAX_REASKS", 2, minimum=0)
 LLM_LOG_BODIES = env_bool("LLM_LOG_BODIES", True)
+# Bodies of runs finished longer ago are dropped by `manage.py prune_llm_bodies` (0: kept).
+LLM_BODY_RETENTION_DAYS = env_int("LLM_BODY_RETENTION_DAYS", 0, minimum=0)
 # PostgreSQL connections are a server process each: a thread hands its connection back before
 # each model call (seconds, with a real model) rather than holding it for nothing.
 LLM_RELEASE_DB_DURING_CALLS = env_bool(
