@@ -1,7 +1,8 @@
 """Who may see what in the computers domain, each rule written once.
 
 A pool is visible to everyone when shared, else to its owner; superusers see every pool.
-Personas, computers and generation batches are visible exactly when their pool is. Each
+Personas, computers and generation batches are visible exactly when their pool is; a model
+call when its computer is, and a call of no computer (a probe of the endpoints) to staff. Each
 object has one queryset of what a user may see; the per-object reads filter that queryset,
 so a list and a lookup cannot disagree. Anonymous and inactive users see nothing.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from studio.models import Computer, GenerationBatch, Persona, PersonaPool
+from studio.models import Computer, GenerationBatch, LLMCall, Persona, PersonaPool
 
 
 def _sees_anything(user) -> bool:
@@ -45,6 +46,15 @@ def visible_computers(user) -> QuerySet[Computer]:
 
 def visible_batches(user) -> QuerySet[GenerationBatch]:
     return _visible(GenerationBatch.objects.all(), user, "pool__")
+
+
+def visible_llm_calls(user) -> QuerySet[LLMCall]:
+    if not _sees_anything(user):
+        return LLMCall.objects.none()
+    rule = Q(computer__in=visible_computers(user).values("pk"))
+    if user.is_staff:
+        rule |= Q(computer__isnull=True)
+    return LLMCall.objects.filter(rule)
 
 
 def pool_get(*, user, pk: int) -> PersonaPool | None:

@@ -65,3 +65,17 @@ def test_a_private_pool_name_is_taken_for_others_only(user, other_user):
     assert not studio_access.pool_name_taken_by_other(user=user, name=pool.name)
     assert studio_access.pool_name_taken_by_other(user=other_user, name=pool.name)
     assert not studio_access.pool_name_taken_by_other(user=other_user, name="no such pool")
+
+
+def test_a_model_call_is_seen_with_its_computer_and_a_probe_by_staff(user, other_user, admin):
+    from studio.models import LLMCall
+
+    private = make_computer(owner=user, shared=False)
+    call = LLMCall.objects.create(
+        role="worker", model="m", backend="b", outcome="ok", computer=private
+    )
+    probe = LLMCall.objects.create(role="check", model="m", backend="b", outcome="ok")
+    assert set(studio_access.visible_llm_calls(user)) == {call}
+    assert set(studio_access.visible_llm_calls(other_user)) == set()
+    assert set(studio_access.visible_llm_calls(admin)) == {call, probe}
+    assert not studio_access.visible_llm_calls(AnonymousUser()).exists()
