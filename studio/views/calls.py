@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from studio import access
 from studio.llm import bodies
-from studio.models import LLMCall
-from studio.views.access import get_computer_for_user
 
 
 def _pretty(text: bytes | None) -> str:
@@ -20,11 +18,7 @@ def _pretty(text: bytes | None) -> str:
 
 @require_GET
 def llm_call_detail(request, pk: int):
-    call = get_object_or_404(LLMCall, pk=pk)
-    if call.computer_id is not None:
-        get_computer_for_user(request, call.computer_id)
-    elif not request.user.is_staff:  # a probe of the endpoints (llm_check): staff only
-        raise Http404("no such model call")
+    call = get_object_or_404(access.visible_llm_calls(request.user), pk=pk)
     bodies.load([call])
     context = {
         "call": call,

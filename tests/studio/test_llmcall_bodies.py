@@ -14,7 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from studio.llm import bodies, retention
+from simulations.services import retention
+from studio.llm import bodies
 from studio.models import LLMCall
 
 SYSTEM = {"role": "system", "content": "You are the user. " * 400}

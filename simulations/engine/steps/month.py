@@ -3,7 +3,7 @@ each objective and the retrospective."""
 
 from __future__ import annotations
 
-from simulations.engine import agents, review
+from simulations.engine import agents, findings
 from simulations.engine.computer_objectives import computer_objectives_plan
 from simulations.engine.draft import TurnDraft
 from simulations.engine.steps.failures import add_usage, model_error
@@ -109,7 +109,7 @@ def judge_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
 
 
 def retrospective_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
-    found = review.review_run(world)
+    found = findings.gather_findings(world)
     report, usage, error = agents.write_retrospective(
         world, found.context, seq=seq, attempt=attempt
     )

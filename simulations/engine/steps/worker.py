@@ -9,8 +9,8 @@ from functools import partial
 from django.db.models import Q
 
 from simulations.engine import agents, clock, mailbox, memory, tools, worker_prompt
+from simulations.engine.detectors import PastAction, turn_signals
 from simulations.engine.draft import MessageDraft, MessageUpdate, TurnDraft
-from simulations.engine.signals import PastAction, turn_signals
 from simulations.engine.steps.failures import model_error
 from simulations.engine.texts import text_of
 from simulations.engine.world import World

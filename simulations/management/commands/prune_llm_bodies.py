@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from studio.llm import retention
+from simulations.services import retention
 
 
 class Command(BaseCommand):

@@ -1,29 +1,29 @@
 """The retention of model call bodies: those of runs finished longer ago than
 ``LLM_BODY_RETENTION_DAYS`` are dropped (``manage.py prune_llm_bodies``); the call rows, with
-their tokens and cost, stay, marked with when."""
+their tokens and cost, stay, marked with when. It reads runs and computers both, so it lives
+on the simulations side (simulations depends on studio, not the other way)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+
+from simulations.models import Simulation
+from studio.models import Computer, LLMCall
 
 
 def prune(*, days: int | None = None, now: dt.datetime | None = None) -> int:
     """Drop the bodies of runs (and of computers' generation) finished more than ``days`` ago
     (default: LLM_BODY_RETENTION_DAYS; 0 keeps them). Returns the number of calls pruned."""
-    from studio.models import Computer, LLMCall
-
     days = settings.LLM_BODY_RETENTION_DAYS if days is None else days
     if not days:
         return 0
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=days)
-    # simulations depends on studio, not the other way: its model is looked up by name.
-    finished = apps.get_model("simulations", "Simulation").objects.filter(finished_at__lt=cutoff)
+    finished = Simulation.objects.filter(finished_at__lt=cutoff)
     generated = Computer.objects.filter(finished_at__lt=cutoff)
     kept = LLMCall.objects.filter(bodies_removed_at__isnull=True)
     runs = list(finished.values_list("pk", flat=True))
