@@ -38,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus_build import COMMON_WORD, RARE_WORD, build, marker  # noqa: E402 (bench/ is on the path)
+from corpus_build import build, marker  # noqa: E402 (bench/ is on the path)
+from corpus_text import COMMON_WORD, RARE_WORD  # noqa: E402
 
 DB_NAME = "bench_corpus"
 PAGE_GOAL = (300.0, 1000.0)
@@ -242,12 +243,15 @@ def measure(repeat: int, var: Path, turns: int) -> None:
 
 
 def main() -> None:
+    global DB_NAME
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1_000)
     parser.add_argument("--turns", type=int, default=2_300)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the database; reuse a kept one")
+    parser.add_argument("--database", default=DB_NAME, help=f"its name (default {DB_NAME})")
     args = parser.parse_args()
+    DB_NAME = args.database
     var = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
     kept = setup(var, args.keep)
     from simulations.models import SimulationBatch, Turn

@@ -35,6 +35,7 @@ from enum import StrEnum
 from itertools import islice
 from typing import Any
 
+import orjson
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -474,12 +475,18 @@ def export_records(
             yield record
 
 
+def record_json(value: Any) -> str:
+    """A record (or a part of one) as compact JSON text, as the JSONL lines and the parquet
+    columns hold it: orjson, since encoding is a large share of an export's time."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def export_lines(
     simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
 ) -> Iterator[str]:
     """JSONL lines (each ending in a newline), one trajectory at a time."""
     for record in export_records(simulations, policy=policy, stats=stats):
-        yield json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        yield record_json(record) + "\n"
 
 
 def export_chunks(lines: Iterator[str], *, chunk_bytes: int = 256 * 1024) -> Iterator[str]:
