@@ -139,11 +139,13 @@ def turns_by_simulation(ids: list[int]) -> Iterator[tuple[int, Iterator[TurnRow]
         .values_list(*TURN_FIELDS)
         .iterator(chunk_size=TURN_CHUNK)
     )
-    turns = (TurnRow(**dict(zip(TURN_FIELDS, row, strict=True))) for row in read_ahead(rows))
+    turns = (
+        TurnRow(**dict(zip(TURN_FIELDS, row, strict=True))) for row in read_ahead(rows, TURN_CHUNK)
+    )
     return groupby(turns, key=attrgetter("simulation_id"))
 
 
-def read_ahead(rows: Iterator[Any], chunk: int = TURN_CHUNK, depth: int = 2) -> Iterator[Any]:
+def read_ahead(rows: Iterator[Any], chunk: int, depth: int = 2) -> Iterator[Any]:
     """``rows``, with the next ``depth`` chunks read by a thread while these are used: the
     database sends rows while Python builds records, two cores instead of one in turn.
 
