@@ -4,8 +4,9 @@ PostgreSQL, then time the pages that have to work at that size.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         python bench/corpus.py [--runs 1000] [--turns 2300] [--repeat 15] [--keep]
 
-It creates its own database (bench_corpus) and drops it at the end; with --keep it leaves it
-and a later --keep run of the same size reuses it instead of building again.
+It creates its own database (bench_corpus, or --database NAME) and drops it at the end; with
+--keep it leaves it and a later --keep run of the same size reuses it instead of building
+again.
 
 How the data is made: one computer per run (~110 file index rows each, no files on disk),
 loaded with COPY; turns in the engine's shape (a day start, then worker tool calls among
@@ -15,8 +16,10 @@ reasoning a few hundred characters, observations up to a read page), file change
 messages, model call records (request bodies are left out: storing them is the delta-storage
 work), process signals on a few per cent of turns, objectives, deliverables and rubric items,
 trajectory flags, and 50 annotations per run from three annotators (some turns annotated by
-two). A review queue is built through the studio's own service. The GIN search index is
-dropped during the load and rebuilt after it, as one would for a bulk import.
+two). A review queue is built through the studio's own service. Turns are loaded by two
+processes (one per core: bench/corpus_turns.py); the GIN search index is dropped during the
+load and built once after it, as one would for a bulk import. Each build step prints its time
+as it ends.
 
 Timings go through Django's test Client (view, template and database; no network), median and
 95th percentile over --repeat requests after a warm-up. Export is timed once over the whole
@@ -265,7 +268,7 @@ def main() -> None:
                 sys.exit(f"{DB_NAME} holds another corpus: run once without --keep to rebuild")
             print(f"building {args.runs:,} runs x {args.turns:,} turns …", flush=True)
             start = time.perf_counter()
-            for step, seconds in build(args.runs, args.turns).items():
+            for step, seconds in build(args.runs, args.turns):
                 print(f"  {step:28} {seconds:10.1f} s", flush=True)
             print(f"  {'built in':28} {time.perf_counter() - start:10.1f} s")
         turns_total = Turn.objects.count()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Iterator
 
 from corpus_text import OFFICE, T0, Text  # bench/ is on the path
 from corpus_turns import copy_rows, load_turns, reset_sequences
@@ -22,7 +23,7 @@ def marker(runs: int, turns: int) -> str:
 # -- building -------------------------------------------------------------------------------
 
 
-def build(runs: int, turns: int) -> dict[str, float]:
+def build(runs: int, turns: int) -> Iterator[tuple[str, float]]:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -32,7 +33,6 @@ def build(runs: int, turns: int) -> dict[str, float]:
 
     rng = random.Random(2026)
     text = Text(rng)
-    timings: dict[str, float] = {}
     users = get_user_model().objects
     researcher = users.create_user("researcher")
     annotators = [researcher] + [users.create_user(f"annotator{n}") for n in (1, 2)]
@@ -87,7 +87,7 @@ def build(runs: int, turns: int) -> dict[str, float]:
          "depth"),
         file_rows,
     )  # fmt: skip
-    timings["computers and file index"] = time.perf_counter() - start
+    yield "computers and file index", time.perf_counter() - start
 
     start = time.perf_counter()
     batch = SimulationBatch.objects.create(label="building")
@@ -116,7 +116,7 @@ def build(runs: int, turns: int) -> dict[str, float]:
     with connection.cursor() as cursor:  # a bulk import: index once at the end
         cursor.execute(f"DROP INDEX IF EXISTS {search_index.PG_INDEX}")
     counts = load_turns(sims, turns, text)
-    timings["turns, mail, file changes, calls"] = time.perf_counter() - start
+    yield "turns, mail, file changes, calls", time.perf_counter() - start
 
     start = time.perf_counter()
     with connection.cursor() as cursor:
@@ -125,21 +125,20 @@ def build(runs: int, turns: int) -> dict[str, float]:
         cursor.execute("SET maintenance_work_mem = '2GB'")
         with connection.schema_editor(atomic=False) as editor:
             editor.execute(search_index.pg_index().create_sql(Turn, editor))
-    timings["search index"] = time.perf_counter() - start
+    yield "search index", time.perf_counter() - start
 
     start = time.perf_counter()
     counts["annotations"] = load_review(sims, turns, annotators, rng)
-    timings["annotations and flags"] = time.perf_counter() - start
+    yield "annotations and flags", time.perf_counter() - start
     start = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    timings["vacuum analyze"] = time.perf_counter() - start
+    yield "vacuum analyze", time.perf_counter() - start
     batch.label = marker(len(sims), turns)
     batch.size = len(sims)
     batch.save(update_fields=["label", "size"])
     for what, n in counts.items():
         print(f"  {what:28} {n:>12,}")
-    return timings
 
 
 def build_plans(sims, rng: random.Random) -> None:
