@@ -179,7 +179,7 @@ def measure(repeat: int, var: Path, turns: int) -> None:
         name="bench queue",
         kind="turns",
         query=COMMON_WORD,
-        filters=SearchFilters(actor="worker"),
+        filters=SearchFilters(actor="worker", signal="loop"),  # under the 100,000 a queue takes
         annotators=list(users.objects.filter(username__startswith="annotator")) + [researcher],
         overlap=2,
         sample_size=2_000,
