@@ -124,6 +124,21 @@ def size_report(turns_total: int) -> int:
     return total
 
 
+def backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (from /proc: the bench runs
+    beside its database); 0 when that cannot be read."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
@@ -223,10 +238,11 @@ def measure(repeat: int, var: Path, turns: int) -> None:
     for fmt in ("jsonl", "parquet"):
         out = var / f"export-{fmt}"
         target = out / "all.jsonl" if fmt == "jsonl" else out
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu()
         with open(os.devnull, "w") as quiet:
             call_command("export_trajectories", "--format", fmt, "--out", str(target), stdout=quiet)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        db_cpu = backend_cpu() - db_cpu
         manifest = json.loads(
             Path(f"{target}.manifest.json" if fmt == "jsonl" else out / "manifest.json").read_text()
         )
@@ -238,8 +254,9 @@ def measure(repeat: int, var: Path, turns: int) -> None:
             f"export whole corpus as {fmt:8} {seconds:7.1f} s  {rate:6.2f} trajectories/s "
             f"({manifest['written']} written, {manifest['cut']} cut, "
             f"{manifest['messages_total'] / seconds:,.0f} messages/s, "
-            f"{size / 2**20 / seconds:5.1f} MiB/s, {1000 * cpu / len(sims):,.0f} ms CPU per "
-            f"trajectory, load {os.getloadavg()[0]:.1f})  -> 1,000 x 2,300 in ~{projected:,.0f} s "
+            f"{size / 2**20 / seconds:5.1f} MiB/s, CPU per trajectory {1000 * cpu / len(sims):,.0f} "
+            f"ms Python + {1000 * db_cpu / len(sims):,.0f} ms PostgreSQL, load "
+            f"{os.getloadavg()[0]:.1f})  -> 1,000 x 2,300 in ~{projected:,.0f} s "
             f"(goal <= {EXPORT_GOAL_SECONDS:.0f} s) {verdict}",
             flush=True,
         )
