@@ -10,14 +10,9 @@ app = Celery("studio")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# A simulation worker holds hundreds of runs, each with its world in memory, and allocates
-# hundreds of thousands of containers a second (request bodies, rows, documents). With the
-# interpreter's default thresholds (700, 10, 10) the cyclic collector ran ~15 times a second
-# in each of three workers at 500 runs (bench/simulation.py) and its full passes over that
-# heap took 0.27 s each: 4.5 s of every ~55 s of a worker's CPU (8 %), against 1 s with these
-# thresholds, for 4 % more memory (353 against 340 MB). Almost nothing it finds is garbage
-# (the engine makes ~30 small reference cycles a turn): reference counting frees nearly
-# everything at once, and the rare cycle waits for the next young pass.
+# A simulation worker holds hundreds of runs' worlds and allocates containers by the hundred
+# thousand a second, nearly all freed by reference counting: with the default thresholds the
+# cyclic collector's full passes over that heap cost more CPU than they free (bench/simulation.py).
 WORKER_GC_THRESHOLD = (50_000, 20, 100)
 
 

@@ -182,9 +182,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # -- simulations: the engine's process-wide knobs (per-run settings live on each Simulation)
 SIMULATIONS_ROOT = env_path("SIMULATIONS_ROOT", COMPUTERS_ROOT.parent / "simulations")
 SIM_LEASE_SECONDS = env_float("SIM_LEASE_SECONDS", 60.0, minimum=1.0)
-# A slice hands over through the broker and a new lease (about half a second with hundreds
-# of runs on a box); slices of two minutes spend 1 % of a run on that. A worker shutting down
-# ends its slices at the next turn (simulations.tasks).
+# A slice hands over through the broker and a new lease; long slices keep that a small share of
+# a run. A worker shutting down ends its slices at the next turn (simulations.tasks).
 SIM_SLICE_TURNS = env_int("SIM_SLICE_TURNS", 200, minimum=1)
 SIM_SLICE_SECONDS = env_float("SIM_SLICE_SECONDS", 120.0, minimum=0.1)
 SIM_MAX_ATTEMPTS = env_int("SIM_MAX_ATTEMPTS", 5, minimum=1)

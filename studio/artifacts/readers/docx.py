@@ -23,10 +23,9 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 _DOCX_BODY = "word/document.xml"
 _NUMBERING_PART = "word/numbering.xml"
 _RELS_PART = "word/_rels/document.xml.rels"
-# mammoth converts the whole document in pure Python, ~2.5 s per MB of document XML (a
-# 100-block report is ~120 KB). Beyond this size the streaming renderer takes over: the same
-# headings, emphasis, links, lists and tables, minus footnotes, nesting and images, and it
-# stops at the preview limit, so a 5 MB document previews in ~30 ms.
+# mammoth converts the whole document in pure Python, in time that grows with its size; past
+# this size a streaming renderer that stops at the preview limit (headings, emphasis, links,
+# lists and tables; no footnotes, nesting or images) keeps a huge document's preview instant.
 MAMMOTH_MAX_XML_BYTES = 64 * 1024
 
 
