@@ -12,6 +12,11 @@ from simulations.models import Objective, Simulation
 from studio.llm import gateway
 
 
+def _deliverable_brief(d) -> dict[str, Any]:
+    return {"key": d.key, "title": d.title, "kind": d.kind, "path": d.path,
+            "due": d.due_date.isoformat()}  # fmt: skip
+
+
 def first_context(
     sim: Simulation, request: Any, objectives: list[Objective]
 ) -> tuple[list[dict[str, Any]], str]:
@@ -54,14 +59,7 @@ def first_context(
                 "target_date": o.target_date.isoformat(),
                 "reviewer": o.reviewer,
                 "deliverables": [
-                    {
-                        "key": d.key,
-                        "title": d.title,
-                        "kind": d.kind,
-                        "path": d.path,
-                        "due": d.due_date.isoformat(),
-                    }
-                    for d in sorted(o.deliverables.all(), key=lambda d: d.key)
+                    _deliverable_brief(d) for d in sorted(o.deliverables.all(), key=lambda d: d.key)
                 ],
             }
             for o in objectives
@@ -149,16 +147,7 @@ def objectives(rows: list[Objective]) -> tuple[list[dict[str, Any]], list[dict[s
                     }
                     for n, r in enumerate(rubric, start=1)
                 ],
-                "deliverables": [
-                    {
-                        "key": d.key,
-                        "title": d.title,
-                        "kind": d.kind,
-                        "path": d.path,
-                        "due": d.due_date.isoformat(),
-                    }
-                    for d in ds
-                ],
+                "deliverables": [_deliverable_brief(d) for d in ds],
             }
         )
         for d in ds:
