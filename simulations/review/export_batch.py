@@ -172,7 +172,7 @@ def read_ahead(rows: Iterator[Any], chunk: int, depth: int = 2) -> Iterator[Any]
             while block := list(islice(rows, chunk)):
                 if not offer(block):
                     return
-        except Exception as exc:  # noqa: BLE001 - raised again in the reader
+        except BaseException as exc:  # raised again in the reader, which would wait for ever
             offer(exc)
             return
         offer(None)
@@ -182,7 +182,7 @@ def read_ahead(rows: Iterator[Any], chunk: int, depth: int = 2) -> Iterator[Any]
     try:
         yield from first
         while (block := chunks.get()) is not None:
-            if isinstance(block, Exception):
+            if isinstance(block, BaseException):
                 raise block
             yield from block
     finally:
