@@ -88,7 +88,7 @@ def setup(var: Path, keep: bool) -> bool:
     os.environ["STUDIO_VAR_DIR"] = str(var)
     os.environ["COMPUTERS_ROOT"] = str(var / "computers")
     os.environ["LLM_BASE_URL"] = "offline"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
     kept = open_database(keep)
     import django
 

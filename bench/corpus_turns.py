@@ -71,15 +71,11 @@ def load_turns(sims, turns: int, text: Text) -> dict[str, int]:
 def _load_part(
     runs: list[tuple[int, int]], turns: int, text: Text, first_call: int, part: int
 ) -> dict[str, int]:
-    import zstandard
+    from corpus_calls import RunCalls  # bench/ is on the path
     from django.db import connection
 
     rng = text.rng = random.Random(2026 + part)
     names, weights = zip(*ACTIONS, strict=True)
-    compress = zstandard.ZstdCompressor(level=1).compress
-    response = compress(
-        b'{"choices":[{"message":{"tool_calls":[{"function":{"name":"read_file"}}]}}]}'
-    )
     turn_rows, change_rows, message_rows, call_rows = [], [], [], []
     counts = dict.fromkeys(("turns", "file changes", "messages", "call records"), 0)
 
@@ -88,7 +84,8 @@ def _load_part(
             "studio_llmcall",
             ("id", "role", "model", "backend", "schema", "prompt_tokens", "completion_tokens",
              "cost_usd", "latency_ms", "outcome", "error", "simulation_id", "created_at",
-             "response", "attempts", "cached_tokens", "reasoning_tokens", "tokens_estimated"),
+             "attempts", "cached_tokens", "reasoning_tokens", "tokens_estimated", "request_body",
+             "request_base", "request_root", "request_prefix", "request_suffix", "response_body"),
             call_rows,
         )  # fmt: skip
         counts["turns"] += copy_rows(
@@ -116,6 +113,7 @@ def _load_part(
             rows.clear()
 
     for index, sim_id in runs:
+        calls = RunCalls(sim_id, text, rng)
         turn_id = index * turns
         for seq in range(1, turns + 1):
             turn_id += 1
@@ -147,11 +145,18 @@ def _load_part(
                     signals = ["loop"]
                 if rng.random() < 0.02:
                     error = "ToolError: " + text.paragraph(80)
-            if actor != "system":
+            if actor == "system":
+                calls.event(observation)
+            else:
                 llm = call_id = first_call + turn_id
+                if actor == "worker":
+                    bodies = calls.worker_call(call_id, seq, action, arguments, reasoning,
+                                               observation)  # fmt: skip
+                else:
+                    bodies = calls.collaborator_call(call_id, seq, reasoning)
                 call_rows.append(
                     (call_id, actor, "gpt-5-mini", "bench", "", 9_000, 300, 0.002, 2_000, "ok",
-                     "", sim_id, when, response, "[]", 0, 0, False)
+                     "", sim_id, when, "[]", 0, 0, False, *bodies)
                 )  # fmt: skip
             if rng.random() < 1 / 20_000:
                 reasoning += " " + RARE_WORD

@@ -40,7 +40,7 @@ PERSONAS = b"\n".join(
 def setup(var: Path) -> None:
     os.environ["STUDIO_VAR_DIR"] = str(var)
     os.environ["COMPUTERS_ROOT"] = str(var / "computers")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
     os.environ["LLM_BASE_URL"] = "offline"
     os.environ["LLM_MODEL"] = "offline"
     os.environ["LLM_LOG_BODIES"] = os.environ.get("LLM_LOG_BODIES", "1")
@@ -65,7 +65,7 @@ def main() -> None:
     redis = None
     try:
         if args.batch:
-            from studio import runtime
+            from studio.project import runtime
 
             redis = runtime.start_embedded_redis(var / "redis")
             os.environ["REDIS_URL"] = redis.url
@@ -143,9 +143,9 @@ def batch_on_worker(pool, count: int, files: int, latency_ms: int, args, var: Pa
     from django.conf import settings
     from django.db import connection
 
-    from studio import runtime
-    from studio.celery import app
     from studio.models import Computer
+    from studio.project import runtime
+    from studio.project.celery import app
     from studio.services.computers import computer_batch_create
 
     env = {

@@ -3,7 +3,7 @@
     python bench/live.py [--simulations 200] [--rate 100] [--seconds 30] [--clients-per-sim 1]
                          [--drivers 2]
 
-What runs: an embedded Redis, SQLite (WAL), daphne serving studio.asgi (the real consumer,
+What runs: an embedded Redis, SQLite (WAL), daphne serving studio.project.asgi (the real consumer,
 behind the origin check and session auth) and one websocket client per simulation (autobahn,
 logged in with a real session cookie, connected with ``?last_seq=0``). Driver processes
 commit turns through the engine's own ``turn_commit`` (lease check, counters, file-change and
@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import multiprocessing
 import os
 import shutil
 import statistics
-import struct
 import sys
 import tempfile
 import time
@@ -38,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.ws_client import Socket  # noqa: E402
+
 LEASE = "bench-live"
 WARMUP = 2.0
 OBSERVATION = ("Quarterly figures: revenue 1,204,332; cost of sales 804,120; margin 33.2%. " * 20)[
@@ -49,7 +50,7 @@ def configure(var: Path, redis_url: str) -> dict[str, str]:
     env = {
         "STUDIO_VAR_DIR": str(var),
         "COMPUTERS_ROOT": str(var / "computers"),
-        "DJANGO_SETTINGS_MODULE": "studio.settings",
+        "DJANGO_SETTINGS_MODULE": "studio.project.settings",
         "LLM_BASE_URL": "offline",
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
@@ -213,60 +214,6 @@ def drive(
 # -- clients ----------------------------------------------------------------------------------------
 
 
-class Socket:
-    """A minimal websocket client (RFC 6455) on asyncio streams: daphne's own autobahn pins
-    txaio to Twisted in a process that has loaded Django, and the bench wants the client
-    side as light as possible anyway."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def connect(cls, port: int, path: str, cookie: str) -> Socket:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        key = base64.b64encode(os.urandom(16)).decode()
-        writer.write(
-            (
-                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                f"Origin: http://127.0.0.1:{port}\r\nCookie: {cookie}\r\n\r\n"
-            ).encode()
-        )
-        head = await reader.readuntil(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 101"):
-            raise RuntimeError(f"handshake refused: {head[:60]!r}")
-        return cls(reader, writer)
-
-    async def frames(self):
-        message = b""
-        while True:
-            first, second = await self.reader.readexactly(2)
-            opcode, length = first & 0x0F, second & 0x7F
-            if length == 126:
-                length = struct.unpack("!H", await self.reader.readexactly(2))[0]
-            elif length == 127:
-                length = struct.unpack("!Q", await self.reader.readexactly(8))[0]
-            payload = await self.reader.readexactly(length)
-            if opcode == 0x8:
-                return
-            if opcode == 0x9:
-                self._send(0xA, payload)
-                continue
-            if opcode in (0x0, 0x1, 0x2):
-                message += payload
-                if first & 0x80:
-                    yield message
-                    message = b""
-
-    def _send(self, opcode: int, payload: bytes) -> None:
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.writer.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 async def watch(
     port: int,
     cookie: str,
@@ -316,7 +263,7 @@ def main() -> None:
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="bench-live-"))
-    from studio import runtime
+    from studio.project import runtime
 
     redis = runtime.start_embedded_redis(var / "redis")
     daphne = None

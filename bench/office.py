@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
 
 GOAL_MS = 50.0
 
@@ -42,7 +42,7 @@ def main() -> None:
 
 
 def run(folder: Path, repeat: int) -> None:
-    from simulations.engine import office
+    from simulations.engine import office_edits
     from studio.artifacts.writers import write_artifact
     from tests.artifacts.generated import generated_contents
 
@@ -56,13 +56,13 @@ def run(folder: Path, repeat: int) -> None:
         timings[f"write {kind}"] += _times(write_artifact, (path, kind, content), repeat)
         files.append((kind, path))
     edits = {
-        "xlsx": lambda path: office.edit_xlsx(
+        "xlsx": lambda path: office_edits.edit_xlsx(
             path, find="", replace="", append="Late item,1", cells={"B2": 1234}
         ),
-        "docx": lambda path: office.edit_docx(
+        "docx": lambda path: office_edits.edit_docx(
             path, find="the", replace="the", append="- Added by the worker"
         ),
-        "pptx": lambda path: office.edit_pptx(
+        "pptx": lambda path: office_edits.edit_pptx(
             path, find="the", replace="the", append="Follow-up\n- Added by the worker"
         ),
     }

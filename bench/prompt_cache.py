@@ -23,6 +23,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ def prompt_text(request: dict) -> str:
 
 
 def measure(simulation_id: int) -> dict:
+    from studio.llm import bodies
     from studio.models import LLMCall
 
     calls = LLMCall.objects.filter(simulation_id=simulation_id, role="worker").order_by("id")
@@ -58,7 +60,7 @@ def measure(simulation_id: int) -> dict:
     cached: list[int] = []
     condensations = 0
     previous = ""
-    for call in calls.iterator(chunk_size=100):
+    for call in bodies.read(calls):
         if call.schema:  # the condensation's structured call (also the worker's model)
             condensations += 1
             continue
@@ -110,6 +112,34 @@ def report(figures: dict, turns_run: int) -> None:
         )
 
 
+def run_offline(prefix: str, configs: list[dict], then: Callable[[list], None]) -> None:
+    """Run a simulation per config inline against the offline engine, bodies logged, in a
+    studio of its own (a temporary folder, an embedded Redis); ``then(simulations)`` before
+    it is all removed."""
+    if os.environ.get("LLM_BASE_URL", "offline") not in ("", "offline"):
+        raise SystemExit("this bench runs against the offline engine: unset LLM_BASE_URL")
+    os.environ["LLM_LOG_BODIES"] = "1"
+    var = Path(tempfile.mkdtemp(prefix=prefix))
+    redis = None
+    try:
+        redis = setup(var)
+        from simulations.services.runs import simulation_run_inline
+        from simulations.services.simulations import simulation_create
+
+        computer = make_computer()
+        sims = []
+        for config in configs:
+            sim = simulation_create(computer=computer, config=config, enqueue=False)
+            sim = simulation_run_inline(simulation=sim)
+            print(f"simulation {sim.state} after {sim.turn_count:,} turns: {sim.stop_reason}")
+            sims.append(sim)
+        then(sims)
+    finally:
+        if redis is not None:
+            redis.stop()
+        shutil.rmtree(var, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=2000)
@@ -118,29 +148,13 @@ def main() -> None:
     parser.add_argument("--history-max-chars", type=int, help="default: the studio's")
     parser.add_argument("--history-keep-chars", type=int, help="default: the studio's")
     args = parser.parse_args()
-    if os.environ.get("LLM_BASE_URL", "offline") not in ("", "offline"):
-        raise SystemExit("this bench runs against the offline engine: unset LLM_BASE_URL")
-    os.environ["LLM_LOG_BODIES"] = "1"
-    var = Path(tempfile.mkdtemp(prefix="bench-cache-"))
-    redis = None
-    try:
-        redis = setup(var)
-        from simulations.services.runs import simulation_run_inline
-        from simulations.services.simulations import simulation_create
-
-        computer = make_computer()
-        config = {"workdays": args.workdays, "seed": args.seed, "max_turns": args.turns}
-        for name in ("history_max_chars", "history_keep_chars"):
-            if getattr(args, name) is not None:
-                config[name] = getattr(args, name)
-        sim = simulation_create(computer=computer, config=config, enqueue=False)
-        sim = simulation_run_inline(simulation=sim)
-        print(f"simulation {sim.state} after {sim.turn_count:,} turns: {sim.stop_reason}")
-        report(measure(sim.pk), sim.turn_count)
-    finally:
-        if redis is not None:
-            redis.stop()
-        shutil.rmtree(var, ignore_errors=True)
+    config = {"workdays": args.workdays, "seed": args.seed, "max_turns": args.turns}
+    for name in ("history_max_chars", "history_keep_chars"):
+        if getattr(args, name) is not None:
+            config[name] = getattr(args, name)
+    run_offline(
+        "bench-cache-", [config], lambda sims: report(measure(sims[0].pk), sims[0].turn_count)
+    )
 
 
 if __name__ == "__main__":

@@ -45,11 +45,11 @@ PERSONA = (
 
 
 def setup(var: Path) -> object:
-    from studio import runtime
+    from studio.project import runtime
 
     os.environ["STUDIO_VAR_DIR"] = str(var)
     os.environ["COMPUTERS_ROOT"] = str(var / "computers")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
     os.environ["LLM_BASE_URL"] = "offline"
     os.environ["LLM_MODEL"] = "offline"
     redis = runtime.start_embedded_redis(var / "redis")
@@ -257,8 +257,8 @@ def concurrent(
 
     from simulations.models import Simulation, Turn
     from simulations.services.simulations import simulation_batch_create, simulation_cancel
-    from studio import runtime
     from studio.models import LLMCall
+    from studio.project import runtime
 
     env = dict(os.environ)
     env.update(

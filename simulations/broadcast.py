@@ -20,7 +20,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from simulations import payloads, presence
+from simulations import presence
+from simulations.live import payloads
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,15 @@ def group_name(simulation_id: int) -> str:
 def turn_message(turn) -> dict[str, Any]:
     """A turn, the header's figures (read now: they may be a few turns ahead, never behind)
     and, when the turn may have moved an objective or deliverable, the objectives."""
-    from simulations import selectors_live
+    from simulations.live import selectors as live_selectors
 
-    (built,) = selectors_live.turn_payloads_for(turns=[turn])
+    (built,) = live_selectors.turn_payloads_for(turns=[turn])
     message = payloads.turn_message(built)
-    status = selectors_live.simulation_status(simulation_id=turn.simulation_id)
+    status = live_selectors.simulation_status(simulation_id=turn.simulation_id)
     if status is not None:
         message["status"] = status
     if turn.action in payloads.OBJECTIVE_ACTIONS:
-        message["objectives"] = selectors_live.simulation_objectives(
+        message["objectives"] = live_selectors.simulation_objectives(
             simulation_id=turn.simulation_id
         )
     return message
@@ -51,13 +52,13 @@ def turn_message(turn) -> dict[str, Any]:
 
 def status_message(simulation_id: int) -> dict[str, Any] | None:
     """The figures and the objectives (a finished run has its scores); None once deleted."""
-    from simulations import selectors_live
+    from simulations.live import selectors as live_selectors
 
-    status = selectors_live.simulation_status(simulation_id=simulation_id)
+    status = live_selectors.simulation_status(simulation_id=simulation_id)
     if status is None:
         return None
     message = payloads.status_message(status)
-    message["objectives"] = selectors_live.simulation_objectives(simulation_id=simulation_id)
+    message["objectives"] = live_selectors.simulation_objectives(simulation_id=simulation_id)
     return message
 
 

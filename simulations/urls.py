@@ -1,6 +1,7 @@
 from django.urls import path
 
-from simulations import views, views_live
+from simulations import views
+from simulations.live import views as live_views
 
 urlpatterns: list = [
     path("", views.simulation_list, name="simulations-list"),
@@ -17,24 +18,24 @@ urlpatterns: list = [
     ),
 ]
 
-# The live page and the JSON it reads (simulations/views_live.py).
+# The live page and the JSON it reads (simulations/live_views.py).
 urlpatterns += [
-    path("<int:pk>/live/", views_live.simulation_live, name="simulations-live"),
-    path("<int:pk>/live/turns/", views_live.simulation_live_turns, name="simulations-live-turns"),
+    path("<int:pk>/live/", live_views.simulation_live, name="simulations-live"),
+    path("<int:pk>/live/turns/", live_views.simulation_live_turns, name="simulations-live-turns"),
     path(
         "<int:pk>/live/turns/<int:seq>/",
-        views_live.simulation_live_turn,
+        live_views.simulation_live_turn,
         name="simulations-live-turn",
     ),
-    path("<int:pk>/live/files/", views_live.simulation_live_files, name="simulations-live-files"),
+    path("<int:pk>/live/files/", live_views.simulation_live_files, name="simulations-live-files"),
     path(
         "<int:pk>/live/changes/<int:change_id>/",
-        views_live.simulation_live_change,
+        live_views.simulation_live_change,
         name="simulations-live-change",
     ),
     path(
         "<int:pk>/live/messages/",
-        views_live.simulation_live_messages,
+        live_views.simulation_live_messages,
         name="simulations-live-messages",
     ),
 ]

@@ -1,17 +1,16 @@
-"""Launching, listing and controlling simulations. The live page is in views_live."""
+"""Launching, listing and controlling simulations. The live page is in live/."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from simulations import selectors, selectors_usage
+from simulations import access, selectors, selectors_usage
 from simulations.forms import LaunchForm, estimate_inputs
 from simulations.models import Simulation
 from simulations.services.simulations import (
@@ -26,16 +25,9 @@ from simulations.services.simulations import (
 PAGE_SIZE = 50
 
 
-def _get_simulation_for_user(request, pk: int) -> Simulation:
-    simulation = selectors.simulation_get(user=request.user, pk=pk)
-    if simulation is None:
-        raise Http404("no such simulation")
-    return simulation
-
-
-def _get_controllable(request, pk: int) -> Simulation:
-    simulation = _get_simulation_for_user(request, pk)
-    if not selectors.simulation_can_control(user=request.user, simulation=simulation):
+def _get_steerable(request, pk: int) -> Simulation:
+    simulation = access.simulation_or_404(request.user, pk)
+    if not access.can_steer(user=request.user, simulation=simulation):
         raise PermissionDenied(
             "only the researcher who launched it or the pool's owner may do this"
         )
@@ -126,7 +118,7 @@ def simulation_estimate(request):
 def simulation_detail(request, pk: int):
     """The run's record. While it runs, its figures and newest turns refresh themselves (the
     same partial renders the page and each update: ``?part=progress``)."""
-    simulation = _get_simulation_for_user(request, pk)
+    simulation = access.simulation_or_404(request.user, pk)
     before = request.GET.get("before", "")
     turns = selectors.turn_page(
         simulation=simulation, before=int(before) if before.isdigit() else None
@@ -151,15 +143,13 @@ def simulation_detail(request, pk: int):
         | {
             "objectives": objectives,
             "signals": list(simulation.signals.order_by("id")[:50]),
-            "can_control": selectors.simulation_can_control(
-                user=request.user, simulation=simulation
-            ),
+            "can_control": access.can_steer(user=request.user, simulation=simulation),
         },
     )
 
 
 def _control(request, pk: int, action, done: str):
-    simulation = _get_controllable(request, pk)
+    simulation = _get_steerable(request, pk)
     try:
         action(simulation=simulation)
     except SimulationRequestError as exc:

@@ -1,3 +1,1 @@
-from studio.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The computers domain (app label "studio"); the Django project's wiring is in studio/project/."""

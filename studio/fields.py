@@ -3,45 +3,29 @@
 from __future__ import annotations
 
 import json
-import zlib
 from typing import Any
 
 import orjson
-import zstandard
 from django.db import models
-
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame's first bytes; zlib's first is 0x78
-# Dates and dataclasses as str() makes them (as json.dumps(default=str) did); int keys allowed.
-_ORJSON = (
-    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
-)
 
 
 class CompressedJSONField(models.BinaryField):
     """A JSON value stored as compressed UTF-8 JSON (zstd; values written as zlib before are
-    still read).
+    still read). The migrations that moved model call bodies in and out of it use it; the
+    bodies themselves now go through studio.llm.bodies.
 
-    For large, repetitive values that are only ever read back whole (model call bodies: each
-    request repeats most of the one before it). Compressed in the application, they cost the
-    database a small blob instead of a large document to parse, index and compress itself —
-    on PostgreSQL that was a sixth of a simulation thread's time with a hundred runs at once.
-    zstd at level 1 compresses a 45 KB worker request three times faster than zlib's fastest
-    level did, and smaller (~4.2x). (A compressor per value: it is not safe to share between
-    threads, and making one costs next to nothing.) Not queryable by content."""
-
-    LEVEL = 1
+    For large values only ever read back whole. Compressed in the application, they cost the
+    database a small blob instead of a large document to parse, index and compress itself.
+    Not queryable by content."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
     def get_prep_value(self, value: Any) -> bytes | None:
-        if value is None:
-            return None
-        # orjson: a model call's body is written once per call, and json.dumps of it cost
-        # more than the compression.
-        text = orjson.dumps(value, default=str, option=_ORJSON)
-        return zstandard.ZstdCompressor(level=self.LEVEL).compress(text)
+        from studio.llm.bodies import dumps, pack
+
+        return None if value is None else pack(dumps(value))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return None if value is None else self.decode(value)
@@ -58,7 +42,6 @@ class CompressedJSONField(models.BinaryField):
 
     @staticmethod
     def decode(value: bytes | bytearray | memoryview) -> Any:
-        data = bytes(value)
-        if data.startswith(_ZSTD_MAGIC):
-            return orjson.loads(zstandard.ZstdDecompressor().decompress(data))
-        return json.loads(zlib.decompress(data))
+        from studio.llm.bodies import unpack
+
+        return orjson.loads(unpack(value))

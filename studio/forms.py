@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from studio.access import pool_name_taken_by_other
 from studio.models import Computer
-from studio.selectors import COMPUTER_SORTS, pool_name_taken_by_other
+from studio.selectors import COMPUTER_SORTS
 
 
 class PoolImportForm(forms.Form):

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-
-from studio.fields import CompressedJSONField
 
 
 class PersonaPool(models.Model):
@@ -216,7 +215,21 @@ class FileEdge(models.Model):
         return f"{self.source_id} {self.relation} {self.target_id}"
 
 
+class LLMCallQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args: Any, **kwargs: Any) -> list:
+        from studio.llm import bodies
+
+        objs = list(objs)
+        bodies.write(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        bodies.written(objs)
+        return created
+
+
 class LLMCall(models.Model):
+    """One model call. Its bodies go through studio.llm.bodies (``request`` and ``response``
+    read and set them); the columns below hold them as that module stores them."""
+
     class Outcome(models.TextChoices):
         OK = "ok"
         INVALID = "invalid"  # answered, but not what was asked: re-asked
@@ -237,16 +250,59 @@ class LLMCall(models.Model):
     attempts = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     error = models.TextField(blank=True)
-    request = CompressedJSONField(null=True, blank=True)
-    response = CompressedJSONField(null=True, blank=True)
+    # The request: whole (compressed) or, with request_base, the compressed bytes between the
+    # prefix and suffix it shares with that call's request; request_root: the chain's snapshot.
+    request_body = models.BinaryField(null=True, blank=True)
+    request_base = models.BigIntegerField(null=True, blank=True)
+    request_root = models.BigIntegerField(null=True, blank=True, db_index=True)
+    request_prefix = models.PositiveIntegerField(default=0)
+    request_suffix = models.PositiveIntegerField(default=0)
+    response_body = models.BinaryField(null=True, blank=True)
+    bodies_removed_at = models.DateTimeField(null=True, blank=True)  # by the retention
     computer = models.ForeignKey(
         Computer, null=True, blank=True, on_delete=models.CASCADE, related_name="llm_calls"
     )
     simulation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LLMCallQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"{self.role} {self.model} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from studio.llm import bodies
+
+        adding = self._state.adding
+        if adding:
+            bodies.write([self])
+        super().save(*args, **kwargs)
+        if adding:
+            bodies.written([self])
+
+    @property
+    def request(self) -> Any:
+        from studio.llm import bodies
+
+        return bodies.value_of(self, "request")
+
+    @request.setter
+    def request(self, value: Any) -> None:
+        from studio.llm import bodies
+
+        bodies.set_body(self, "request", value)
+
+    @property
+    def response(self) -> Any:
+        from studio.llm import bodies
+
+        return bodies.value_of(self, "response")
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        from studio.llm import bodies
+
+        bodies.set_body(self, "response", value)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from studio import runtime
+from studio.project import runtime
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,7 +70,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         env = _service_env()
     process = runtime.start_worker(env, concurrency=4, log_file=_log("worker"), name="test-worker")
-    from studio.celery import app
+    from studio.project.celery import app
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -22,7 +22,7 @@ _state: dict = {}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    from studio import runtime
+    from studio.project import runtime
 
     var = Path(tempfile.mkdtemp(prefix="studio-test-"))
     (var / "staticfiles").mkdir()  # STATIC_ROOT: whitenoise serves through the finders

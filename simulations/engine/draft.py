@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulations.engine.sandbox import FileOp
-from simulations.engine.tools import Submission
+from simulations.engine.tools.context import Submission
 
 
 @dataclass

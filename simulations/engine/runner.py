@@ -14,11 +14,11 @@ from functools import partial
 
 from django.db.models import Count, Q
 
-from simulations.engine import agents, clock, mailbox, memory, review, tools, worker_prompt
+from simulations.engine import agents, clock, findings, mailbox, memory, tools, worker_prompt
 from simulations.engine.computer_objectives import computer_objectives_plan
+from simulations.engine.detectors import PastAction, turn_signals
 from simulations.engine.draft import MessageDraft, MessageUpdate, TurnDraft
 from simulations.engine.sandbox import FileOp, SandboxError
-from simulations.engine.signals import PastAction, turn_signals
 from simulations.engine.texts import text_of
 from simulations.engine.world import World
 from simulations.learning.plans import shared_plan_of
@@ -645,7 +645,7 @@ def judge_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
 
 
 def retrospective_step(world: World, *, seq: int, attempt: int) -> TurnDraft:
-    found = review.review_run(world)
+    found = findings.gather_findings(world)
     report, usage, error = agents.write_retrospective(
         world, found.context, seq=seq, attempt=attempt
     )

@@ -22,7 +22,7 @@ from django.db.models import Count, Min, Q
 from simulations.engine import clock
 from simulations.engine.draft import TurnDraft
 from simulations.engine.sandbox import Workspace
-from simulations.engine.tools import DeliverableRef, InboxItem, Person
+from simulations.engine.tools.context import DeliverableRef, InboxItem, Person
 from simulations.models import Deliverable, FileChange, Message, Objective, Simulation, Turn
 from studio.models import ComputerFile
 from studio.paths import slugify_name

@@ -8,19 +8,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from simulations.learning.access import experiment_get, visible_experiments
 from simulations.learning.chart import results_chart
 from simulations.learning.forms import ExperimentForm
 from simulations.learning.models import Experiment, SkillVersion
 from simulations.learning.report import report_csv, report_json
 from simulations.learning.results import experiment_results
-from simulations.learning.selectors import experiment_get, experiment_list
 from simulations.learning.services.experiments import (
     ExperimentRequestError,
     experiment_create,
     experiment_run_retry,
     experiment_start,
 )
-from studio.selectors import pool_list
+from studio.access import visible_pools
 
 
 def _get_experiment_for_user(request, pk: int) -> Experiment:
@@ -35,13 +35,13 @@ def experiment_list_view(request):
     return render(
         request,
         "learning/experiments.html",
-        {"experiments": experiment_list(user=request.user).order_by("-id")[:200]},
+        {"experiments": visible_experiments(request.user).order_by("-id")[:200]},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def experiment_new(request):
-    form = ExperimentForm(request.POST or None, pools=pool_list(user=request.user))
+    form = ExperimentForm(request.POST or None, pools=visible_pools(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from simulations.review import selectors
+from simulations import access
 from simulations.review.models import TurnAnnotation
 
 FIELDS = (
@@ -33,7 +33,7 @@ CHUNK = 2_000
 
 def annotation_export_queryset(*, user, queue=None) -> QuerySet[TurnAnnotation]:
     annotations = TurnAnnotation.objects.filter(
-        simulation__in=selectors.simulation_list(user=user).values("pk")
+        simulation__in=access.visible_simulations(user).values("pk")
     )
     if queue is not None:
         annotations = annotations.filter(

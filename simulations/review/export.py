@@ -41,12 +41,13 @@ import orjson
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from simulations.access import visible_simulations
 from simulations.engine import memory
 from simulations.engine.tools import TOOL_SPECS
 from simulations.models import Simulation, Turn
 from simulations.review import export_batch, export_metadata
 from simulations.review.models import TrajectoryFlag
-from simulations.review.selectors import SimulationFilters, simulation_list, simulations_filtered
+from simulations.review.selectors import SimulationFilters, simulations_filtered
 
 FORMAT = "synthetic-computers/openai-chat-tools/v1"
 SIMULATION_CHUNK = 10
@@ -90,7 +91,7 @@ def export_candidates(
 ) -> QuerySet[Simulation]:
     """The simulations the filters select (those ``user`` can see; all when None), before the
     flagged-bad ones are taken out."""
-    base = Simulation.objects.all() if user is None else simulation_list(user=user)
+    base = Simulation.objects.all() if user is None else visible_simulations(user)
     sims = simulations_filtered(simulations=base, filters=filters)
     if simulation_ids:
         sims = sims.filter(pk__in=simulation_ids)

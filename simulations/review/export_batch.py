@@ -18,6 +18,7 @@ from django.db.models import OuterRef, Subquery
 
 from simulations.models import Objective, Signal, Simulation, Turn
 from simulations.review.models import TrajectoryFlag, TurnAnnotation
+from studio.llm import bodies
 from studio.models import LLMCall
 
 TURN_CHUNK = 2000
@@ -79,7 +80,7 @@ def batch_read(sims: list[Simulation]) -> Batch:
         if is_bad and seq < first_bad.get(sim_id, seq + 1):
             first_bad[sim_id] = seq
     call_ids = [sim.first_worker_call for sim in sims if sim.first_worker_call]
-    by_call = dict(LLMCall.objects.filter(pk__in=call_ids).values_list("pk", "request"))
+    by_call = {c.pk: c.request for c in bodies.read(LLMCall.objects.filter(pk__in=call_ids))}
     objectives: dict[int, list[Objective]] = defaultdict(list)
     for o in (
         Objective.objects.filter(simulation_id__in=ids)

@@ -29,14 +29,13 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from simulations.review.archive import FORMAT, MB, READ_BLOCK, ArchiveError, Entry, Manifest
-from simulations.review.archive_import import (
+from simulations.review.archive_import import check_quota, create_from_manifest
+from simulations.review.archive_reader import (
     ArchiveLimits,
     ArchiveReader,
     Member,
-    check_quota,
     checked_name,
     copy_member,
-    create_from_manifest,
 )
 from simulations.review.paper_format import (
     KEPT,

@@ -7,7 +7,8 @@ worker, collaborator, judge) has its base URL, key and model from settings, over
 call (e.g. per simulation). The client's own retry machinery handles 429/5xx/timeouts; this
 module re-asks only when a model answered but not in the shape asked for. Every call is
 recorded as an LLMCall row: role, model, tokens (cached and reasoning among them), cost,
-latency, outcome, each HTTP round trip (retries included) and (optionally) the bodies. A
+latency, outcome, each HTTP round trip (retries included) and (optionally) the bodies
+(stored by studio.llm.bodies, as deltas of the previous requests of the run). A
 caller that commits its own writes for the call (a simulation turn) passes a ledger in its
 CallTags: the rows are then handed to it unsaved, to be inserted in the same transaction (so
 the calls of a turn that never commits, its worker killed mid-turn, leave no record).
@@ -33,12 +34,15 @@ from openai.types.chat.chat_completion import Choice
 from pydantic import BaseModel, ValidationError
 
 from studio.llm import round_trips, server_quirks
+from studio.llm.accounting import Tokens, cost_of
+from studio.llm.roles import OFFLINE_LABEL as OFFLINE_LABEL
+from studio.llm.roles import RoleConfig, role_config
+from studio.llm.roles import backend_label as backend_label
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
 OFFLINE_BASE_URL = "http://offline-engine.invalid/v1"
-OFFLINE_LABEL = "offline engine"
 
 
 class LLMError(Exception):
@@ -55,41 +59,6 @@ class LLMOutputError(LLMError):
 
 class LLMContextTooLong(LLMUnavailable):
     """The endpoint refused the prompt as longer than its context window."""
-
-
-@dataclass(frozen=True)
-class RoleConfig:
-    role: str
-    base_url: str
-    api_key: str
-    model: str
-
-    @property
-    def offline(self) -> bool:
-        return self.base_url in ("", "offline") or self.base_url.startswith("offline")
-
-    @property
-    def label(self) -> str:
-        if self.offline:
-            return OFFLINE_LABEL
-        return f"{self.model} @ {self.base_url}"
-
-
-def role_config(role: str, overrides: Mapping[str, Any] | None = None) -> RoleConfig:
-    if role not in settings.LLM_ROLE_CONFIG:
-        raise ValueError(f"unknown LLM role {role!r}")
-    merged = dict(settings.LLM_ROLE_CONFIG[role])
-    for key, value in (overrides or {}).items():
-        if value:
-            merged[key] = value
-    if merged["base_url"] in ("", "offline") and not str(merged["model"]).startswith("offline"):
-        merged["model"] = "offline"
-    return RoleConfig(role=role, **merged)
-
-
-def backend_label(role: str = "artifact") -> str:
-    """What a page says about the backend: 'offline engine' or 'model @ url'."""
-    return role_config(role).label
 
 
 @dataclass
@@ -127,50 +96,6 @@ def client_for(config: RoleConfig) -> openai.OpenAI:
     return _client(config.base_url, config.api_key, config.role if config.offline else "")
 
 
-def _price(model: str) -> tuple[float, float, float] | None:
-    """The model's prices; a dated snapshot (gpt-4o-2024-08-06) takes its family's."""
-    prices = settings.LLM_PRICES
-    if model in prices:
-        return prices[model]
-    family = max((m for m in prices if model.startswith(f"{m}-")), key=len, default=None)
-    return prices[family] if family else None
-
-
-def cost_of(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int):
-    price = _price(model)
-    if price is None:
-        return None
-    uncached = max(0, prompt_tokens - cached_tokens)
-    spent = uncached * price[0] + cached_tokens * price[1] + completion_tokens * price[2]
-    return spent / 1_000_000
-
-
-@dataclass
-class _Tokens:
-    prompt: int = 0
-    cached: int = 0
-    completion: int = 0
-    reasoning: int = 0
-    estimated: bool = False  # the reply reported no usage: counted from characters
-
-    @classmethod
-    def of(cls, completion: ChatCompletion | None, request: dict[str, Any]) -> _Tokens:
-        if completion is None:
-            return cls()
-        usage = completion.usage
-        if usage is None:
-            prompt, completion_tokens = server_quirks.estimated_tokens(request, completion)
-            return cls(prompt=prompt, completion=completion_tokens, estimated=True)
-        prompt_details = usage.prompt_tokens_details
-        completion_details = usage.completion_tokens_details
-        return cls(
-            prompt=usage.prompt_tokens or 0,
-            cached=(prompt_details.cached_tokens or 0) if prompt_details else 0,
-            completion=usage.completion_tokens or 0,
-            reasoning=(completion_details.reasoning_tokens or 0) if completion_details else 0,
-        )
-
-
 @dataclass
 class _Call:
     """One ``create()``: what was sent, the round trips it took and what came back."""
@@ -186,7 +111,7 @@ class _Call:
     def record(self, outcome: str, error: str = "") -> Any:
         from studio.models import LLMCall
 
-        tokens = _Tokens.of(self.completion, self.request)
+        tokens = Tokens.of(self.completion, self.request)
         log_bodies = settings.LLM_LOG_BODIES
         record = LLMCall(
             role=self.config.role,

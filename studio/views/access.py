@@ -1,24 +1,25 @@
-"""Who may see what: every view reaches objects through these helpers, so an object the
-user may not see is a 404, exactly like one that does not exist."""
+"""Views reach pools, computers and files through these helpers (the rules are
+``studio.access``), so an object the user may not see is a 404, exactly like one that does
+not exist."""
 
 from __future__ import annotations
 
 from django.http import Http404
 
-from studio import selectors
+from studio import access, browsing
 from studio.models import Computer, ComputerFile, PersonaPool
 from studio.paths import PathEscapeError, clean_relative
 
 
 def get_pool_for_user(request, pk: int) -> PersonaPool:
-    pool = selectors.pool_get(user=request.user, pk=pk)
+    pool = access.pool_get(user=request.user, pk=pk)
     if pool is None:
         raise Http404("no such persona pool")
     return pool
 
 
 def get_computer_for_user(request, pk: int) -> Computer:
-    computer = selectors.computer_get(user=request.user, pk=pk)
+    computer = access.computer_get(user=request.user, pk=pk)
     if computer is None:
         raise Http404("no such computer")
     return computer
@@ -36,7 +37,7 @@ def get_file_for_user(
 ) -> ComputerFile:
     """An indexed file of a visible computer; unindexed paths are 404 even if on disk."""
     computer = get_computer_for_user(request, pk)
-    file = selectors.computer_file_get(
+    file = browsing.computer_file_get(
         computer=computer,
         path=clean_path_or_404(path),
         owner_slug=owner_slug,

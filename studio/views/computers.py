@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from studio import selectors
+from studio import access, browsing, selectors
 from studio.forms import ComputerFilterForm, GenerateBatchForm, GenerateOneForm
 from studio.models import Computer
 from studio.services import computers as computer_services
@@ -82,7 +82,7 @@ def computer_generate(request):
             + "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()),
         )
         return _back(request, "studio-computer-list")
-    persona = selectors.persona_get(user=request.user, pk=form.cleaned_data["persona"])
+    persona = access.persona_get(user=request.user, pk=form.cleaned_data["persona"])
     if persona is None:
         raise Http404("no such persona")
     try:
@@ -139,15 +139,15 @@ def computer_retry(request, pk: int):
 def _detail_context(computer: Computer, *, folder: str = "") -> dict:
     context = {
         "computer": computer,
-        "profile": selectors.computer_profile(computer=computer),
-        "stats": selectors.computer_stats(computer=computer),
+        "profile": browsing.computer_profile(computer=computer),
+        "stats": browsing.computer_stats(computer=computer),
         "current_folder": folder,
-        "breadcrumbs": selectors.folder_ancestors(folder),
+        "breadcrumbs": browsing.folder_ancestors(folder),
     }
     if computer.state == Computer.State.READY:
-        context["tree"] = selectors.tree_open_at(computer=computer, folder=folder)
-        context["private"] = selectors.collaborator_files(computer=computer)
-        context["volumes"] = selectors.volume_files(computer=computer)
+        context["tree"] = browsing.tree_open_at(computer=computer, folder=folder)
+        context["private"] = browsing.collaborator_files(computer=computer)
+        context["volumes"] = browsing.volume_files(computer=computer)
     return context
 
 
@@ -174,7 +174,7 @@ def computer_tree(request, pk: int, folder: str):
     folder = clean_path_or_404(folder)
     if (
         computer.state != Computer.State.READY
-        or selectors.folder_get(computer=computer, path=folder) is None
+        or browsing.folder_get(computer=computer, path=folder) is None
     ):
         raise Http404("no such folder in this computer")
     return render(request, "studio/computer_detail.html", _detail_context(computer, folder=folder))
@@ -186,13 +186,13 @@ def computer_tree_children(request, pk: int, folder: str = ""):
     computer = get_computer_for_user(request, pk)
     if folder:
         folder = clean_path_or_404(folder)
-        if selectors.folder_get(computer=computer, path=folder) is None:
+        if browsing.folder_get(computer=computer, path=folder) is None:
             raise Http404("no such folder in this computer")
     try:
         offset = max(0, int(request.GET.get("offset", 0)))
     except ValueError:
         offset = 0
-    listing = selectors.folder_children(computer=computer, folder=folder, offset=offset)
+    listing = browsing.folder_children(computer=computer, folder=folder, offset=offset)
     return render(
         request,
         "studio/_tree_children.html",
@@ -210,7 +210,7 @@ def computer_tree_children(request, pk: int, folder: str = ""):
 def computer_search(request, pk: int):
     computer = get_computer_for_user(request, pk)
     query = request.GET.get("q", "").strip()[:200]
-    hits, more = selectors.file_search(computer=computer, query=query)
+    hits, more = browsing.file_search(computer=computer, query=query)
     return render(
         request,
         "studio/computer_search.html",
@@ -219,6 +219,6 @@ def computer_search(request, pk: int):
             "query": query,
             "hits": hits,
             "more": more,
-            "limit": selectors.SEARCH_LIMIT,
+            "limit": browsing.SEARCH_LIMIT,
         },
     )

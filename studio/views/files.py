@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from studio import selectors
+from studio import browsing
 from studio.models import ComputerFile
 from studio.services.files import (
     FileUnavailable,
@@ -30,7 +30,7 @@ def _preview_context(file: ComputerFile) -> dict:
     result = file_preview(file=file)
     thread: list[ComputerFile] = []
     if file.kind == "eml":
-        thread = selectors.email_thread(file=file)
+        thread = browsing.email_thread(file=file)
         if len(thread) <= 1 and result.preview is not None and result.preview.email:
             thread = email_thread_by_headers(file=file, email=result.preview.email)
     return {"preview": result.preview, "preview_error": result.error, "thread": thread}
@@ -43,10 +43,10 @@ def _detail(request, file: ComputerFile):
         "computer": file.computer,
         "file": file,
         # the home's folders; files elsewhere show their full path instead
-        "breadcrumbs": selectors.folder_ancestors(file.folder)
+        "breadcrumbs": browsing.folder_ancestors(file.folder)
         if file.scope == ComputerFile.Scope.HOME
         else [],
-        "links": selectors.file_links(file=file),
+        "links": browsing.file_links(file=file),
         "deferred": deferred,
     }
     if not deferred:

@@ -3,9 +3,10 @@
 
 from django.urls import path
 
-from studio.views import computers, files, pools
+from studio.views import calls, computers, files, pools
 
 urlpatterns = [
+    path("calls/<int:pk>/", calls.llm_call_detail, name="studio-llm-call"),
     path("pools/", pools.pool_list, name="studio-pool-list"),
     path("pools/import", pools.pool_import, name="studio-pool-import"),
     path("pools/<int:pk>/", pools.pool_detail, name="studio-pool-detail"),

@@ -20,7 +20,7 @@ import pandas
 import pytest
 from pypdf import PdfReader
 
-from simulations.engine import office
+from simulations.engine import office_edits
 from studio.artifacts.writers import write_artifact
 from studio.generation import schemas as s
 from tests.artifacts.generated import generated_contents, write_generated
@@ -95,7 +95,7 @@ def _edited(source: Path, target: Path) -> Path:
     book = openpyxl.load_workbook(source)
     sheet = next(s for s in book.worksheets if s.title not in ("Summary", "Key figures"))
     number = next(c for row in sheet.iter_rows(min_row=2) for c in row if type(c.value) is int)
-    data, count = office.edit_xlsx(
+    data, count = office_edits.edit_xlsx(
         source,
         find="",
         replace="",

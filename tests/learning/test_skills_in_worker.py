@@ -10,7 +10,7 @@ from django.urls import reverse
 from simulations.engine.worker_prompt import SKILLS_HEADING
 from simulations.learning.models import SkillVersion
 from simulations.models import Simulation
-from studio.llm.offline.agents_worker import LESSON_BEHAVIOURS
+from studio.llm.offline.agents_conversation import LESSON_BEHAVIOURS
 from studio.models import LLMCall
 
 pytestmark = pytest.mark.django_db

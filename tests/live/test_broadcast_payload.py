@@ -10,8 +10,9 @@ import time
 import pytest
 from django.db import transaction
 
-from simulations import broadcast, payloads, presence
-from simulations.engine.tools import Submission
+from simulations import broadcast, presence
+from simulations.engine.tools.context import Submission
+from simulations.live import payloads
 from simulations.models import Deliverable, Objective, Simulation
 from simulations.services.simulations import simulation_pause
 from tests.live.conftest import T0, GroupListener, commit_turn, mail, make_simulation, workspace

@@ -1,4 +1,4 @@
-"""Layer 2: real WebsocketCommunicator clients against studio.asgi.application, on the real
+"""Layer 2: real WebsocketCommunicator clients against studio.project.asgi.application, on the real
 channels-redis layer: replay from last_seq, live turns after commit, backfill, paging."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from simulations import broadcast, presence
+from simulations.live.selectors import PAGE, REPLAY_LIMIT
 from simulations.models import Turn
-from simulations.selectors_live import PAGE, REPLAY_LIMIT
-from studio.asgi import application
+from studio.project.asgi import application
 from tests.live.conftest import bulk_turns, commit_turn, make_simulation, session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
-from studio.asgi import application
+from studio.project.asgi import application
 from tests.live.conftest import commit_turn, make_simulation, session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)

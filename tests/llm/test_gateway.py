@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 from pydantic import BaseModel, Field
 
-from studio import runtime
 from studio.llm import gateway
 from studio.llm.offline.engine import EngineSpec, EngineSpecError
 from studio.llm.offline.registry import AgentAction, agent, structured
 from studio.models import LLMCall
+from studio.project import runtime
 
 
 class Widget(BaseModel):
@@ -382,7 +382,7 @@ def test_cached_and_reasoning_tokens_are_recorded_and_priced(settings):
 def test_prices_from_the_environment(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
-    from studio.env import env_prices
+    from studio.project.env import env_prices
 
     defaults = {"gpt-4o": (2.5, 1.25, 10.0)}
     monkeypatch.setenv("LLM_PRICES", '{"mine": [1, 0.1, 2], "gpt-4o": [3, 1, 12]}')

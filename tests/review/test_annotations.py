@@ -38,6 +38,18 @@ def test_annotate_toggle_and_clear(computer, user, other_user, labels):
     # Nothing left to say: the annotation goes away.
     annotations.turn_annotate(turn=turn, user=user, label_ids=[], comment="  ")
     assert not TurnAnnotation.objects.filter(turn=turn, user=user).exists()
+
+
+def test_a_number_key_makes_and_unmakes_an_annotation(computer, user, labels):
+    sim = build_simulation(computer)
+    turn = sim.turns.get(seq=2)
+    loop = labels["loop or repetition"]
+    annotations.turn_label_toggle(turn=turn, user=user, label=loop)
+    mine = TurnAnnotation.objects.get(turn=turn, user=user)
+    assert list(mine.labels.values_list("name", flat=True)) == ["loop or repetition"]
+    assert mine.simulation_id == sim.pk
+    annotations.turn_label_toggle(turn=turn, user=user, label=loop)
+    assert not TurnAnnotation.objects.filter(turn=turn, user=user).exists()
     with pytest.raises(annotations.AnnotationError):
         annotations.turn_annotate(turn=turn, user=user, label_ids=[99999], comment="")
 

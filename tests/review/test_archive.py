@@ -17,11 +17,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from simulations.review import archive, archive_import
+from simulations.review import archive, archive_import, archive_reader
 from studio.models import Computer, FileEdge, Folder
 
 pytestmark = pytest.mark.django_db
-LIMITS = archive_import.ArchiveLimits(
+LIMITS = archive_reader.ArchiveLimits(
     max_total_bytes=50 * archive.MB, max_member_bytes=10 * archive.MB, max_members=1000
 )
 
@@ -142,7 +142,7 @@ def test_refuses_links_and_special_files(computer):
 
 
 def test_refuses_oversize_and_too_many_members(computer):
-    small = archive_import.ArchiveLimits(
+    small = archive_reader.ArchiveLimits(
         max_total_bytes=10_000, max_member_bytes=1_000, max_members=5
     )
     refused(
@@ -167,14 +167,14 @@ def test_refuses_oversize_and_too_many_members(computer):
         zip_of({f"home/{n}.txt": b"x" * 900 for n in range(4)}),
         computer.pool,
         "unpacks to more than the limit of 3,000",
-        archive_import.ArchiveLimits(3_000, 1_000, 50),
+        archive_reader.ArchiveLimits(3_000, 1_000, 50),
     )
     # A zip bomb: a tiny archive that inflates past the member limit is refused by its header.
     refused(
         zip_of({"computer.json": b"{}", "home/bomb.txt": b"\0" * 2_000_000}),
         computer.pool,
         "per member",
-        archive_import.ArchiveLimits(10 * archive.MB, 1 * archive.MB, 10),
+        archive_reader.ArchiveLimits(10 * archive.MB, 1 * archive.MB, 10),
     )
 
 

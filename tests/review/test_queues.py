@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from simulations.models import Turn
+from simulations.review import access as review_access
 from simulations.review.models import TrajectoryFlag, TurnAnnotation
 from simulations.review.queues import bulk, services
 from simulations.review.queues.models import QueueResponse, ReviewQueue
@@ -40,6 +41,17 @@ def carol(django_user_model):
 def _queue(user, annotators, **kwargs):
     defaults = {"name": "herons", "kind": "turns", "query": "heron", "filters": SearchFilters()}
     return services.queue_create(user=user, annotators=annotators, **(defaults | kwargs))
+
+
+def test_a_queue_is_its_builders_and_its_annotators(corpus, client, user, carol, other_user):
+    queue = _queue(user, [carol])
+    for who, sees in [(user, True), (carol, True), (other_user, False)]:
+        assert (queue in review_access.visible_queues(who)) is sees
+        assert (review_access.queue_get(user=who, pk=queue.pk) is not None) is sees
+        client.force_login(who)
+        assert client.get(reverse("review-queue", args=[queue.pk])).status_code == (
+            200 if sees else 404
+        )
 
 
 def test_a_queue_from_a_search_holds_every_hit(corpus, user):

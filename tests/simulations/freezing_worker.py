@@ -15,7 +15,7 @@ AWAKE = "awake after the freeze:"
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
     django.setup()
     from celery.__main__ import main as celery_main
 
@@ -43,7 +43,7 @@ def main() -> None:
             print(f"{AWAKE} applied={applied}", flush=True)
 
     Workspace.apply = apply_after_a_freeze
-    sys.argv = ["celery", "-A", "studio", *sys.argv[1:]]
+    sys.argv = ["celery", "-A", "studio.project", *sys.argv[1:]]
     celery_main()
 
 

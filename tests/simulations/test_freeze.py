@@ -11,7 +11,7 @@ from django.conf import settings
 
 from simulations.models import FileChange
 from simulations.services.simulations import simulation_pause, simulation_resume
-from studio import runtime
+from studio.project import runtime
 from tests.conftest import _log, _service_env, wait_until
 from tests.simulations.checks import assert_contiguous_turns, assert_workspace_is_the_replayed_log
 from tests.simulations.freezing_worker import AWAKE

@@ -104,7 +104,7 @@ def test_cancel_ends_a_run_whose_model_call_is_in_flight(computer, user):
         assert after.heartbeat_at == beat and after.lease_owner == ""
         assert worker.poll() is None  # the worker itself goes on
     finally:
-        from studio import runtime
+        from studio.project import runtime
 
         runtime.stop_process(worker)
 
@@ -122,7 +122,7 @@ def test_a_warm_shutdown_drops_the_call_in_flight_and_requeues_the_run(computer,
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(20)  # well within any deploy's stop timeout, with a ten-minute call pending
     finally:
-        from studio import runtime
+        from studio.project import runtime
 
         runtime.stop_process(worker)
     left = _sim(simulation.pk)

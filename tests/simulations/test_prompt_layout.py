@@ -10,6 +10,7 @@ from simulations.engine import memory
 from simulations.models import Turn
 from simulations.services.runs import simulation_run_inline
 from simulations.services.simulations import simulation_create
+from studio.llm import bodies
 from studio.models import LLMCall
 
 STATE_KEYS = {"clock", "budget", "mail", "memory", "briefing"}
@@ -60,11 +61,8 @@ def run(computer, user, fast_engine, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_requests_extend_each_other_until_a_condensation(run):
-    calls = list(
-        LLMCall.objects.filter(simulation_id=run.pk, role="worker")
-        .order_by("id")
-        .values_list("schema", "request")
-    )
+    worker_calls = LLMCall.objects.filter(simulation_id=run.pk, role="worker").order_by("id")
+    calls = [(call.schema, call.request) for call in bodies.read(worker_calls)]
     requests = [request["messages"] for schema, request in calls if not schema]
     condensed_before = []  # per worker call: did a condensation call come since the last one
     since = False

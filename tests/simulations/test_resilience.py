@@ -8,8 +8,8 @@ import pytest
 
 from simulations.models import Simulation, Turn
 from simulations.services.simulations import simulation_create
-from studio import runtime
 from studio.models import LLMCall
+from studio.project import runtime
 from tests.conftest import _log, _service_env, wait_until
 from tests.simulations.checks import assert_contiguous_turns, assert_workspace_is_the_replayed_log
 

@@ -12,15 +12,8 @@ from pptx import Presentation
 from simulations.engine.mailbox import MailParent
 from simulations.engine.sandbox import Workspace
 from simulations.engine.texts import text_of
-from simulations.engine.tools import (
-    TOOL_SPECS,
-    TOOLS,
-    DeliverableRef,
-    InboxItem,
-    Person,
-    ToolContext,
-    run_tool,
-)
+from simulations.engine.tools import TOOL_SPECS, TOOLS, run_tool
+from simulations.engine.tools.context import DeliverableRef, InboxItem, Person, ToolContext
 
 NOW = dt.datetime(2026, 3, 3, 10, 0, tzinfo=dt.UTC)
 

@@ -10,7 +10,7 @@ import pandas
 import pytest
 from openpyxl.utils.datetime import to_excel
 
-from simulations.engine import office
+from simulations.engine import office, office_edits
 from simulations.engine.texts import text_of
 from studio.artifacts.safety import ArtifactReadError
 from studio.artifacts.writers import write_artifact
@@ -48,7 +48,7 @@ def _ours(tmp_path):
 
 def _edit(path, **edit):
     edit = {"find": "", "replace": "", "append": "", "cells": {}, **edit}
-    data, count = office.edit_xlsx(path, **edit)
+    data, count = office_edits.edit_xlsx(path, **edit)
     return data, count
 
 
@@ -147,14 +147,16 @@ def test_docx_and_pptx_edits_go_through_their_libraries(tmp_path):
 
     doc_path = tmp_path / "memo.docx"
     write_artifact(doc_path, "docx", office.document_from_text("# Memo\n\nThe **old** plan.", "x"))
-    data, count = office.edit_docx(doc_path, find="old plan", replace="new plan", append="- done")
+    data, count = office_edits.edit_docx(
+        doc_path, find="old plan", replace="new plan", append="- done"
+    )
     assert count == 1
     paragraphs = [(p.style.name, p.text) for p in docx.Document(io.BytesIO(data)).paragraphs]
     assert ("Normal", "The new plan.") in paragraphs and ("List Bullet", "done") in paragraphs
 
     deck_path = tmp_path / "deck.pptx"
     write_artifact(deck_path, "pptx", office.presentation_from_text("# Deck\n## One\n- a", "x"))
-    data, count = office.edit_pptx(deck_path, find="a", replace="b", append="Two\n- c\n- d")
+    data, count = office_edits.edit_pptx(deck_path, find="a", replace="b", append="Two\n- c\n- d")
     slides = list(Presentation(io.BytesIO(data)).slides)
     assert count == 1 and len(slides) == 3
     assert [p.text for p in slides[2].placeholders[1].text_frame.paragraphs] == ["c", "d"]

@@ -4,7 +4,7 @@ own worker runs the pool the studio would choose for the suite's database."""
 import pytest
 from django.db import connection
 
-from studio import runtime
+from studio.project import runtime
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ def test_default_pool(env, pool):
 
 @pytest.mark.worker
 def test_the_suites_worker_runs_the_studios_pool(celery_worker_process):
-    from studio.celery import app
+    from studio.project.celery import app
 
     stats = app.control.inspect(timeout=5).stats() or {}
     assert stats, "the worker did not answer"
@@ -35,7 +35,7 @@ def test_the_suites_worker_runs_the_studios_pool(celery_worker_process):
 
 @pytest.mark.worker
 def test_the_worker_runs_the_collector_less_often(celery_worker_process):
-    from studio.celery import WORKER_GC_THRESHOLD, app
+    from studio.project.celery import WORKER_GC_THRESHOLD, app
 
     replies = app.control.broadcast("gc_stats", reply=True, timeout=5)
     assert replies, "the worker did not answer"

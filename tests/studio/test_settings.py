@@ -5,7 +5,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.env import env_bool, env_int, env_list
+from studio.project.env import env_bool, env_int, env_list
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 

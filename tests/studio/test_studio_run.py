@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from studio import runtime
+from studio.project import runtime
 
 pytestmark = pytest.mark.worker
 

@@ -33,17 +33,17 @@ def test_home_shows_counts_backend_user_and_activity(auth_client, computer, priv
     assert "bobs-private" not in page
 
 
-def test_simulations_count_is_a_labelled_hook_until_the_app_has_models(auth_client):
-    response = auth_client.get(reverse("studio-home"))
-    from django.apps import apps
+def test_home_counts_the_simulations_the_user_may_see(auth_client, user, other_user):
+    from simulations.services.simulations import simulation_create
+    from tests.live.conftest import make_computer
 
-    try:
-        apps.get_model("simulations", "Simulation")
-    except LookupError:
-        assert response.context["counts"]["simulations"] is None
-        assert 'simulations <span class="muted">(not available yet)' in response.content.decode()
-    else:
-        assert response.context["counts"]["simulations"] == 0
+    for owner, shared in [(user, False), (other_user, True), (other_user, False)]:
+        simulation_create(
+            computer=make_computer(owner=owner, shared=shared), config={}, enqueue=False
+        )
+    response = auth_client.get(reverse("studio-home"))
+    assert response.context["counts"]["simulations"] == 2  # not the other's private one
+    assert '<span class="n">2</span> simulations' in response.content.decode()
 
 
 def test_home_polls_jobs_only_while_some_run(auth_client, user):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from simulations.models import Turn
 from simulations.review.models import Label, TurnAnnotation
 from simulations.review.queues.models import BulkLabelChange, BulkLabelOperation
 from simulations.review.search.selectors import SearchFilters, turn_text_search_ids
+from simulations.review.services.annotations import label_add
 
 BULK_LIMIT = 10_000
 BATCH = 1_000
@@ -29,7 +29,6 @@ def bulk_label_apply(
     if not label.active:
         raise BulkLabelError(f"the label “{label.name}” is archived")
     turn_ids = turn_text_search_ids(user=user, query=query, filters=filters, limit=BULK_LIMIT)
-    through = TurnAnnotation.labels.through
     with transaction.atomic():
         operation = BulkLabelOperation.objects.create(
             user=user,
@@ -38,40 +37,18 @@ def bulk_label_apply(
             matched=len(turn_ids),
         )
         for start in range(0, len(turn_ids), BATCH):
-            batch = turn_ids[start : start + BATCH]
-            existing = dict(
-                TurnAnnotation.objects.filter(user=user, turn_id__in=batch).values_list(
-                    "turn_id", "pk"
-                )
-            )
-            sims = dict(Turn.objects.filter(pk__in=batch).values_list("pk", "simulation_id"))
-            created = TurnAnnotation.objects.bulk_create(
-                [
-                    TurnAnnotation(turn_id=t, simulation_id=sims[t], user=user)
-                    for t in batch
-                    if t not in existing
-                ]
-            )
-            created_ids = {a.pk for a in created}
-            annotation_ids = [*existing.values(), *created_ids]
-            labelled = set(
-                through.objects.filter(
-                    turnannotation_id__in=annotation_ids, label=label
-                ).values_list("turnannotation_id", flat=True)
-            )
-            adding = [a for a in annotation_ids if a not in labelled]
-            through.objects.bulk_create(
-                [through(turnannotation_id=a, label_id=label.pk) for a in adding]
-            )
+            added = label_add(user=user, label=label, turn_ids=turn_ids[start : start + BATCH])
             BulkLabelChange.objects.bulk_create(
                 [
                     BulkLabelChange(
-                        operation=operation, annotation_id=a, created_annotation=a in created_ids
+                        operation=operation,
+                        annotation_id=a,
+                        created_annotation=a in added.created_ids,
                     )
-                    for a in adding
+                    for a in added.annotation_ids
                 ]
             )
-            operation.added += len(adding)
+            operation.added += len(added.annotation_ids)
         operation.save(update_fields=["added"])
     return operation
 

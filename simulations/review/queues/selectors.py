@@ -1,4 +1,5 @@
-"""Reads for review queues: which queues a user sees, one queue's progress and agreement."""
+"""Reads for review queues: a user's queues (the rule: ``review.access``), one queue's progress
+and agreement."""
 
 from __future__ import annotations
 
@@ -7,23 +8,15 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
+from simulations.review import access
 from simulations.review.agreement import LabelAgreement, label_agreement
 from simulations.review.models import TurnAnnotation
 from simulations.review.queues.models import QueueItem, QueueResponse, ReviewQueue
 
 
 def queue_list(*, user) -> QuerySet[ReviewQueue]:
-    """The queues ``user`` built or annotates."""
-    return (
-        ReviewQueue.objects.filter(Q(created_by=user) | Q(annotators=user))
-        .distinct()
-        .select_related("created_by")
-        .order_by("-id")
-    )
-
-
-def queue_get(*, user, pk: int) -> ReviewQueue | None:
-    return queue_list(user=user).filter(pk=pk).first()
+    """The queues ``user`` built or annotates, newest first."""
+    return access.visible_queues(user).select_related("created_by").order_by("-id")
 
 
 def queue_item_get(*, queue: ReviewQueue, position: int) -> QueueItem | None:

@@ -10,8 +10,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from simulations import access
 from simulations.models import Turn
-from simulations.review import selectors as review_selectors
 from simulations.review.queues.models import QueueItem, QueueResponse, ReviewQueue
 from simulations.review.search.selectors import (
     SearchError,
@@ -49,9 +49,7 @@ def _source_pairs(*, user, kind: str, query: str, filters: SearchFilters) -> lis
             return [(sim_id, 0) for sim_id in sorted({sim_id for sim_id, _ in pairs})]
         return sorted(pairs, key=lambda pair: pair[1])
     if kind == ReviewQueue.Kind.TRAJECTORIES:
-        sims = review_selectors.simulation_list(user=user).filter(
-            pk__in=turns.values("simulation_id")
-        )
+        sims = access.visible_simulations(user).filter(pk__in=turns.values("simulation_id"))
         return [(pk, 0) for pk in sims.order_by("pk").values_list("pk", flat=True)[:SOURCE_LIMIT]]
     pairs = list(turns.order_by("pk").values_list("simulation_id", "pk")[: SOURCE_LIMIT + 1])
     if len(pairs) > SOURCE_LIMIT:
@@ -120,7 +118,7 @@ def queue_next_item(*, queue: ReviewQueue, user) -> QueueItem | None:
     still needs an annotator and that they have not seen. None when their part is done."""
     if not queue.annotators.filter(pk=user.pk).exists():
         raise QueueError("you are not an annotator of this queue")
-    visible = review_selectors.simulation_list(user=user).values("pk")
+    visible = access.visible_simulations(user).values("pk")
     items = QueueItem.objects.filter(queue=queue, simulation__in=visible)
     held = (
         items.filter(responses__user=user, responses__done_at__isnull=True)

@@ -4,7 +4,8 @@ per simulation, which they can change or clear."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -48,15 +49,52 @@ def turn_annotate(
     return annotation
 
 
-def turn_label_toggle(*, turn: Turn, user, label: Label) -> TurnAnnotation | None:
+@dataclass
+class LabelAdded:
+    annotation_ids: list[int]  # the user's annotations that gained the label
+    created_ids: set[int]  # of those, the ones made for it
+
+
+def label_add(*, user, label: Label, turn_ids: Sequence[int]) -> LabelAdded:
+    """Give ``user``'s annotation on each turn ``label``, creating the annotation where they
+    had none: the one way a label is applied, to one turn (the number keys) or to every hit
+    of a search (bulk labels)."""
+    through = TurnAnnotation.labels.through
+    with transaction.atomic():
+        existing = dict(
+            TurnAnnotation.objects.filter(user=user, turn_id__in=turn_ids).values_list(
+                "turn_id", "pk"
+            )
+        )
+        missing = [t for t in turn_ids if t not in existing]
+        sims = dict(Turn.objects.filter(pk__in=missing).values_list("pk", "simulation_id"))
+        created = TurnAnnotation.objects.bulk_create(
+            [TurnAnnotation(turn_id=t, simulation_id=sims[t], user=user) for t in missing]
+        )
+        created_ids = {a.pk for a in created}
+        annotation_ids = [*existing.values(), *created_ids]
+        labelled = set(
+            through.objects.filter(turnannotation_id__in=annotation_ids, label=label).values_list(
+                "turnannotation_id", flat=True
+            )
+        )
+        adding = [a for a in annotation_ids if a not in labelled]
+        through.objects.bulk_create(
+            [through(turnannotation_id=a, label_id=label.pk) for a in adding]
+        )
+    return LabelAdded(annotation_ids=adding, created_ids=created_ids)
+
+
+def turn_label_toggle(*, turn: Turn, user, label: Label) -> None:
     """Apply ``label`` if the user has not, remove it if they have (the number keys)."""
     with transaction.atomic():
         current = TurnAnnotation.objects.select_for_update().filter(turn=turn, user=user).first()
-        ids = set(current.labels.values_list("pk", flat=True)) if current else set()
-        ids ^= {label.pk}
-        return turn_annotate(
-            turn=turn, user=user, label_ids=ids, comment=current.comment if current else ""
-        )
+        if current is None or not current.labels.filter(pk=label.pk).exists():
+            label_add(user=user, label=label, turn_ids=[turn.pk])
+            return
+        current.labels.remove(label)
+        if not current.comment and not current.labels.exists():
+            current.delete()  # nothing left said: no annotation
 
 
 def trajectory_flag(*, simulation: Simulation, user, flag: str, reason: str = "") -> TrajectoryFlag:

@@ -1,14 +1,15 @@
 """Editing the label taxonomy.
 
-Labels are lab-wide: renaming one or marking it bad changes what every export cuts or drops.
-So only staff, or the user who made a label, may change it; anyone may add a label. Every
-change is logged (LabelChange) with who, when and what.
+Labels are lab-wide: renaming one or marking it bad changes what every export cuts or drops,
+so who may change one is a rule (``review.access.label_editable``). Every change is logged
+(LabelChange) with who, when and what.
 """
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from simulations.review.access import label_editable
 from simulations.review.models import Label, LabelChange
 
 _LOGGED = ("name", "description", "colour", "is_bad", "hotkey", "active")
@@ -20,10 +21,6 @@ class LabelError(ValueError):
 
 class LabelPermissionError(LabelError):
     """The user may not change this label."""
-
-
-def label_editable(*, label: Label, user) -> bool:
-    return bool(user.is_staff or (label.created_by_id and label.created_by_id == user.pk))
 
 
 def _free_hotkey(*, hotkey: int | None, label: Label | None, user) -> None:

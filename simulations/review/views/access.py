@@ -1,19 +1,17 @@
-"""Who may see what: every view reaches a simulation through here, so one the user may not see
-is a 404, exactly like one that does not exist."""
+"""What review views share: a visible simulation's turn (visibility is ``simulations.access``),
+and how a request asks for JSON or pages."""
 
 from __future__ import annotations
 
 from django.http import Http404
 
+from simulations import access
 from simulations.models import Simulation, Turn
 from simulations.review import selectors
 
 
 def get_simulation_for_user(request, pk: int) -> Simulation:
-    simulation = selectors.simulation_get(user=request.user, pk=pk)
-    if simulation is None:
-        raise Http404("no such simulation")
-    return simulation
+    return access.simulation_or_404(request.user, pk)
 
 
 def get_turn_for_user(request, pk: int, seq: int) -> tuple[Simulation, Turn]:

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from simulations.models import Turn
-from simulations.review import export, selectors
+from simulations.review import access as review_access
+from simulations.review import comparison, export, selectors
 from simulations.review.forms import AnnotationForm, FlagForm, LabelForm, LabelToggleForm
 from simulations.review.models import Label
 from simulations.review.services import annotations as annotation_services
@@ -46,7 +47,7 @@ def _turn_url(simulation_id: int, seq: int) -> str:
 @require_GET
 def simulation_detail(request, pk: int):
     simulation = get_simulation_for_user(request, pk)
-    summary = selectors.run_summary(simulation=simulation)
+    summary = comparison.run_summary(simulation=simulation)
     return render(
         request,
         "review/simulation.html",
@@ -55,7 +56,7 @@ def simulation_detail(request, pk: int):
             "summary": summary,
             "my_flag": selectors.flag_of(simulation=simulation, user=request.user),
             "flag_form": FlagForm(),
-            "others": selectors.compare_candidates(simulation=simulation, user=request.user),
+            "others": comparison.compare_candidates(simulation=simulation, user=request.user),
             **_bad_rule(simulation),
         },
     )
@@ -97,18 +98,16 @@ def _annotation_response(request, simulation, turn: Turn, *, error: str = "", st
     return redirect(_turn_url(simulation.pk, turn.seq))
 
 
+def _errors(form) -> str:
+    return "; ".join(e for errs in form.errors.values() for e in errs)
+
+
 @require_POST
 def turn_annotate(request, pk: int, seq: int):
     simulation, turn = get_turn_for_user(request, pk, seq)
     form = AnnotationForm(request.POST)
     if not form.is_valid():
-        return _annotation_response(
-            request,
-            simulation,
-            turn,
-            status=400,
-            error="; ".join(e for errs in form.errors.values() for e in errs),
-        )
+        return _annotation_response(request, simulation, turn, status=400, error=_errors(form))
     try:
         annotation_services.turn_annotate(
             turn=turn,
@@ -126,13 +125,7 @@ def turn_label(request, pk: int, seq: int):
     simulation, turn = get_turn_for_user(request, pk, seq)
     form = LabelToggleForm(request.POST)
     if not form.is_valid():
-        return _annotation_response(
-            request,
-            simulation,
-            turn,
-            status=400,
-            error="; ".join(e for errs in form.errors.values() for e in errs),
-        )
+        return _annotation_response(request, simulation, turn, status=400, error=_errors(form))
     annotation_services.turn_label_toggle(
         turn=turn, user=request.user, label=form.cleaned_data["label"]
     )
@@ -210,7 +203,7 @@ def label_list(request):
     rows = [
         (
             label,
-            label_services.label_editable(label=label, user=request.user),
+            review_access.label_editable(label=label, user=request.user),
             LabelForm(
                 initial={
                     "name": label.name,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from simulations.review import (
     archive,
     archive_import,
+    archive_reader,
     export,
     paper_export,
     paper_import,
@@ -23,7 +24,7 @@ from simulations.review import (
 )
 from simulations.review.forms import ExportForm, ImportComputerForm
 from simulations.review.models import TurnAnnotation
-from studio import selectors as studio_selectors
+from studio import access as studio_access
 from studio.views.access import get_computer_for_user
 
 
@@ -139,8 +140,8 @@ def computer_archive(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def computer_import(request):
-    pools = studio_selectors.pool_list(user=request.user).order_by("name")
-    limits = archive_import.ArchiveLimits.from_env()
+    pools = studio_access.visible_pools(request.user).order_by("name")
+    limits = archive_reader.ArchiveLimits.from_env()
     form = ImportComputerForm(
         request.POST or None, request.FILES or None, pools=pools, limits=limits, user=request.user
     )

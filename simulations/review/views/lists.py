@@ -6,7 +6,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from simulations import access
 from simulations.review import agreement, selectors
+from simulations.review.dashboard import dashboard as dataset_dashboard
 from simulations.review.forms import SimulationFilterForm, TurnFilterForm
 from simulations.review.models import TurnAnnotation
 from simulations.review.views.access import query_without_page
@@ -17,12 +19,12 @@ TURNS_PER_PAGE = 50
 
 @require_GET
 def dashboard(request):
-    visible = selectors.simulation_list(user=request.user).values("pk")
+    visible = access.visible_simulations(request.user).values("pk")
     return render(
         request,
         "review/dashboard.html",
         {
-            "board": selectors.dashboard(user=request.user),
+            "board": dataset_dashboard(user=request.user),
             "agreement": agreement.label_agreement(
                 annotations=TurnAnnotation.objects.filter(simulation__in=visible)
             ),

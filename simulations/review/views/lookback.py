@@ -8,8 +8,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from simulations import access
 from simulations.models import Turn
-from simulations.review import selectors, timetravel
+from simulations.review import comparison, timetravel
 from simulations.review.forms import CompareForm
 from simulations.review.views.access import get_simulation_for_user, get_turn_for_user
 from studio.artifacts.readers import preview as read_preview
@@ -157,13 +158,13 @@ def _compare_picker(request, *, error: str = "", status: int = 200):
     chosen = {key: request.GET.get(key, "") for key in ("a", "b")}
     first = None
     if chosen["a"].isdigit():
-        first = selectors.simulation_get(user=request.user, pk=int(chosen["a"]))
+        first = access.simulation_get(user=request.user, pk=int(chosen["a"]))
     return render(
         request,
         "review/compare.html",
         {
             "error": error,
-            "runs": selectors.compare_candidates(user=request.user, simulation=first),
+            "runs": comparison.compare_candidates(user=request.user, simulation=first),
             "first": first,
             "chosen": chosen,
         },
@@ -183,7 +184,7 @@ def compare(request):
         return _compare_picker(request, error="Choose two different runs.", status=400)
     a = get_simulation_for_user(request, form.cleaned_data["a"])
     b = get_simulation_for_user(request, form.cleaned_data["b"])
-    left, right = selectors.run_summary(simulation=a), selectors.run_summary(simulation=b)
+    left, right = comparison.run_summary(simulation=a), comparison.run_summary(simulation=b)
     paired = a.computer_id == b.computer_id
     signal_names = sorted(set(left.signal_counts) | set(right.signal_counts))
     modes = sorted(set(left.failure_modes) | set(right.failure_modes))
@@ -194,7 +195,7 @@ def compare(request):
             "a": left,
             "b": right,
             "paired": paired,
-            "objectives": selectors.compare_objectives(left=left, right=right, paired=paired),
+            "objectives": comparison.compare_objectives(left=left, right=right, paired=paired),
             "signals": [
                 (n, left.signal_counts.get(n, 0), right.signal_counts.get(n, 0))
                 for n in signal_names

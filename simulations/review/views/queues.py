@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from simulations.review import annotation_export, selectors
+from simulations import access
+from simulations.review import access as review_access
+from simulations.review import annotation_export, comparison, selectors
 from simulations.review.queues import bulk, services
 from simulations.review.queues import selectors as queue_selectors
 from simulations.review.queues.forms import BulkLabelForm, QueueForm, QueueItemForm
@@ -20,7 +22,7 @@ from simulations.review.services import annotations as annotation_services
 
 
 def _queue_for_user(request, pk: int):
-    queue = queue_selectors.queue_get(user=request.user, pk=pk)
+    queue = review_access.queue_get(user=request.user, pk=pk)
     if queue is None:
         raise Http404("no such queue")
     return queue
@@ -104,7 +106,7 @@ def queue_next(request, pk: int):
 def queue_item(request, pk: int, position: int):
     queue = _queue_for_user(request, pk)
     item = queue_selectors.queue_item_get(queue=queue, position=position)
-    if item is None or selectors.simulation_get(user=request.user, pk=item.simulation_id) is None:
+    if item is None or not access.simulation_visible(user=request.user, pk=item.simulation_id):
         raise Http404("no such item")
     sim = item.simulation
     form = QueueItemForm(request.POST or None)
@@ -139,7 +141,7 @@ def queue_item(request, pk: int, position: int):
             "form": form,
             "labels": selectors.labels_active(),
             "my_flag": selectors.flag_of(simulation=sim, user=request.user),
-            "summary": None if item.turn else selectors.run_summary(simulation=sim),
+            "summary": None if item.turn else comparison.run_summary(simulation=sim),
         },
         status=400 if form.errors else 200,
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from studio.llm.offline.agents_common import first_name, get
+from studio.llm.offline.agents_conversation import act
 from studio.llm.offline.registry import AgentAction
 
 if TYPE_CHECKING:
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
 
 ARCHIVE = "Archive"
 NOTES = "Notes"
-
-
-def _act(reason: str, tool: str, **arguments) -> AgentAction:
-    return AgentAction(content=reason, tool_name=tool, arguments=arguments)
 
 
 class Routine:
@@ -46,7 +43,7 @@ class Routine:
             if self.w.did("add_calendar_event", title="Month-end review") is None:
                 start = dt.datetime.combine(self.w.today + dt.timedelta(days=1), dt.time(10, 0))
                 reviewer = self.w.objectives[0].get("reviewer")
-                return _act(
+                return act(
                     "Booking a wrap-up with my reviewer.",
                     "add_calendar_event",
                     title="Month-end review",
@@ -54,7 +51,7 @@ class Routine:
                     duration_minutes=45,
                     attendees=[reviewer] if reviewer else [],
                 )
-            return _act(
+            return act(
                 "Noting that everything is in.",
                 "update_memory",
                 key="wrapup",
@@ -63,7 +60,7 @@ class Routine:
             )
         if not pending and workday >= workdays:
             done = ", ".join(d["key"] for d in self.deliverables)
-            return _act(
+            return act(
                 "The month's work is done.",
                 "finish",
                 summary=f"Submitted {done}. Reviewed and applied my collaborators' corrections.",
@@ -76,20 +73,20 @@ class Routine:
             and pending
             and not self.w.did("advance_clock", until="next_message")
         ):
-            return _act(
+            return act(
                 "Waiting for replies before I can go on.", "advance_clock", until="next_message"
             )
         return self.close_day(workday)
 
     def close_day(self, workday: int) -> AgentAction:
         if not self.w.memory.get("log", "").startswith(f"Day {workday}:"):
-            return _act(
+            return act(
                 "Before I leave, a note on today.",
                 "update_memory",
                 key="log",
                 note=self.day_log(workday),
             )
-        return _act("That's it for today.", "advance_clock", until="end_of_day")
+        return act("That's it for today.", "advance_clock", until="end_of_day")
 
     def day_log(self, workday: int) -> str:
         submitted = [d["key"] for d in self.deliverables if d["status"] == "submitted"]
@@ -133,7 +130,7 @@ class Routine:
             if d["status"] == "submitted" and d["draft_exists"]:
                 target = self.archive_path(d)
                 if self.w.did("copy_file", source=d["path"], destination=target) is None:
-                    return _act(
+                    return act(
                         f"Filing a copy of {d['key']} with this month's finished work.",
                         "copy_file",
                         source=d["path"],
@@ -161,7 +158,7 @@ class Routine:
         waiting = get(self.w.mail, "awaiting_replies", [])
         if waiting:
             lines += ["", "Waiting on:"] + [f"- {m['to']}: {m['subject']}" for m in waiting[:4]]
-        return _act(
+        return act(
             "Writing up where things stand today.",
             "write_file",
             path=path,
@@ -171,7 +168,7 @@ class Routine:
     def sweep_mail(self) -> AgentAction | None:
         if self.w.did("read_inbox", unread_only=False, limit=5 + self.workday % 5) is not None:
             return None
-        return _act(
+        return act(
             "Going back through recent mail for anything I have not answered.",
             "read_inbox",
             unread_only=False,
@@ -185,7 +182,7 @@ class Routine:
                 applied = f"applied {feedback['id']}" in self.w.memory.get(d["key"], "")
                 if applied and not self.w.sent_subject(subject):
                     name = first_name(feedback["from"])
-                    return _act(
+                    return act(
                         f"Letting {name} know the corrections are in.",
                         "send_message",
                         to=[feedback["from"]],
@@ -205,7 +202,7 @@ class Routine:
         open_ = [
             f"{d['key']} (due {d['due']})" for d in self.deliverables if d["status"] != "submitted"
         ]
-        return _act(
+        return act(
             "Sending my weekly status.",
             "send_message",
             to=reviewers[:3],
@@ -231,7 +228,7 @@ class Routine:
             )
         if self.w.did("edit_file", path=d["path"], append=append) is not None:
             return None
-        return _act(
+        return act(
             f"Tightening {d['key']} while it waits for review.",
             "edit_file",
             path=d["path"],
@@ -245,4 +242,4 @@ class Routine:
         label = facts[self.workday % len(facts)][0]
         if self.w.did("search_files", query=label) is not None:
             return None
-        return _act(f"Cross-checking {label} across my files.", "search_files", query=label)
+        return act(f"Cross-checking {label} across my files.", "search_files", query=label)

@@ -21,13 +21,12 @@ written into the orientation note, as a person would keep them in mind.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from studio.llm.offline import agents_content
 from studio.llm.offline.agents_common import figures_in, first_name, format_facts, get, parse_facts
+from studio.llm.offline.agents_conversation import Step, act, behaviours_of, steps_of
 from studio.llm.offline.agents_routine import Routine
 from studio.llm.offline.registry import AgentAction, OfflineRequest
 
@@ -35,62 +34,12 @@ END_OF_DAY_MINUTES = 20
 _REPLACE = re.compile(r'replace\s+"(?P<find>[^"]+)"\s+with\s+"(?P<replace>[^"]+)"', re.I)
 _ADD = re.compile(r'add a section\s+"(?P<heading>[^"]+)"\s*:\s*(?P<text>[^\n]+)', re.I)
 
-# The lessons this scripted worker can recognise in a skill document (in the stable prefix of
-# its prompt) and the behaviour each switches on; the only place where a skill changes what it
-# does. The phrases are lessons the offline retrospective writes (agents_judge.py).
-LESSON_BEHAVIOURS = {
-    "submit early drafts": "submit_early",  # submit once sent for review; resubmit corrected
-}
-
-
-def _behaviours(messages: list[dict[str, Any]]) -> set[str]:
-    prefix = " ".join(str(m.get("content") or "") for m in messages[:2]).lower()
-    return {behaviour for phrase, behaviour in LESSON_BEHAVIOURS.items() if phrase in prefix}
-
-
-@dataclass
-class Step:
-    name: str
-    args: dict[str, Any]
-    observation: str
-
-    @property
-    def failed(self) -> bool:
-        return self.observation.startswith("Error:")
-
-
-def _steps(messages: list[dict[str, Any]]) -> list[Step]:
-    """The tool calls in the conversation, each with its result."""
-    results = {
-        m.get("tool_call_id"): m.get("content") or "" for m in messages if m.get("role") == "tool"
-    }
-    steps = []
-    for m in messages:
-        for call in m.get("tool_calls") or []:
-            fn = call.get("function") or {}
-            try:
-                args = json.loads(fn.get("arguments") or "{}")
-            except ValueError:
-                args = {}
-            steps.append(
-                Step(
-                    fn.get("name", ""),
-                    args if isinstance(args, dict) else {},
-                    results.get(call.get("id"), ""),
-                )
-            )
-    return steps
-
-
-def _act(reason: str, tool: str, **arguments: Any) -> AgentAction:
-    return AgentAction(content=reason, tool_name=tool, arguments=arguments)
-
 
 class Worker:
     def __init__(self, req: OfflineRequest):
         self.ctx = req.context
-        self.steps = _steps(req.messages)
-        self.behaviours = _behaviours(req.messages)
+        self.steps = steps_of(req.messages)
+        self.behaviours = behaviours_of(req.messages)
         self.memory: dict[str, str] = dict(get(self.ctx, "memory", {}) or {})
         self.clock = get(self.ctx, "clock", {})
         self.mail = get(self.ctx, "mail", {})
@@ -120,7 +69,7 @@ class Worker:
     def decide(self) -> AgentAction:
         last = self.steps[-3:]
         if len(last) == 3 and all(s.name == last[0].name and s.args == last[0].args for s in last):
-            return _act(
+            return act(
                 "I keep doing the same thing; let me step back for a bit.",
                 "advance_clock",
                 minutes=30,
@@ -130,14 +79,14 @@ class Worker:
             return Routine(self).close_day(workday)
         week = (workday - 1) // 5 + 1
         if not self.memory.get("weekly_plan", "").startswith(f"Week {week}:"):
-            return _act(
+            return act(
                 "New week: planning it first.",
                 "update_memory",
                 key="weekly_plan",
                 note=self.week_plan(week),
             )
         if int(self.mail.get("unread", 0)) > 0:
-            return _act("There is new mail.", "read_inbox")
+            return act("There is new mail.", "read_inbox")
         action = self.orientation() or self.next_deliverable_action() or Routine(self).idle()
         return action
 
@@ -167,7 +116,7 @@ class Worker:
             return None
         home = self.did("list_dir", path=".")
         if home is None or home.failed:
-            return _act("Let me see what is on my computer.", "list_dir", path=".")
+            return act("Let me see what is on my computer.", "list_dir", path=".")
         folders = [
             line.split("/")[0] for line in home.observation.splitlines()[1:] if "/  (" in line
         ]
@@ -175,8 +124,8 @@ class Worker:
         if sum(1 for path in looked if path in folders) < min(2, len(folders)):
             unseen = [f for f in folders if f not in looked]
             folder = self.rng.choice(unseen)
-            return _act(f"Looking into {folder}.", "list_dir", path=folder)
-        return _act(
+            return act(f"Looking into {folder}.", "list_dir", path=folder)
+        return act(
             "I know my way around now; this is how I will go about the month.",
             "update_memory",
             key="orientation",
@@ -257,14 +206,14 @@ class Worker:
         unread = [p for p in objective.get("inputs", []) if self.did("read_file", path=p) is None]
         if unread:
             path = self.rng.choice(unread)
-            return _act(f"Reading {path} for {objective['title']}.", "read_file", path=path)
+            return act(f"Reading {path} for {objective['title']}.", "read_file", path=path)
         found: list[tuple[str, str]] = []
         for path in objective.get("inputs", []):
             step = self.did("read_file", path=path)
             for fact in figures_in(step.observation if step and not step.failed else ""):
                 if fact[0] not in {f[0] for f in found}:
                     found.append(fact)
-        return _act(
+        return act(
             f"Noting the figures for {key}.",
             "update_memory",
             key=key,
@@ -281,7 +230,7 @@ class Worker:
             from_owner = [s["path"] for s in shared if s.get("from") == owner]
             subject = f"Request: {ref['description']}"[:300]
             if not from_owner and not self.sent_subject(subject):
-                return _act(
+                return act(
                     f"I need material from {first_name(owner)}.",
                     "send_message",
                     to=[owner],
@@ -292,13 +241,13 @@ class Worker:
                 path = from_owner[0]
                 step = self.did("read_file", path=path)
                 if step is None:
-                    return _act(
+                    return act(
                         f"{first_name(owner)} sent the material; reading it.",
                         "read_file",
                         path=path,
                     )
                 facts = figures_in(step.observation if not step.failed else "", limit=4)
-                return _act(
+                return act(
                     "Noting the reference figures.",
                     "update_memory",
                     key=key,
@@ -315,7 +264,7 @@ class Worker:
         # 4. review
         review = f"Review: {deliverable['title']}"[:300]
         if not self.sent_subject(review) and objective.get("reviewer"):
-            return _act(
+            return act(
                 f"Sending the draft of {deliverable['key']} for review.",
                 "send_message",
                 to=[objective["reviewer"]],
@@ -331,12 +280,12 @@ class Worker:
                 continue
             for edit in self.corrections(feedback.get("excerpt", ""), deliverable):
                 if self.did("edit_file", **edit) is None:
-                    return _act(
+                    return act(
                         f"Applying {first_name(feedback['from'])}'s correction.",
                         "edit_file",
                         **edit,
                     )
-            return _act(
+            return act(
                 f"All of {first_name(feedback['from'])}'s corrections are in.",
                 "update_memory",
                 key=dkey,
@@ -349,7 +298,7 @@ class Worker:
         )
         due = dt.date.fromisoformat(deliverable["due"])
         if deliverable["status"] != "submitted" and "submit_early" in self.behaviours:
-            return _act(
+            return act(
                 f"Submitting {dkey} early, as my skills advise; corrections will follow.",
                 "submit_deliverable",
                 deliverable=dkey,
@@ -357,7 +306,7 @@ class Worker:
                 note="Early draft, submitted while under review.",
             )
         if deliverable["status"] != "submitted" and (feedback_in or self.today >= due):
-            return _act(
+            return act(
                 f"{dkey} is ready.",
                 "submit_deliverable",
                 deliverable=dkey,
@@ -369,7 +318,7 @@ class Worker:
             and feedback_in
             and self.newer_feedback(deliverable)
         ):
-            return _act(
+            return act(
                 f"Resubmitting {dkey} with the corrections.",
                 "submit_deliverable",
                 deliverable=dkey,
@@ -414,7 +363,7 @@ class Worker:
             you=self.you,
             today=self.clock.get("date", ""),
         )
-        return _act(
+        return act(
             f"Drafting {deliverable['key']}: {deliverable['title']}.",
             "write_file",
             path=deliverable["path"],

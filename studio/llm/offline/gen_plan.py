@@ -22,11 +22,8 @@ from studio.llm.offline.gen_plan_mail import (
     plan_thread,
     thread_sizes,
 )
+from studio.llm.offline.gen_plan_rules import DEP_CHANCE, DEPENDS, ROLE_CATEGORIES, VERSIONED
 from studio.llm.offline.gen_planner import (
-    DEP_CHANCE,
-    DEPENDS,
-    ROLE_CATEGORIES,
-    VERSIONED,
     FolderInfo,
     Known,
     Planner,

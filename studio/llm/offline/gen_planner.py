@@ -23,192 +23,11 @@ from studio.llm.offline.gen_common import (
     work_time,
 )
 from studio.llm.offline.gen_names import category_of, latest_possible
+from studio.llm.offline.gen_plan_rules import AFFINITY, KIND_MIX, ROLE_WORDS
 from studio.llm.offline.registry import OfflineRequest
 
-# The paper's mix; eml comes from the Mail folders the outline sizes, ics is one file.
-KIND_MIX: dict[str, float] = {
-    "docx": 35.0,
-    "xlsx": 16.0,
-    "pdf": 14.0,
-    "pptx": 8.5,
-    "md": 6.5,
-    "txt": 5.0,
-    "csv": 5.5,
-}
 _MIX_TOTAL = sum(KIND_MIX.values())
 
-# How much each kind suits a folder of a given role (multiplicative preference).
-_AFFINITY: dict[str, dict[str, float]] = {
-    "project": dict(docx=1.2, xlsx=1.2, pptx=1.0, pdf=0.8, md=0.8, txt=0.6, csv=0.6),
-    "drafts": dict(docx=2.0, xlsx=0.8, pptx=1.0, pdf=0.3, md=0.8, txt=0.8, csv=0.3),
-    "final": dict(docx=1.2, xlsx=0.6, pptx=1.2, pdf=2.0, md=0.2, txt=0.2, csv=0.2),
-    "data": dict(docx=0.4, xlsx=2.5, pptx=0.2, pdf=0.3, md=0.4, txt=0.6, csv=2.5),
-    "meetings": dict(docx=1.4, xlsx=0.4, pptx=0.6, pdf=0.4, md=2.2, txt=1.2, csv=0.2),
-    "reports": dict(docx=1.6, xlsx=1.0, pptx=1.2, pdf=1.6, md=0.3, txt=0.2, csv=0.4),
-    "decks": dict(docx=0.6, xlsx=0.4, pptx=3.0, pdf=1.0, md=0.2, txt=0.2, csv=0.2),
-    "admin": dict(docx=1.3, xlsx=1.2, pptx=0.3, pdf=2.0, md=0.3, txt=0.4, csv=0.5),
-    "reference": dict(docx=1.2, xlsx=0.5, pptx=0.6, pdf=2.5, md=0.5, txt=0.4, csv=0.3),
-    "archive": dict(docx=1.4, xlsx=1.2, pptx=1.0, pdf=1.2, md=0.5, txt=0.5, csv=0.5),
-    "misc": dict(docx=1.0, xlsx=1.0, pptx=0.6, pdf=1.0, md=1.2, txt=1.8, csv=0.8),
-    "downloads": dict(docx=0.9, xlsx=1.0, pptx=0.5, pdf=2.5, md=0.2, txt=0.3, csv=1.6),
-    "general": dict(docx=1.2, xlsx=1.2, pptx=0.7, pdf=1.0, md=0.6, txt=0.5, csv=0.7),
-}
-# Words in a folder's name that say what it is for, in the pack languages too.
-_ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "drafts",
-        (
-            "draft",
-            "working",
-            "wip",
-            "old versions",
-            "brouillon",
-            "en cours",
-            "anciennes versions",
-            "entwürfe",
-            "in arbeit",
-            "alte versionen",
-            "borrador",
-            "en curso",
-            "versiones antiguas",
-        ),
-    ),
-    (
-        "final",
-        (
-            "final",
-            "sent",
-            "deliverable",
-            "published",
-            "submitted",
-            "définitif",
-            "envoyé",
-            "endfassung",
-            "versendet",
-            "definitivo",
-            "enviado",
-        ),
-    ),
-    ("data", ("data", "raw", "export", "analysis", "données", "brut", "daten", "datos")),
-    (
-        "meetings",
-        (
-            "meeting",
-            "minutes",
-            "notes",
-            "huddle",
-            "1-1",
-            "réunion",
-            "besprechung",
-            "notizen",
-            "reunion",
-            "notas",
-        ),
-    ),
-    ("decks", ("presentation", "slides", "decks", "présentation", "präsentation", "presentacion")),
-    ("reports", ("report", "rapport", "bericht", "informe")),
-    (
-        "admin",
-        (
-            "admin",
-            "expenses",
-            "training",
-            "timesheets",
-            "contracts",
-            "leave",
-            "frais",
-            "formation",
-            "feuilles de temps",
-            "contrats",
-            "congés",
-            "verwaltung",
-            "spesen",
-            "schulung",
-            "stundenzettel",
-            "verträge",
-            "urlaub",
-            "gastos",
-            "formación",
-            "partes de horas",
-            "contratos",
-            "vacaciones",
-        ),
-    ),
-    (
-        "reference",
-        (
-            "reference",
-            "guidance",
-            "policies",
-            "literature",
-            "templates",
-            "référence",
-            "guides",
-            "referenz",
-            "leitfäden",
-            "referencia",
-            "guías",
-        ),
-    ),
-    ("archive", ("archive", "archiv")),
-    (
-        "misc",
-        (
-            "misc",
-            "new folder",
-            "old",
-            "to sort",
-            "attachments",
-            "copy",
-            "divers",
-            "nouveau dossier",
-            "ancien",
-            "à trier",
-            "pièces jointes",
-            "sonstiges",
-            "neuer ordner",
-            "zu sortieren",
-            "anhänge",
-            "varios",
-            "nueva carpeta",
-            "antiguo",
-            "por ordenar",
-            "adjuntos",
-        ),
-    ),
-)
-ROLE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "meetings": ("minutes", "agenda", "notes"),
-    "data": ("analysis", "export", "log", "tracker", "budget", "roster"),
-    "admin": ("form", "policy", "invoice", "budget", "letter"),
-    "reference": ("guide", "policy", "report"),
-    "decks": ("deck",),
-    "final": ("report", "plan", "proposal", "letter"),
-    "drafts": ("report", "plan", "proposal", "memo", "policy"),
-    "reports": ("report", "analysis", "deck"),
-    "misc": ("notes", "todo"),
-    "downloads": ("guide", "invoice", "export", "form", "report", "policy"),
-}
-# Which categories a file of a category typically draws on, and how.
-DEPENDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "deck": (("report", "analysis", "budget", "plan", "tracker"), "derived_from"),
-    "memo": (("budget", "analysis", "tracker", "report", "export"), "references"),
-    "report": (("analysis", "budget", "tracker", "export", "log", "roster"), "references"),
-    "proposal": (("budget", "analysis", "report"), "references"),
-    "plan": (("budget", "report", "analysis", "roster"), "references"),
-    "letter": (("report", "plan", "proposal"), "references"),
-    "minutes": (("deck", "report", "agenda", "plan", "tracker"), "references"),
-    "agenda": (("minutes", "report", "deck"), "references"),
-    "notes": (("report", "minutes", "analysis", "deck"), "references"),
-    "todo": (("minutes", "plan", "tracker"), "references"),
-    "analysis": (("export", "log", "tracker"), "derived_from"),
-    "budget": (("export", "analysis"), "derived_from"),
-    "tracker": (("export", "log", "minutes"), "references"),
-    "roster": (("export", "roster"), "derived_from"),
-    "readme": (("plan", "report", "tracker"), "references"),
-}
-DEP_CHANCE = dict(docx=0.6, pptx=0.75, md=0.55, pdf=0.35, xlsx=0.35, txt=0.3, csv=0.08)
-VERSIONED = ("docx", "xlsx", "pptx")
 
 # -- folder roles ------------------------------------------------------------------------------
 
@@ -233,7 +52,7 @@ def classify_folder(path: str, profile: dict, policy: dict) -> FolderInfo:
         return FolderInfo(path, "calendar", project, calendar=True)
     parts = [p.lower() for p in path.split("/")]
     for part in reversed(parts):
-        for role, words in _ROLE_WORDS:
+        for role, words in ROLE_WORDS:
             if any(w in part for w in words):
                 return FolderInfo(path, role, project)
     if parts[0] == loc["desktop"].lower():
@@ -273,7 +92,7 @@ def choose_kinds(rng: random.Random, n: int, role: str, existing: list[dict]) ->
         k: KIND_MIX[k] / _MIX_TOTAL * n + (KIND_MIX[k] / _MIX_TOTAL * seen - counts[k]) * share
         for k in KIND_MIX
     }
-    affinity = _AFFINITY.get(role, _AFFINITY["general"])
+    affinity = AFFINITY.get(role, AFFINITY["general"])
     out = []
     for _ in range(n):
         kind = max(

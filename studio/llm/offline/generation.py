@@ -2,7 +2,7 @@
 
 Importing this module registers every generation responder: the folder outline lives in
 ``gen_outline``, the file plan in ``gen_plan`` and artifact contents in ``gen_docs``,
-``gen_tables`` and ``gen_text``.
+``gen_tables``, ``gen_workbooks`` and ``gen_text``.
 All randomness comes from ``req.rng`` and ``req.faker`` so a seed fixes the output.
 """
 
@@ -290,4 +290,5 @@ from studio.llm.offline import (  # noqa: E402, F401
     gen_plan,
     gen_tables,
     gen_text,
+    gen_workbooks,
 )

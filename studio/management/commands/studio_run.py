@@ -6,8 +6,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from studio import runtime
-from studio.env import env_int, env_str
+from studio.project import runtime
+from studio.project.env import env_int, env_str
 
 # The embedded Redis listens on a fixed port so that workers started by hand can find it.
 DEFAULT_REDIS_PORT = 6390

@@ -10,8 +10,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Length, Substr
 
-from simulations import payloads
-from simulations import selectors as simulation_selectors
+from simulations.live import payloads
 from simulations.models import Deliverable, FileChange, Message, Objective, Simulation, Turn
 from studio.models import ComputerFile
 
@@ -20,25 +19,6 @@ WINDOW = 200  # turns the page shows at first (and keeps in its DOM)
 REPLAY_LIMIT = 1_000  # turns one replay or backfill sends before the client asks again
 MESSAGES_LIMIT = 200
 CHANGES_PER_FILE = 20
-
-# -- who may watch (the simulations pages' rule: simulations.selectors) ----------------------
-
-
-def simulation_get_visible(*, user, pk: int) -> Simulation | None:
-    if not getattr(user, "is_active", False):
-        return None
-    return simulation_selectors.simulation_get(user=user, pk=pk)
-
-
-def simulation_visible(*, user, pk: int) -> bool:
-    if not getattr(user, "is_active", False):
-        return False
-    return simulation_selectors.simulation_list(user=user).filter(pk=pk).exists()
-
-
-def simulation_can_control(*, user, simulation: Simulation) -> bool:
-    return simulation_selectors.simulation_can_control(user=user, simulation=simulation)
-
 
 # -- turns ----------------------------------------------------------------------------------
 

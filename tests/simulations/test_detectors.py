@@ -1,7 +1,7 @@
 """The automatic detectors of the paper's failure modes and of loops, on hand-made evidence."""
 
-from simulations.engine import signals
-from simulations.engine.signals import DeliverableText, Feedback, PastAction
+from simulations.engine import detectors
+from simulations.engine.detectors import DeliverableText, Feedback, PastAction
 
 
 def d(key, kind, text, last=1, objective="O1"):
@@ -16,14 +16,14 @@ def d(key, kind, text, last=1, objective="O1"):
 
 
 def test_figures_are_read_with_their_labels_and_normalised():
-    figures = signals.extract_figures(
+    figures = detectors.extract_figures(
         "Total budget: $1,240,000\nHeadcount\t14\nMargin - 12.5 %\nMeet at 09:30"
     )
     assert figures == {"total budget": "1.24e+06", "headcount": "14", "margin": "12.5%"}
 
 
 def test_the_same_figure_differing_within_a_package_is_flagged_but_not_across_packages():
-    found = signals.inconsistent_figures(
+    found = detectors.inconsistent_figures(
         [
             d("D1", "xlsx", "Total budget\t1240000"),
             d("D2", "docx", "Total budget: $1,290,000"),
@@ -33,7 +33,7 @@ def test_the_same_figure_differing_within_a_package_is_flagged_but_not_across_pa
     assert [s.kind for s in found] == ["inconsistent_figure"]
     assert found[0].detail["values"] == {"D1": "1.24e+06", "D2": "1.29e+06"}
     assert (
-        signals.inconsistent_figures(
+        detectors.inconsistent_figures(
             [d("D1", "xlsx", "Total budget\t1240000"), d("D2", "docx", "Total budget: $1,240,000")]
         )
         == []
@@ -44,7 +44,7 @@ def test_a_workbook_left_stale_after_the_narrative_changed_a_figure():
     book = d("D1", "xlsx", "Item\tValue\nTotal budget\t1240000", last=5)
     report = d("D2", "docx", "Total budget: $1,290,000", last=9)
     diff = "--- a/D2\n+++ b/D2\n-Total budget: $1,240,000\n+Total budget: $1,290,000"
-    [found] = signals.stale_workbooks([book, report], {"D2": [(9, diff)]})
+    [found] = detectors.stale_workbooks([book, report], {"D2": [(9, diff)]})
     assert (
         found.kind == "stale_workbook"
         and found.seq == 9
@@ -52,7 +52,7 @@ def test_a_workbook_left_stale_after_the_narrative_changed_a_figure():
     )
     # the workbook was updated after the edit: not stale
     fresh = d("D1", "xlsx", "Total budget\t1290000", last=12)
-    assert signals.stale_workbooks([fresh, report], {"D2": [(9, diff)]}) == []
+    assert detectors.stale_workbooks([fresh, report], {"D2": [(9, diff)]}) == []
 
 
 def test_feedback_that_never_reached_the_file():
@@ -69,20 +69,20 @@ def test_feedback_that_never_reached_the_file():
         )
     ]
     applied = "Budget\t3629600\n## Risks and dependencies\nsupplier delay"
-    assert signals.unapplied_feedback(feedback, {"D1": applied}) == []
-    found = signals.unapplied_feedback(feedback, {"D1": "Budget: 3,490,000"})
+    assert detectors.unapplied_feedback(feedback, {"D1": applied}) == []
+    found = detectors.unapplied_feedback(feedback, {"D1": "Budget: 3,490,000"})
     assert [s.detail["correction"]["instruction"] for s in found] == [
         "Update the budget",
         "Add a risks section",
     ]
-    assert signals.unapplied_feedback(feedback, {})[0].kind == "feedback_not_applied"
+    assert detectors.unapplied_feedback(feedback, {})[0].kind == "feedback_not_applied"
 
 
 def test_blank_messages_and_loops():
-    [blank] = signals.blank_messages([(1, 4, "Status", "  \n"), (2, 6, "Figures", "Use 42.")])
+    [blank] = detectors.blank_messages([(1, 4, "Status", "  \n"), (2, 6, "Figures", "Use 42.")])
     assert blank.seq == 4 and "Status" in blank.message
     recent = [PastAction("read_file", '{"path": "a.docx"}', "text of a")]
-    flags = signals.turn_signals(
+    flags = detectors.turn_signals(
         action="read_file",
         arguments={"path": "a.docx"},
         observation="text of a",
@@ -90,7 +90,7 @@ def test_blank_messages_and_loops():
         recent=recent,
     )
     assert flags == ["loop"]
-    changed = signals.turn_signals(
+    changed = detectors.turn_signals(
         action="read_file",
         arguments={"path": "a.docx"},
         observation="new text",
@@ -98,7 +98,7 @@ def test_blank_messages_and_loops():
         recent=recent,
     )
     assert changed == []
-    bad = signals.turn_signals(
+    bad = detectors.turn_signals(
         action="read_file",
         arguments=None,
         observation="Error: …",
@@ -106,5 +106,5 @@ def test_blank_messages_and_loops():
         recent=[],
     )
     assert bad == ["tool_error", "invalid_arguments"]
-    [loop] = signals.loop_signal({5: ["loop"], 6: [], 9: ["loop", "tool_error"]})
+    [loop] = detectors.loop_signal({5: ["loop"], 6: [], 9: ["loop", "tool_error"]})
     assert loop.detail["turns"] == [5, 9]

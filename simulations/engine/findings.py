@@ -1,4 +1,4 @@
-"""The end-of-run review: failure modes found in the files and mail, process totals, and the
+"""What the end of a run found: failure modes in the files and mail, process totals, and the
 outcome, gathered for the retrospective and stored on the simulation."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from simulations.engine import signals
+from simulations.engine import detectors
 from simulations.engine.draft import SignalDraft
 from simulations.engine.texts import text_of
 from simulations.engine.world import World
@@ -20,13 +20,13 @@ TEXT_CHARS = 60_000
 
 
 @dataclass
-class RunReview:
+class RunFindings:
     signals: list[SignalDraft] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def _deliverable_texts(world: World) -> list[signals.DeliverableText]:
+def _deliverable_texts(world: World) -> list[detectors.DeliverableText]:
     out = []
     objectives = {o.pk: o.key for o in world.objectives}
     for d in world.deliverables:
@@ -50,7 +50,7 @@ def _deliverable_texts(world: World) -> list[signals.DeliverableText]:
             or 0
         )
         out.append(
-            signals.DeliverableText(
+            detectors.DeliverableText(
                 key=d.key,
                 objective=objectives[d.objective_id],
                 kind=d.kind,
@@ -63,11 +63,11 @@ def _deliverable_texts(world: World) -> list[signals.DeliverableText]:
 
 
 def _narrative_edits(
-    world: World, texts: list[signals.DeliverableText]
+    world: World, texts: list[detectors.DeliverableText]
 ) -> dict[str, list[tuple[int, str]]]:
     edits: dict[str, list[tuple[int, str]]] = {}
     for d in texts:
-        if d.kind in signals.NARRATIVE_KINDS:
+        if d.kind in detectors.NARRATIVE_KINDS:
             edits[d.key] = list(
                 FileChange.objects.filter(simulation=world.sim, path=d.path, op=FileChange.Op.EDIT)
                 .order_by("seq")
@@ -76,12 +76,12 @@ def _narrative_edits(
     return edits
 
 
-def _feedback(world: World) -> list[signals.Feedback]:
+def _feedback(world: World) -> list[detectors.Feedback]:
     rows = Message.objects.filter(
         simulation=world.sim, direction=Message.Direction.INCOMING, delivered_at__isnull=False
     ).exclude(deliverable_key="")
     return [
-        signals.Feedback(
+        detectors.Feedback(
             message_id=m.pk,
             sender=m.sender,
             deliverable_key=m.deliverable_key,
@@ -93,19 +93,21 @@ def _feedback(world: World) -> list[signals.Feedback]:
     ]
 
 
-def review_run(world: World) -> RunReview:
+def gather_findings(world: World) -> RunFindings:
     sim = world.sim
     texts = _deliverable_texts(world)
     found: list[SignalDraft] = []
-    found += signals.inconsistent_figures([t for t in texts if t.text])
-    found += signals.stale_workbooks([t for t in texts if t.text], _narrative_edits(world, texts))
-    found += signals.unapplied_feedback(_feedback(world), {t.key: t.text for t in texts if t.text})
+    found += detectors.inconsistent_figures([t for t in texts if t.text])
+    found += detectors.stale_workbooks([t for t in texts if t.text], _narrative_edits(world, texts))
+    found += detectors.unapplied_feedback(
+        _feedback(world), {t.key: t.text for t in texts if t.text}
+    )
     outgoing = Message.objects.filter(simulation=sim, direction=Message.Direction.OUTGOING)
-    found += signals.blank_messages(
+    found += detectors.blank_messages(
         (m.pk, m.turn.seq, m.subject, m.body) for m in outgoing.select_related("turn")
     )
     flags_by_seq = dict(Turn.objects.filter(simulation=sim).values_list("seq", "signals"))
-    found += signals.loop_signal(flags_by_seq)
+    found += detectors.loop_signal(flags_by_seq)
 
     actions = Counter(
         f"{actor}:{action or '(none)'}"
@@ -113,7 +115,7 @@ def review_run(world: World) -> RunReview:
     )
     minutes = Turn.objects.filter(simulation=sim).aggregate(m=Sum("sim_minutes"))["m"] or 0
     started = sim.started_at or sim.created_at
-    process = signals.process_totals(
+    process = detectors.process_totals(
         flags_by_seq,
         actions,
         minutes=minutes,
@@ -178,4 +180,4 @@ def review_run(world: World) -> RunReview:
         "failure_modes": [{"kind": s.kind, "message": s.message} for s in found[:25]],
         "score_pct": outcome["score_pct"],
     }
-    return RunReview(signals=found, outcome=outcome, context=context)
+    return RunFindings(signals=found, outcome=outcome, context=context)

@@ -7,9 +7,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.env import env_bool, env_float, env_int, env_list, env_path, env_prices, env_str
+from studio.project.env import env_bool, env_float, env_int, env_list, env_path, env_prices, env_str
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = env_path("STUDIO_VAR_DIR", BASE_DIR / "var")
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -48,11 +48,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "studio.middleware.ContentSecurityPolicyMiddleware",
+    "studio.project.middleware.ContentSecurityPolicyMiddleware",
 ]
 
-ROOT_URLCONF = "studio.urls"
-ASGI_APPLICATION = "studio.asgi.application"
+ROOT_URLCONF = "studio.project.urls"
+ASGI_APPLICATION = "studio.project.asgi.application"
 WSGI_APPLICATION = None
 
 TEMPLATES = [
@@ -65,7 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "studio.context_processors.llm_backend",
+                "studio.project.context_processors.llm_backend",
             ],
         },
     },
@@ -220,6 +220,8 @@ LLM_TIMEOUT = env_float("LLM_TIMEOUT", 120.0, minimum=0.1)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 4, minimum=0)
 LLM_MAX_REASKS = env_int("LLM_MAX_REASKS", 2, minimum=0)
 LLM_LOG_BODIES = env_bool("LLM_LOG_BODIES", True)
+# Bodies of runs finished longer ago are dropped by `manage.py prune_llm_bodies` (0: kept).
+LLM_BODY_RETENTION_DAYS = env_int("LLM_BODY_RETENTION_DAYS", 0, minimum=0)
 # PostgreSQL connections are a server process each: a thread hands its connection back before
 # each model call (seconds, with a real model) rather than holding it for nothing.
 LLM_RELEASE_DB_DURING_CALLS = env_bool(

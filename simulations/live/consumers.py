@@ -37,7 +37,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from simulations import broadcast, payloads, presence, selectors_live
+from simulations import access, broadcast, presence
+from simulations.live import payloads
+from simulations.live import selectors as live_selectors
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
         self.simulation_id = int(self.scope["url_route"]["kwargs"]["simulation_id"])
         self.group = ""
         self._renewer: asyncio.Task | None = None
-        visible = await database_sync_to_async(selectors_live.simulation_visible)(
+        visible = await database_sync_to_async(access.simulation_visible)(
             user=user, pk=self.simulation_id
         )
         if not visible:
@@ -155,10 +157,10 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message)
 
     async def _send_status(self) -> None:
-        status = await database_sync_to_async(selectors_live.simulation_status)(
+        status = await database_sync_to_async(live_selectors.simulation_status)(
             simulation_id=self.simulation_id
         )
-        objectives = await database_sync_to_async(selectors_live.simulation_objectives)(
+        objectives = await database_sync_to_async(live_selectors.simulation_objectives)(
             simulation_id=self.simulation_id
         )
         if status is not None:
@@ -166,10 +168,10 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def _replay(self, *, after: int) -> None:
         """Send turns seq > after from the database, a page at a time, up to REPLAY_LIMIT."""
-        page_of = database_sync_to_async(selectors_live.turn_page_after)
+        page_of = database_sync_to_async(live_selectors.turn_page_after)
         cursor, sent, more = after, 0, False
         while True:
-            want = min(selectors_live.PAGE, selectors_live.REPLAY_LIMIT - sent)
+            want = min(live_selectors.PAGE, live_selectors.REPLAY_LIMIT - sent)
             page = await page_of(simulation_id=self.simulation_id, after=cursor, limit=want)
             for turn in page:
                 await self.send_json(payloads.turn_message(turn))
@@ -178,8 +180,8 @@ class SimulationLiveConsumer(AsyncJsonWebsocketConsumer):
             self.sent_upto = max(self.sent_upto, cursor)
             if len(page) < want:
                 break
-            if sent >= selectors_live.REPLAY_LIMIT:
-                more = await database_sync_to_async(selectors_live.turns_exist_after)(
+            if sent >= live_selectors.REPLAY_LIMIT:
+                more = await database_sync_to_async(live_selectors.turns_exist_after)(
                     simulation_id=self.simulation_id, after=cursor
                 )
                 break

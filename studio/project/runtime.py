@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def redis_reachable(url: str, timeout: float = 0.5) -> bool:
@@ -174,7 +174,7 @@ def python_command(*args: str) -> list[str]:
 def start_daphne(port: int, env: dict[str, str], log_file=None) -> subprocess.Popen:
     process = subprocess.Popen(
         python_command(
-            "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "studio.asgi:application"
+            "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "studio.project.asgi:application"
         ),
         cwd=BASE_DIR,
         env=env,
@@ -218,7 +218,7 @@ def start_worker(
             "-m",
             "celery",
             "-A",
-            "studio",
+            "studio.project",
             "worker",
             "-P",
             pool,

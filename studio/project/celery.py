@@ -4,7 +4,7 @@ import os
 from celery import Celery, signals
 from celery.worker.control import inspect_command
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
 
 app = Celery("studio")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -8,18 +8,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from simulations import selectors_live
+from simulations import access
+from simulations.live import selectors as live_selectors
 from simulations.models import Simulation
 from simulations.selectors_usage import usage_of_runs
 
 OLDER_PAGE = 100
-
-
-def _get_simulation_for_user(request, pk: int) -> Simulation:
-    simulation = selectors_live.simulation_get_visible(user=request.user, pk=pk)
-    if simulation is None:
-        raise Http404("no such simulation")
-    return simulation
 
 
 def _seq_param(request, name: str) -> int | None:
@@ -50,16 +44,16 @@ def _prefix(name: str, pk: int) -> str:
 
 @require_GET
 def simulation_live(request, pk: int):
-    simulation = _get_simulation_for_user(request, pk)
-    status = selectors_live.simulation_status(simulation_id=simulation.pk)
-    turns = selectors_live.turn_page_before(
-        simulation_id=simulation.pk, before=None, limit=selectors_live.WINDOW
+    simulation = access.simulation_or_404(request.user, pk)
+    status = live_selectors.simulation_status(simulation_id=simulation.pk)
+    turns = live_selectors.turn_page_before(
+        simulation_id=simulation.pk, before=None, limit=live_selectors.WINDOW
     )
-    can_control = selectors_live.simulation_can_control(user=request.user, simulation=simulation)
+    can_control = access.can_steer(user=request.user, simulation=simulation)
     live = {
         "simulation": simulation.pk,
         "ws_path": f"/ws/simulations/{simulation.pk}/",
-        "window": selectors_live.WINDOW,
+        "window": live_selectors.WINDOW,
         "urls": {
             "turns": reverse("simulations-live-turns", args=[simulation.pk]),
             "turn": _prefix("simulations-live-turn", simulation.pk),
@@ -68,7 +62,7 @@ def simulation_live(request, pk: int):
             "messages": reverse("simulations-live-messages", args=[simulation.pk]),
         },
         "status": status,
-        "objectives": selectors_live.simulation_objectives(simulation_id=simulation.pk),
+        "objectives": live_selectors.simulation_objectives(simulation_id=simulation.pk),
         "turns": turns,
     }
     return render(
@@ -90,15 +84,15 @@ def simulation_live(request, pk: int):
 @require_GET
 def simulation_live_turns(request, pk: int):
     """Turns as JSON: ``?before=S`` (older than S, the newest page if omitted) or ``?after=S``."""
-    simulation = _get_simulation_for_user(request, pk)
-    limit = min(_seq_param(request, "limit") or OLDER_PAGE, selectors_live.PAGE)
+    simulation = access.simulation_or_404(request.user, pk)
+    limit = min(_seq_param(request, "limit") or OLDER_PAGE, live_selectors.PAGE)
     after = _seq_param(request, "after")
     if after is not None:
-        turns = selectors_live.turn_page_after(
+        turns = live_selectors.turn_page_after(
             simulation_id=simulation.pk, after=after, limit=limit
         )
     else:
-        turns = selectors_live.turn_page_before(
+        turns = live_selectors.turn_page_before(
             simulation_id=simulation.pk, before=_seq_param(request, "before"), limit=limit
         )
     return JsonResponse({"turns": turns, "limit": limit})
@@ -106,8 +100,8 @@ def simulation_live_turns(request, pk: int):
 
 @require_GET
 def simulation_live_turn(request, pk: int, seq: int):
-    simulation = _get_simulation_for_user(request, pk)
-    turn = selectors_live.turn_detail(simulation_id=simulation.pk, seq=seq)
+    simulation = access.simulation_or_404(request.user, pk)
+    turn = live_selectors.turn_detail(simulation_id=simulation.pk, seq=seq)
     if turn is None:
         raise Http404("no such turn")
     return JsonResponse(turn)
@@ -115,10 +109,10 @@ def simulation_live_turn(request, pk: int, seq: int):
 
 @require_GET
 def simulation_live_files(request, pk: int):
-    simulation = _get_simulation_for_user(request, pk)
+    simulation = access.simulation_or_404(request.user, pk)
     return JsonResponse(
         {
-            "files": selectors_live.simulation_files(simulation=simulation),
+            "files": live_selectors.simulation_files(simulation=simulation),
             "turn_count": simulation.turn_count,
         }
     )
@@ -126,8 +120,8 @@ def simulation_live_files(request, pk: int):
 
 @require_GET
 def simulation_live_change(request, pk: int, change_id: int):
-    simulation = _get_simulation_for_user(request, pk)
-    change = selectors_live.file_change_get(simulation_id=simulation.pk, pk=change_id)
+    simulation = access.simulation_or_404(request.user, pk)
+    change = live_selectors.file_change_get(simulation_id=simulation.pk, pk=change_id)
     if change is None:
         raise Http404("no such file change")
     return JsonResponse(change)
@@ -135,5 +129,5 @@ def simulation_live_change(request, pk: int, change_id: int):
 
 @require_GET
 def simulation_live_messages(request, pk: int):
-    simulation = _get_simulation_for_user(request, pk)
-    return JsonResponse(selectors_live.simulation_messages(simulation_id=simulation.pk))
+    simulation = access.simulation_or_404(request.user, pk)
+    return JsonResponse(live_selectors.simulation_messages(simulation_id=simulation.pk))

@@ -1,0 +1,1 @@
+"""Watching a simulation as it runs: the live page, its JSON, and the socket."""

@@ -1,9 +1,0 @@
-"""Websocket routes (served by studio.asgi behind the origin check and the session auth)."""
-
-from django.urls import path
-
-from simulations.consumers import SimulationLiveConsumer
-
-websocket_urlpatterns = [
-    path("ws/simulations/<int:simulation_id>/", SimulationLiveConsumer.as_asgi()),
-]
