@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from browse import WORDS  # bench/ is on the path
+from browse_data import WORDS  # bench/ is on the path
 
 RARE_WORD = "quetzalcoatl"  # in about one turn in 20,000
 COMMON_WORD = "budget"
