@@ -4,8 +4,9 @@ PostgreSQL, then time the pages that have to work at that size.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         python bench/corpus.py [--runs 1000] [--turns 2300] [--repeat 15] [--keep]
 
-It creates its own database (bench_corpus) and drops it at the end; with --keep it leaves it
-and a later --keep run of the same size reuses it instead of building again.
+It creates its own database (bench_corpus, or --database NAME) and drops it at the end; with
+--keep it leaves it and a later --keep run of the same size reuses it instead of building
+again.
 
 How the data is made: one computer per run (~110 file index rows each, no files on disk),
 loaded with COPY; turns in the engine's shape (a day start, then worker tool calls among
@@ -15,8 +16,10 @@ reasoning a few hundred characters, observations up to a read page), file change
 messages, model call records (request bodies are left out: storing them is the delta-storage
 work), process signals on a few per cent of turns, objectives, deliverables and rubric items,
 trajectory flags, and 50 annotations per run from three annotators (some turns annotated by
-two). A review queue is built through the studio's own service. The GIN search index is
-dropped during the load and rebuilt after it, as one would for a bulk import.
+two). A review queue is built through the studio's own service. Turns are loaded by two
+processes (one per core: bench/corpus_turns.py); the GIN search index is dropped during the
+load and built once after it, as one would for a bulk import. Each build step prints its time
+as it ends.
 
 Timings go through Django's test Client (view, template and database; no network), median and
 95th percentile over --repeat requests after a warm-up. Export is timed once over the whole
@@ -38,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus_build import COMMON_WORD, RARE_WORD, build, marker  # noqa: E402 (bench/ is on the path)
+from corpus_build import build, marker  # noqa: E402 (bench/ is on the path)
+from corpus_text import COMMON_WORD, RARE_WORD  # noqa: E402
 
 DB_NAME = "bench_corpus"
 PAGE_GOAL = (300.0, 1000.0)
@@ -120,6 +124,21 @@ def size_report(turns_total: int) -> int:
     return total
 
 
+def backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (from /proc: the bench runs
+    beside its database); 0 when that cannot be read."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
@@ -175,7 +194,7 @@ def measure(repeat: int, var: Path, turns: int) -> None:
         name="bench queue",
         kind="turns",
         query=COMMON_WORD,
-        filters=SearchFilters(actor="worker"),
+        filters=SearchFilters(actor="worker", signal="loop"),  # under the 100,000 a queue takes
         annotators=list(users.objects.filter(username__startswith="annotator")) + [researcher],
         overlap=2,
         sample_size=2_000,
@@ -219,10 +238,11 @@ def measure(repeat: int, var: Path, turns: int) -> None:
     for fmt in ("jsonl", "parquet"):
         out = var / f"export-{fmt}"
         target = out / "all.jsonl" if fmt == "jsonl" else out
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu()
         with open(os.devnull, "w") as quiet:
             call_command("export_trajectories", "--format", fmt, "--out", str(target), stdout=quiet)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        db_cpu = backend_cpu() - db_cpu
         manifest = json.loads(
             Path(f"{target}.manifest.json" if fmt == "jsonl" else out / "manifest.json").read_text()
         )
@@ -234,20 +254,24 @@ def measure(repeat: int, var: Path, turns: int) -> None:
             f"export whole corpus as {fmt:8} {seconds:7.1f} s  {rate:6.2f} trajectories/s "
             f"({manifest['written']} written, {manifest['cut']} cut, "
             f"{manifest['messages_total'] / seconds:,.0f} messages/s, "
-            f"{size / 2**20 / seconds:5.1f} MiB/s, {1000 * cpu / len(sims):,.0f} ms CPU per "
-            f"trajectory, load {os.getloadavg()[0]:.1f})  -> 1,000 x 2,300 in ~{projected:,.0f} s "
+            f"{size / 2**20 / seconds:5.1f} MiB/s, CPU per trajectory {1000 * cpu / len(sims):,.0f} "
+            f"ms Python + {1000 * db_cpu / len(sims):,.0f} ms PostgreSQL, load "
+            f"{os.getloadavg()[0]:.1f})  -> 1,000 x 2,300 in ~{projected:,.0f} s "
             f"(goal <= {EXPORT_GOAL_SECONDS:.0f} s) {verdict}",
             flush=True,
         )
 
 
 def main() -> None:
+    global DB_NAME
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1_000)
     parser.add_argument("--turns", type=int, default=2_300)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the database; reuse a kept one")
+    parser.add_argument("--database", default=DB_NAME, help=f"its name (default {DB_NAME})")
     args = parser.parse_args()
+    DB_NAME = args.database
     var = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
     kept = setup(var, args.keep)
     from simulations.models import SimulationBatch, Turn
@@ -261,7 +285,7 @@ def main() -> None:
                 sys.exit(f"{DB_NAME} holds another corpus: run once without --keep to rebuild")
             print(f"building {args.runs:,} runs x {args.turns:,} turns …", flush=True)
             start = time.perf_counter()
-            for step, seconds in build(args.runs, args.turns).items():
+            for step, seconds in build(args.runs, args.turns):
                 print(f"  {step:28} {seconds:10.1f} s", flush=True)
             print(f"  {'built in':28} {time.perf_counter() - start:10.1f} s")
         turns_total = Turn.objects.count()

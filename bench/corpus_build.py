@@ -1,143 +1,38 @@
 """Building the corpus of bench/corpus.py: computers, runs, turns, mail, file changes, call
-records, annotations and flags, loaded with COPY on PostgreSQL (see bench/corpus.py)."""
+records, annotations and flags, loaded with COPY on PostgreSQL (see bench/corpus.py); the turns
+are bench/corpus_turns.py's, their text bench/corpus_text.py's."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
+from collections.abc import Iterator
 
-from browse import WORDS  # bench/ is on the path
+from corpus_text import OFFICE, T0, Text  # bench/ is on the path
+from corpus_turns import copy_rows, load_turns, reset_sequences
 
 ANNOTATIONS_PER_RUN = 50
 FILES_PER_COMPUTER = 110
-RARE_WORD = "quetzalcoatl"  # in about one turn in 20,000
-COMMON_WORD = "budget"
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-OFFICE = [*WORDS, "workbook", "slide", "memo"]  # the browse bench's office vocabulary
-FILLER = [
-    "the",
-    "a",
-    "of",
-    "to",
-    "and",
-    "in",
-    "for",
-    "on",
-    "with",
-    "that",
-    "this",
-    "is",
-    "be",
-    "as",
-    "from",
-    "by",
-    "at",
-    "it",
-    "we",
-    "I",
-    "will",
-    "need",
-    "should",
-    "check",
-    "before",
-    "send",
-    "next",
-    "update",
-    "file",
-    "sheet",
-    "total",
-    "row",
-    "column",
-    "numbers",
-    "figures",
-    "team",
-]
 
 
 def marker(runs: int, turns: int) -> str:
     return f"bench-corpus runs={runs} turns={turns}"
 
 
-def copy_rows(table: str, columns: tuple[str, ...], rows) -> int:
-    """COPY rows into ``table`` through Django's own connection; returns the count."""
-    from django.db import connection
-
-    connection.ensure_connection()
-    n = 0
-    with (
-        connection.connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-            n += 1
-    return n
-
-
-def reset_sequences(*tables: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT max(id) FROM {table}), 1))"
-            )
-
-
-# -- text -----------------------------------------------------------------------------------
-
-
-class Text:
-    """Pools of sentences to draw turn text from: office words, filler and a long tail."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        tail = {
-            "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
-            for _ in range(20_000)
-        }
-        self.tail = sorted(tail)
-        self.sentences = [self._sentence() for _ in range(6_000)]
-
-    def _sentence(self) -> str:
-        rng = self.rng
-        words = []
-        for _ in range(rng.randint(6, 22)):
-            roll = rng.random()
-            if roll < 0.55:
-                words.append(rng.choice(FILLER))
-            elif roll < 0.85:
-                words.append(rng.choice(OFFICE))
-            else:
-                words.append(rng.choice(self.tail))
-        return " ".join(words).capitalize() + "."
-
-    def paragraph(self, chars: int) -> str:
-        out, size = [], 0
-        while size < chars:
-            sentence = self.rng.choice(self.sentences)
-            out.append(sentence)
-            size += len(sentence) + 1
-        return " ".join(out)
-
-
 # -- building -------------------------------------------------------------------------------
 
 
-def build(runs: int, turns: int) -> dict[str, float]:
+def build(runs: int, turns: int) -> Iterator[tuple[str, float]]:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from simulations.models import Simulation, SimulationBatch
+    from simulations.models import Simulation, SimulationBatch, Turn
     from simulations.review.search import index as search_index
     from studio.models import Computer, Persona, PersonaPool
 
     rng = random.Random(2026)
     text = Text(rng)
-    timings: dict[str, float] = {}
     users = get_user_model().objects
     researcher = users.create_user("researcher")
     annotators = [researcher] + [users.create_user(f"annotator{n}") for n in (1, 2)]
@@ -192,7 +87,7 @@ def build(runs: int, turns: int) -> dict[str, float]:
          "depth"),
         file_rows,
     )  # fmt: skip
-    timings["computers and file index"] = time.perf_counter() - start
+    yield "computers and file index", time.perf_counter() - start
 
     start = time.perf_counter()
     batch = SimulationBatch.objects.create(label="building")
@@ -220,33 +115,30 @@ def build(runs: int, turns: int) -> dict[str, float]:
     build_plans(sims, rng)
     with connection.cursor() as cursor:  # a bulk import: index once at the end
         cursor.execute(f"DROP INDEX IF EXISTS {search_index.PG_INDEX}")
-    counts = load_turns(sims, turns, text, rng)
-    timings["turns, mail, file changes, calls"] = time.perf_counter() - start
+    counts = load_turns(sims, turns, text)
+    yield "turns, mail, file changes, calls", time.perf_counter() - start
 
     start = time.perf_counter()
-    from django.db import connection as conn
-
-    from simulations.models import Turn
-
-    with conn.cursor() as cursor:  # a GIN build sorts in memory: give it room
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-    with conn.schema_editor(atomic=False) as editor:
-        search_index.search_index_install(schema_editor=editor, turn_model=Turn)
-    timings["search index"] = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        # A GIN build sorts its entries in memory and merges each spill into the index: room
+        # for them all keeps it one pass. Not concurrently: nothing else writes meanwhile.
+        cursor.execute("SET maintenance_work_mem = '2GB'")
+        with connection.schema_editor(atomic=False) as editor:
+            editor.execute(search_index.pg_index().create_sql(Turn, editor))
+    yield "search index", time.perf_counter() - start
 
     start = time.perf_counter()
     counts["annotations"] = load_review(sims, turns, annotators, rng)
-    timings["annotations and flags"] = time.perf_counter() - start
+    yield "annotations and flags", time.perf_counter() - start
     start = time.perf_counter()
-    with conn.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    timings["vacuum analyze"] = time.perf_counter() - start
+    yield "vacuum analyze", time.perf_counter() - start
     batch.label = marker(len(sims), turns)
     batch.size = len(sims)
     batch.save(update_fields=["label", "size"])
     for what, n in counts.items():
         print(f"  {what:28} {n:>12,}")
-    return timings
 
 
 def build_plans(sims, rng: random.Random) -> None:
@@ -314,130 +206,6 @@ def build_plans(sims, rng: random.Random) -> None:
             for _ in range(rng.randint(0, 4))
         ]
     )
-
-
-ACTIONS = [
-    ("read_file", 30), ("list_dir", 10), ("search_files", 8), ("write_file", 10),
-    ("edit_file", 10), ("send_message", 6), ("read_inbox", 8), ("add_calendar_event", 3),
-    ("advance_clock", 8), ("update_memory", 4), ("submit_deliverable", 1),
-]  # fmt: skip
-
-
-def load_turns(sims, turns: int, text: Text, rng: random.Random) -> dict[str, int]:
-    """COPY every run's turns with their file changes, messages and call records."""
-    from corpus_calls import RunCalls  # bench/ is on the path
-
-    from studio.models import LLMCall
-
-    names, weights = zip(*ACTIONS, strict=True)
-    turn_id = 1
-    call_id = LLMCall.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    turn_rows, change_rows, message_rows, call_rows = [], [], [], []
-    counts = dict.fromkeys(("turns", "file changes", "messages", "call records"), 0)
-
-    def flush() -> None:
-        counts["call records"] += copy_rows(
-            "studio_llmcall",
-            ("id", "role", "model", "backend", "schema", "prompt_tokens", "completion_tokens",
-             "cost_usd", "latency_ms", "outcome", "error", "simulation_id", "created_at",
-             "attempts", "cached_tokens", "reasoning_tokens", "tokens_estimated", "request_body",
-             "request_base", "request_root", "request_prefix", "request_suffix", "response_body"),
-            call_rows,
-        )  # fmt: skip
-        counts["turns"] += copy_rows(
-            "simulations_turn",
-            ("id", "simulation_id", "seq", "actor", "actor_name", "action", "arguments",
-             "raw_arguments", "tool_call_id", "observation", "reasoning", "error", "is_retry",
-             "sim_time", "sim_minutes", "workday", "prompt_tokens", "completion_tokens",
-             "cost_usd", "latency_ms", "prompt_chars", "llm_call_id", "signals", "created_at"),
-            turn_rows,
-        )  # fmt: skip
-        counts["file changes"] += copy_rows(
-            "simulations_filechange",
-            ("turn_id", "simulation_id", "seq", "index", "op", "path", "source_path", "kind",
-             "before_sha256", "after_sha256", "size", "diff"),
-            change_rows,
-        )  # fmt: skip
-        counts["messages"] += copy_rows(
-            "simulations_message",
-            ("simulation_id", "turn_id", "direction", "sender", "sender_email", "recipients",
-             "subject", "body", "attachments", "deliverable_key", "sent_at", "delivered_at",
-             "delivered_seq", "answered", "meta"),
-            message_rows,
-        )  # fmt: skip
-        for rows in (turn_rows, change_rows, message_rows, call_rows):
-            rows.clear()
-
-    for sim in sims:
-        calls = RunCalls(sim.pk, text, rng)
-        for seq in range(1, turns + 1):
-            when = T0 + dt.timedelta(minutes=4 * seq)
-            roll = rng.random()
-            signals, error, llm = [], "", None
-            if seq == 1 or roll < 0.04:
-                actor, action, name = "system", "day_start", ""
-                arguments = {"workday": seq // 100 + 1}
-                reasoning, observation = "", text.paragraph(300)
-            elif roll < 0.12:
-                actor, action, name = "collaborator", "compose_reply", "Grace Hopper"
-                arguments = {"message": seq, "reply_after_minutes": 30}
-                reasoning, observation = text.paragraph(rng.randint(300, 900)), text.paragraph(120)
-            else:
-                actor, name = "worker", "Ada"
-                action = rng.choices(names, weights)[0]
-                path = f"Documents/{rng.choice(OFFICE).title()}/file {rng.randrange(110):03d}.xlsx"
-                if action == "send_message":
-                    arguments = {"to": ["grace@example.com"], "subject": text.paragraph(40),
-                                 "body": text.paragraph(rng.randint(200, 800))}  # fmt: skip
-                elif action in ("write_file", "edit_file"):
-                    arguments = {"path": path, "content": text.paragraph(rng.randint(200, 1_500))}
-                else:
-                    arguments = {"path": path}
-                reasoning = text.paragraph(rng.randint(150, 700))
-                observation = text.paragraph(rng.choice((200, 600, 1_200, 2_500, 4_000)))
-                if rng.random() < 0.03:
-                    signals = ["loop"]
-                if rng.random() < 0.02:
-                    error = "ToolError: " + text.paragraph(80)
-            if actor == "system":
-                calls.event(observation)
-            else:
-                call_id += 1
-                llm = call_id
-                if actor == "worker":
-                    bodies = calls.worker_call(call_id, seq, action, arguments, reasoning,
-                                               observation)  # fmt: skip
-                else:
-                    bodies = calls.collaborator_call(call_id, seq, reasoning)
-                call_rows.append(
-                    (call_id, actor, "gpt-5-mini", "bench", "", 9_000, 300, 0.002, 2_000, "ok",
-                     "", sim.pk, when, "[]", 0, 0, False, *bodies)
-                )  # fmt: skip
-            if rng.random() < 1 / 20_000:
-                reasoning += " " + RARE_WORD
-            turn_rows.append(
-                (turn_id, sim.pk, seq, actor, name, action, json.dumps(arguments), "",
-                 f"call_{turn_id}", observation, reasoning, error, False, when, 4, seq // 100 + 1,
-                 9_000, 300, 0.002, 2_000, 30_000, llm, json.dumps(signals), when)
-            )  # fmt: skip
-            if action in ("write_file", "edit_file"):
-                change_rows.append(
-                    (turn_id, sim.pk, seq, 0, "edit" if action == "edit_file" else "create",
-                     arguments["path"], "", "xlsx", "", f"{turn_id:064x}", 20_000,
-                     text.paragraph(400))
-                )  # fmt: skip
-            if action == "send_message":
-                message_rows.append(
-                    (sim.pk, turn_id, "outgoing", "Ada", "ada@example.com",
-                     json.dumps([{"name": "Grace", "email": "grace@example.com"}]),
-                     arguments["subject"], arguments["body"], "[]", "", when, when, seq, True, "{}")
-                )  # fmt: skip
-            turn_id += 1
-            if len(turn_rows) >= 20_000:
-                flush()
-    flush()
-    reset_sequences("simulations_turn", "studio_llmcall")
-    return counts
 
 
 def load_review(sims, turns: int, annotators, rng: random.Random) -> int:

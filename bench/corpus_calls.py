@@ -1,4 +1,4 @@
-"""The corpus's call records with their bodies (bench/corpus_build.py): each run's worker and
+"""The corpus's call records with their bodies (bench/corpus_turns.py): each run's worker and
 collaborator requests laid out as the studio's (the worker's system prompt and tools, an
 append-only history, the situation now last; the history condensed as the studio's default),
 each stored by studio.llm.bodies' own encoder against the chain's recent requests, as the

@@ -21,7 +21,9 @@ handled by a policy: ``drop`` leaves the whole trajectory out, ``cut`` keeps the
 to (not including) the first such turn. The policy is written in every line's metadata and in
 the manifest. Simulations are read in batches (simulations/review/export_batch.py: the turns of
 a batch stream from one query, everything else is one query per batch) and records are built
-one trajectory at a time: an export of any size holds one trajectory in memory.
+one trajectory at a time: an export of any size holds one trajectory in memory. The parts of
+the metadata that describe the run are simulations/review/export_metadata.py's. Lines are
+compact JSON (orjson: no spaces after separators).
 """
 
 from __future__ import annotations
@@ -35,17 +37,17 @@ from enum import StrEnum
 from itertools import islice
 from typing import Any
 
+import orjson
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from simulations.access import visible_simulations
-from simulations.engine import memory, worker_prompt
+from simulations.engine import memory
 from simulations.engine.tools import TOOL_SPECS
-from simulations.models import Objective, Simulation, Turn
-from simulations.review import export_batch
+from simulations.models import Simulation, Turn
+from simulations.review import export_batch, export_metadata
 from simulations.review.models import TrajectoryFlag
 from simulations.review.selectors import SimulationFilters, simulations_filtered
-from studio.llm import gateway
 
 FORMAT = "synthetic-computers/openai-chat-tools/v1"
 SIMULATION_CHUNK = 10
@@ -113,70 +115,6 @@ def flagged_bad_count(candidates: QuerySet[Simulation]) -> int:
 # -- one trajectory ------------------------------------------------------------------------------
 
 
-def _first_context(
-    sim: Simulation, request: Any, objectives: list[Objective]
-) -> tuple[list[dict[str, Any]], str]:
-    """The system and situation messages of the worker's first call (``request``, as logged);
-    else rebuilt from the prompt file and the objectives (when request bodies were not logged)."""
-    if isinstance(request, dict):  # the whole body (older records kept only the messages)
-        request = request.get("messages")
-    if (
-        isinstance(request, list)
-        and len(request) >= 2
-        and request[0].get("role") == "system"
-        and request[1].get("role") == "user"
-    ):
-        return [
-            {"role": "system", "content": request[0]["content"]},
-            {"role": "user", "content": request[1]["content"]},
-        ], "llm_call_log"
-    variant = sim.options.worker_prompt_variant
-    prompt = worker_prompt.worker_prompt(variant)
-    profile = sim.computer.profile or {}
-    context = {
-        "you": {
-            k: profile.get(k)
-            for k in (
-                "full_name",
-                "email",
-                "job_title",
-                "department",
-                "employer",
-                "industry",
-                "location",
-                "writing_style",
-            )
-        },
-        "objectives": [
-            {
-                "key": o.key,
-                "title": o.title,
-                "description": o.description,
-                "target_date": o.target_date.isoformat(),
-                "reviewer": o.reviewer,
-                "deliverables": [
-                    {
-                        "key": d.key,
-                        "title": d.title,
-                        "kind": d.kind,
-                        "path": d.path,
-                        "due": d.due_date.isoformat(),
-                    }
-                    for d in sorted(o.deliverables.all(), key=lambda d: d.key)
-                ],
-            }
-            for o in objectives
-        ],
-    }
-    return [
-        {"role": "system", "content": prompt.system},
-        {
-            "role": "user",
-            "content": gateway.context_message(worker_prompt.intros(variant).who, context),
-        },
-    ], "reconstructed"
-
-
 def seen_by_worker(turn: export_batch.TurnRow) -> bool:
     return turn.actor not in UNSEEN_ACTORS and turn.action not in UNSEEN_ACTIONS
 
@@ -203,113 +141,6 @@ def turn_messages(turn: export_batch.TurnRow) -> list[dict[str, Any]]:
     return [assistant, *messages[1:]]
 
 
-def _learning(sim: Simulation) -> dict[str, Any]:
-    """Which skills, experiment arm and worker prompt produced this trajectory."""
-    version, run = sim.skill_version, getattr(sim, "experiment_run", None)
-    return {
-        "skill_version": version
-        and {"id": version.pk, "occupation": version.occupation, "version": version.version},
-        "experiment": run and {"id": run.experiment_id, "arm": run.arm, "phase": run.phase},
-        "worker_prompt_variant": sim.options.worker_prompt_variant,
-    }
-
-
-def _persona(sim: Simulation) -> dict[str, Any]:
-    persona = sim.computer.persona
-    return {
-        "id": persona.pk,
-        "text": persona.text,
-        "name": persona.name,
-        "role": persona.role,
-        "org": persona.org,
-        "industry": persona.industry,
-    }
-
-
-def _computer(sim: Simulation) -> dict[str, Any]:
-    c = sim.computer
-    profile = c.profile or {}
-    return {
-        "id": c.pk,
-        "name": c.display_name,
-        "job_title": c.job_title,
-        "employer": c.employer,
-        "industry": c.industry,
-        "occupation_family": profile.get("occupation_family", ""),
-        "department": profile.get("department", ""),
-        "collaborators": [
-            {k: p.get(k, "") for k in ("name", "role", "email")}
-            for p in profile.get("collaborators") or []
-        ],
-        "files": (c.stats or {}).get("files"),
-        "file_kinds": (c.stats or {}).get("by_kind", {}),
-    }
-
-
-def _objectives(rows: list[Objective]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    objectives, deliverables = [], []
-    for o in rows:
-        rubric = sorted(o.rubric.all(), key=lambda r: r.order)
-        ds = sorted(o.deliverables.all(), key=lambda d: d.key)
-        by_id = {d.pk: d.key for d in ds}
-        objectives.append(
-            {
-                "key": o.key,
-                "title": o.title,
-                "description": o.description,
-                "reviewer": o.reviewer,
-                "target_date": o.target_date.isoformat(),
-                "milestones": o.milestones,
-                "inputs": o.inputs,
-                "status": o.status,
-                "score": o.score,
-                "max_score": o.max_score,
-                "rubric": [
-                    {
-                        "item": n,
-                        "tag": r.tag,
-                        "points": r.points,
-                        "text": r.text,
-                        "deliverable": by_id.get(r.deliverable_id),
-                        "awarded": r.awarded,
-                        "reason": r.reason,
-                    }
-                    for n, r in enumerate(rubric, start=1)
-                ],
-                "deliverables": [
-                    {
-                        "key": d.key,
-                        "title": d.title,
-                        "kind": d.kind,
-                        "path": d.path,
-                        "due": d.due_date.isoformat(),
-                    }
-                    for d in ds
-                ],
-            }
-        )
-        for d in ds:
-            late = bool(d.submitted_at and d.submitted_at.date() > d.due_date)
-            deliverables.append(
-                {
-                    "key": d.key,
-                    "objective": o.key,
-                    "title": d.title,
-                    "kind": d.kind,
-                    "path": d.path,
-                    "status": d.status,
-                    "submitted_path": d.submitted_path,
-                    "submitted_seq": d.submitted_seq,
-                    "submissions": d.submissions,
-                    "late": late,
-                    "score": d.score,
-                    "max_score": d.max_score,
-                    "judge": d.judge_reasons,
-                }
-            )
-    return objectives, deliverables
-
-
 def trajectory_record(
     sim: Simulation,
     *,
@@ -325,7 +156,7 @@ def trajectory_record(
     if first_bad is not None and policy == BadTurnPolicy.DROP:
         return None, "bad_label"
     cut_before = first_bad if policy == BadTurnPolicy.CUT else None
-    messages, context_source = _first_context(
+    messages, context_source = export_metadata.first_context(
         sim, batch.requests.get(sim.pk), batch.objectives.get(sim.pk, [])
     )
     per_turn: list[dict[str, Any]] = []
@@ -366,7 +197,7 @@ def trajectory_record(
             )
     if not assistant_turns:
         return None, "empty"
-    objectives, deliverables = _objectives(batch.objectives.get(sim.pk, []))
+    objectives, deliverables = export_metadata.objectives(batch.objectives.get(sim.pk, []))
     outcome = sim.outcome or {}
     metadata = {
         "format": FORMAT,
@@ -379,11 +210,11 @@ def trajectory_record(
             "exported_up_to_seq": last_seq,
             "assistant_turns": assistant_turns,
         },
-        "persona": _persona(sim),
-        "computer": _computer(sim),
+        "persona": export_metadata.persona(sim),
+        "computer": export_metadata.computer(sim),
         "objectives": objectives,
         "models": {role: list(v) for role, v in batch.models.get(sim.pk, {}).items()},
-        **_learning(sim),
+        **export_metadata.learning(sim),
         "llm_backend": sim.llm_backend,
         "context_source": context_source,
         "policy": {
@@ -475,12 +306,18 @@ def export_records(
             yield record
 
 
+def record_json(value: Any) -> str:
+    """A record (or a part of one) as compact JSON text, as the JSONL lines and the parquet
+    columns hold it: orjson, since encoding is a large share of an export's time."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def export_lines(
     simulations: QuerySet[Simulation], *, policy: BadTurnPolicy, stats: ExportStats | None = None
 ) -> Iterator[str]:
     """JSONL lines (each ending in a newline), one trajectory at a time."""
     for record in export_records(simulations, policy=policy, stats=stats):
-        yield json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        yield record_json(record) + "\n"
 
 
 def export_chunks(lines: Iterator[str], *, chunk_bytes: int = 256 * 1024) -> Iterator[str]:

@@ -56,8 +56,7 @@ class ParquetExportError(ValueError):
     """An export that cannot go ahead; the message says why."""
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)  # as the JSONL line writes it
+FILTER_COLUMNS = SCHEMA.names[:6]
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
@@ -69,11 +68,11 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
         "score_pct": record["signals"]["outcome"].get("score_pct"),
         "truncated": bool(metadata["policy"]["truncated"]),
         "message_count": len(record["messages"]),
-        "messages": _json(record["messages"]),
-        "tools": _json(record["tools"]),
+        "messages": export.record_json(record["messages"]),
+        "tools": export.record_json(record["tools"]),
         "parallel_tool_calls": record["parallel_tool_calls"],
-        "metadata": _json(metadata),
-        "signals": _json(record["signals"]),
+        "metadata": export.record_json(metadata),
+        "signals": export.record_json(record["signals"]),
     }
 
 
@@ -97,7 +96,15 @@ def _write_shard(
     rows: list[dict[str, Any]] = []
     size = 0
     try:
-        with pq.ParquetWriter(temp, SCHEMA, compression="zstd") as writer:
+        # The JSON columns are unique text: a dictionary or min/max statistics of them cost
+        # more than the compression and give a reader nothing.
+        with pq.ParquetWriter(
+            temp,
+            SCHEMA,
+            compression="zstd",
+            use_dictionary=["state"],
+            write_statistics=FILTER_COLUMNS,
+        ) as writer:
             for record in export.export_records(simulations, policy=policy, stats=stats):
                 row = _row(record)
                 rows.append(row)

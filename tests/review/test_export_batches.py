@@ -4,13 +4,14 @@ records of each simulation exported alone, and a batch costs a fixed number of q
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from simulations.models import Signal, Turn
-from simulations.review import export
+from simulations.review import export, export_batch
 from simulations.review.selectors import SimulationFilters
 from simulations.review.services.annotations import trajectory_flag, turn_annotate
 from tests.review.conftest import build_simulation, run_simulation
@@ -62,6 +63,7 @@ def mixed(computer, user, other_user, labels, fast_engine):
 def test_batches_write_what_each_trajectory_alone_writes(mixed, policy, monkeypatch):
     alone = [line for sim in mixed.values() for line in export_lines(policy, [sim.pk])]
     monkeypatch.setattr(export, "SIMULATION_CHUNK", 2)  # batches end between runs of a kind
+    monkeypatch.setattr(export_batch, "TURN_CHUNK", 3)  # turns read ahead across runs
     stats = export.ExportStats()
     together = export_lines(policy, stats=stats)
     assert together == alone
@@ -97,3 +99,20 @@ def test_a_batch_costs_the_queries_of_one_trajectory(mixed):
 
     # every kind of query is made for the real run alone and for the whole mixed batch
     assert queries([mixed["real"].pk]) == queries(None)
+
+
+@pytest.mark.django_db
+def test_reading_ahead_stops_with_the_reader(computer, monkeypatch):
+    sims = [build_simulation(computer, turns=12) for _ in range(3)]
+    monkeypatch.setattr(export_batch, "TURN_CHUNK", 2)
+    before = threading.active_count()
+    lines = export.export_lines(
+        export.export_queryset(export.export_candidates(filters=SimulationFilters(state=""))),
+        policy=export.BadTurnPolicy.CUT,
+    )
+    assert json.loads(next(lines))["metadata"]["simulation_id"] == sims[0].pk
+    assert threading.active_count() == before + 1  # the turns of the batch are being read
+    lines.close()
+    assert threading.active_count() == before
+    with pytest.raises(ZeroDivisionError):  # the thread's errors are the reader's
+        list(export_batch.read_ahead((1 // n for n in (1, 1, 1, 0)), chunk=1))

@@ -30,7 +30,7 @@ TRIGGERS = {
 }
 
 
-def _pg_index() -> GinIndex:
+def pg_index() -> GinIndex:
     from simulations.review.search.selectors import turn_document
 
     return GinIndex(turn_document(), name=PG_INDEX)
@@ -41,7 +41,7 @@ def search_index_install(*, schema_editor, turn_model) -> None:
     if vendor == "postgresql":
         # Concurrently: on a studio with millions of turns the build takes a while, and the
         # runs in progress keep committing turns meanwhile (the migration is not atomic).
-        index = _pg_index()
+        index = pg_index()
         schema_editor.execute(index.create_sql(turn_model, schema_editor, concurrently=True))
     elif vendor == "sqlite":
         schema_editor.execute(
@@ -54,7 +54,7 @@ def search_index_install(*, schema_editor, turn_model) -> None:
 def search_index_remove(*, schema_editor, turn_model) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.remove_index(turn_model, _pg_index())
+        schema_editor.remove_index(turn_model, pg_index())
     elif vendor == "sqlite":
         for name in TRIGGERS:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
