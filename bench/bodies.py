@@ -7,8 +7,9 @@ with bodies logged. Every call's bodies are then read back through studio.llm.bo
 bench prints, per call and per turn: the bytes stored now (request deltas and snapshots,
 responses, and the delta columns), and what the same bodies took before the deltas (each
 request and response compressed whole, zstd level 1, as the CompressedJSONField stored them),
-the share of calls stored whole, the longest delta chain, and the time to read a run's calls
-in order and one call alone.
+the share of calls stored whole, the longest delta chain, the time to read a run's calls
+in order and one call alone, and the CPU the runs spent writing the bodies: encoding them
+(``bodies.write``) and that with the insert of the rows (to ``bodies.written``), per call.
 """
 
 from __future__ import annotations
@@ -25,6 +26,39 @@ sys.path.insert(0, str(ROOT))
 from bench.prompt_cache import run_offline  # noqa: E402
 
 DELTA_COLUMNS = 8 + 8 + 4 + 4  # request_base, request_root, request_prefix, request_suffix
+
+
+class WriteMeter:
+    """CPU of this thread (the run's, inline) from ``bodies.write`` entering to its return
+    (the encoding) and on to ``bodies.written`` returning (the insert besides)."""
+
+    def __init__(self) -> None:
+        self.calls, self.encode, self.insert, self.started = 0, 0.0, 0.0, None
+
+    def install(self) -> None:
+        from studio.llm import bodies
+
+        write, written = bodies.write, bodies.written
+
+        def timed_write(calls):
+            started = time.thread_time()
+            write(calls)
+            self.encode += time.thread_time() - started
+            self.started = started
+
+        def timed_written(calls):
+            written(calls)
+            self.insert += time.thread_time() - self.started
+            self.calls += len(calls)
+
+        bodies.write, bodies.written = timed_write, timed_written
+
+    def report(self) -> None:
+        print(
+            f"writing the bodies, CPU a call: encoding {self.encode * 1000 / self.calls:.3f} ms, "
+            f"encoding and inserting {self.insert * 1000 / self.calls:.3f} ms "
+            f"({self.calls:,} calls)"
+        )
 
 
 def measure(simulation_ids: list[int]) -> dict:
@@ -99,7 +133,11 @@ def main() -> None:
         for seed in range(1, args.runs + 1)
     ]
 
+    meter = WriteMeter()
+    meter.install()
+
     def then(sims: list) -> None:
+        meter.report()
         figures = measure([sim.pk for sim in sims])
         report(figures, sum(sim.turn_count for sim in sims))
         report_roles(figures)
