@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from simulations.models import Simulation
+from studio.llm import bodies
 from studio.models import Computer, LLMCall
 
 
@@ -40,4 +41,6 @@ def prune(*, days: int | None = None, now: dt.datetime | None = None) -> int:
             request_suffix=0,
             bodies_removed_at=now,
         )
+    if pruned:
+        bodies.recheck()  # this process's cached requests may be among them
     return pruned

@@ -34,7 +34,7 @@ from simulations.models import Simulation
 from simulations.services import leases
 from simulations.services.leases import HeldLease, heartbeat, lease_acquire, lease_release
 from simulations.services.turns import LeaseLost, turn_commit, workspace_replay_last_turn
-from studio.llm import gateway
+from studio.llm import bodies, gateway
 from studio.llm.round_trips import CallAbandoned, abandon_when
 from studio.models import Computer
 from studio.volumes import volumes_of
@@ -126,6 +126,8 @@ def _run_slice(
 ) -> SliceResult:
     result = SliceResult(simulation_id=simulation_id)
     started = time.monotonic()
+    # Since its last slice here the run may have failed, had its bodies pruned and resumed.
+    bodies.recheck(simulation_id=simulation_id)
     world = World.load(simulation_id)
     if world.sim.phase == Simulation.Phase.SETUP:
         _prepare(world, token)

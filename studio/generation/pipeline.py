@@ -30,7 +30,7 @@ from studio.generation.planning import (
     dependency_order,
     plan_files,
 )
-from studio.llm import gateway
+from studio.llm import bodies, gateway
 from studio.models import Computer, ComputerFile, FileEdge, Folder
 from studio.paths import PathEscapeError
 from studio.services.index import computer_stats, folder_rows
@@ -126,7 +126,9 @@ def _index(computer: Computer, profile, done: list[Written]) -> None:
 
 
 def _reset(computer: Computer) -> None:
-    """Start from nothing: a retried or redelivered job must not see a half-built computer."""
+    """Start from nothing: a retried or redelivered job must not see a half-built computer
+    (nor, as bases of its requests, an earlier attempt's ones the retention has emptied)."""
+    bodies.recheck(computer_id=computer.pk)
     computer.files.all().delete()
     computer.folders.all().delete()
     if computer.root.exists():

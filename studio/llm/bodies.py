@@ -13,8 +13,11 @@ in one query. A response is stored whole, compressed with the end of its request
 answers) as the dictionary.
 
 Deltas are computed when the rows are inserted (LLMCall's manager and save() call
-:func:`write`), against requests of this process's recent inserts that have committed and
-still have their bodies. studio.llm.retention drops the bodies of runs finished long ago.
+:func:`write`), against requests of this process's recent inserts that have committed. Those
+hold their bodies while their run runs: the retention (simulations.services.retention) only
+drops the bodies of runs finished long ago, and a run or a computer's generation that starts
+again first calls :func:`recheck`, after which its next write checks its cached requests are
+still whole (one query) and stores a snapshot where they are not.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import itertools
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -188,13 +191,30 @@ class _RecentRequests:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._chains: OrderedDict[tuple, list[Recent]] = OrderedDict()
+        self._doubtful: set[tuple] = set()  # chains whose requests may have lost their bodies
         self._bytes = 0
 
-    def get(self, chain: tuple) -> list[Recent]:
+    def get(self, chain: tuple) -> tuple[list[Recent], bool]:
+        """The chain's recent requests, and whether they must be checked before use."""
         with self._lock:
             if chain in self._chains:
                 self._chains.move_to_end(chain)
-            return list(self._chains.get(chain, ()))
+            return list(self._chains.get(chain, ())), chain in self._doubtful
+
+    def doubt(self, matches: Callable[[tuple], bool]) -> None:
+        with self._lock:
+            self._doubtful.update(chain for chain in self._chains if matches(chain))
+
+    def confirm(self, chain: tuple, checked: Iterable[int], alive: set[int]) -> None:
+        """Of the chain's requests, ``checked`` were looked up and only ``alive`` still hold
+        their bodies."""
+        gone = set(checked) - alive
+        with self._lock:
+            self._doubtful.discard(chain)
+            if chain in self._chains:
+                kept = self._chains[chain]
+                self._bytes -= sum(len(r.text) for r in kept if r.pk in gone)
+                kept[:] = [r for r in kept if r.pk not in gone]
 
     def add(self, chain: tuple, recent: Recent) -> None:
         with self._lock:
@@ -205,12 +225,14 @@ class _RecentRequests:
             if len(kept) > CANDIDATES:
                 self._bytes -= len(kept.pop(0).text)
             while self._bytes > CACHE_BYTES and len(self._chains) > 1:
-                _, dropped = self._chains.popitem(last=False)
+                oldest, dropped = self._chains.popitem(last=False)
+                self._doubtful.discard(oldest)
                 self._bytes -= sum(len(r.text) for r in dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._chains.clear()
+            self._doubtful.clear()
             self._bytes = 0
 
 
@@ -219,6 +241,41 @@ recent_requests = _RecentRequests()
 
 def _chain(call: LLMCall) -> tuple:
     return (call.simulation_id, call.computer_id, call.role, call.schema)
+
+
+def recheck(*, simulation_id: int | None = None, computer_id: int | None = None) -> None:
+    """A run (or, with ``computer_id`` alone, a computer's generation; with neither, all)
+    starts again in this process: since its last insert here it may have finished and had its
+    bodies dropped, so its next write checks its cached requests first."""
+    if simulation_id is not None:
+        recent_requests.doubt(lambda chain: chain[0] == simulation_id)
+    elif computer_id is not None:
+        recent_requests.doubt(lambda chain: chain[0] is None and chain[1] == computer_id)
+    else:
+        recent_requests.doubt(lambda chain: True)
+
+
+def _bases(chains: Iterable[tuple]) -> dict[tuple, list[Recent]]:
+    """The cached requests of ``chains`` a new request may be a delta of: one query, only for
+    the chains :func:`recheck` put in doubt, drops those that lost their bodies."""
+    from studio.models import LLMCall
+
+    cached = {chain: recent_requests.get(chain) for chain in chains}
+    checked = [r.pk for kept, doubtful in cached.values() if doubtful for r in kept]
+    alive = set(
+        LLMCall.objects.filter(pk__in=checked, request_body__isnull=False).values_list(
+            "pk", flat=True
+        )
+        if checked
+        else ()
+    )
+    bases = {}
+    for chain, (kept, doubtful) in cached.items():
+        if doubtful:
+            recent_requests.confirm(chain, (r.pk for r in kept), alive)
+            kept = [r for r in kept if r.pk in alive]
+        bases[chain] = kept
+    return bases
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -236,25 +293,13 @@ def set_body(call: LLMCall, part: str, value: Any) -> None:
 
 def write(calls: Sequence[LLMCall]) -> None:
     """Fill the body columns of ``calls`` (about to be inserted, in order)."""
-    from studio.models import LLMCall
-
     pending = [c for c in calls if getattr(c, "_request_text", None) is not None]
     for call in calls:
         if getattr(call, "_response_text", None) is not None:
             call.response_body = pack_response(call._response_text, call._request_text)
-    bases = {chain: recent_requests.get(chain) for chain in {_chain(c) for c in pending}}
-    known = [r.pk for kept in bases.values() for r in kept]
-    # Only requests whose rows still hold their bodies (retention, a deleted computer).
-    alive = set(
-        LLMCall.objects.filter(pk__in=known, request_body__isnull=False).values_list(
-            "pk", flat=True
-        )
-        if known
-        else ()
-    )
+    bases = _bases({_chain(c) for c in pending})
     for call in pending:
-        text = call._request_text
-        base, delta, body = encode(text, [r for r in bases[_chain(call)] if r.pk in alive])
+        base, delta, body = encode(call._request_text, bases[_chain(call)])
         call.request_body = body
         if base is None:
             call.request_base = call.request_root = None

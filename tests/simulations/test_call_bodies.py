@@ -1,14 +1,19 @@
 """Every request and response of a real offline run reads back byte for byte, the requests from
-stored deltas each a small fraction of the request."""
+stored deltas each a small fraction of the request; a run resumed after the retention dropped
+its bodies builds on none of them."""
 
+import datetime as dt
 import statistics
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
-from simulations.services.runs import simulation_run_inline
-from simulations.services.simulations import simulation_create
+from simulations.models import Simulation
+from simulations.services import retention
+from simulations.services.runs import simulation_advance, simulation_run_inline
+from simulations.services.simulations import simulation_create, simulation_resume
 from studio.llm import bodies, gateway
 from studio.models import LLMCall
 
@@ -63,3 +68,26 @@ def test_every_request_of_a_run_reads_back_as_sent(
     assert 'id="call-request"' in shown and "removed by retention" not in shown
     system = LLMCall.objects.get(pk=turn.llm_call_id).request["messages"][0]["content"]
     assert escape(system.splitlines()[0]) in shown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_resumed_after_retention_elsewhere_builds_on_no_pruned_request(
+    computer, user, fast_engine, monkeypatch
+):
+    sim = simulation_create(
+        computer=computer, created_by=user, enqueue=False, config={"workdays": 3, "seed": 5}
+    )
+    simulation_advance(simulation_id=sim.pk, max_turns=6, enqueue_next=False)
+    before = set(LLMCall.objects.filter(simulation_id=sim.pk).values_list("pk", flat=True))
+    Simulation.objects.filter(pk=sim.pk).update(
+        state=Simulation.State.FAILED, finished_at=timezone.now() - dt.timedelta(days=40)
+    )
+    with monkeypatch.context() as elsewhere:  # another process: this one's cache never hears
+        elsewhere.setattr(bodies, "recheck", lambda **where: None)
+        assert retention.prune(days=30) == len(before) > 3
+    simulation_resume(simulation=sim, enqueue=False)
+    simulation_advance(simulation_id=sim.pk, max_turns=6, enqueue_next=False)
+    after = list(bodies.read(LLMCall.objects.filter(simulation_id=sim.pk, id__gt=max(before))))
+    assert len(after) > 3 and not {c.request_base for c in after} & before
+    assert all(c.request is not None for c in after)
+    assert any(c.request_base for c in after)  # deltas again, of the calls since the resume

@@ -216,3 +216,29 @@ def test_shared_prefix_and_suffix_lengths_match_a_byte_by_byte_count():
         delta = bodies.Delta.between(base, text)
         assert delta.apply(base) == text
         assert bodies.Delta.unpack(base, delta.prefix, delta.suffix, delta.pack(base)) == delta
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calls_are_inserted_with_no_query_of_the_bodies_until_their_run_starts_again():
+    def ledger(n: int) -> list[LLMCall]:  # a turn's calls, inserted together
+        return [
+            LLMCall(role=role, model="m", backend="b", outcome="ok", simulation_id=1, request=r)
+            for role, r in (("worker", _request(n)), ("judge", _request(n, tail="score")))
+        ]
+
+    def statements(queries) -> list[str]:
+        return [q["sql"].split()[0] for q in queries if "studio_llmcall" in q["sql"]]
+
+    LLMCall.objects.bulk_create(ledger(0))
+    with CaptureQueriesContext(connection) as queries:
+        alone = [_call(_request(n), simulation_id=1) for n in range(1, 21)]
+        turns = [LLMCall.objects.bulk_create(ledger(n)) for n in range(21, 26)]
+    assert statements(queries) == ["INSERT"] * (len(alone) + len(turns))
+    rows = alone + [c for turn in turns for c in turn]
+    assert all(c.request_base is not None for c in rows)  # deltas of the cached requests
+    # a run starting again (a slice) has its cached requests checked once, by its next write
+    bodies.recheck(simulation_id=1)
+    with CaptureQueriesContext(connection) as queries:
+        more = [_call(_request(n), simulation_id=1) for n in range(26, 31)]
+    assert statements(queries) == ["SELECT"] + ["INSERT"] * len(more)
+    assert all(c.request_base for c in more)
