@@ -40,54 +40,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PERSONA = (
-    b'{"persona": "A procurement manager at a regional hospital network who negotiates '
-    b'supplier contracts and tracks spend against budget."}\n'
+from bench.simulation_measure import (  # noqa: E402
+    Meter,
+    box_cpu,
+    children_cpu,
+    postgres_cpu,
+    turn_gaps,
+    yardstick,
 )
-
-
-def setup(var: Path) -> object:
-    from studio.project import runtime
-
-    os.environ["STUDIO_VAR_DIR"] = str(var)
-    os.environ["COMPUTERS_ROOT"] = str(var / "computers")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
-    os.environ["LLM_BASE_URL"] = "offline"
-    os.environ["LLM_MODEL"] = "offline"
-    redis = runtime.start_embedded_redis(var / "redis")
-    os.environ["REDIS_URL"] = redis.url
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor == "postgresql":  # a fresh database of its own, dropped at the end
-        name = f"bench_sim_{os.getpid()}"
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        connection.close()
-        connection.close_pool()  # the pool was made for the old database
-        connection.settings_dict["NAME"] = name
-        os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
-    call_command("migrate", verbosity=0)
-    return redis
-
-
-def make_computer():
-    from studio.generation.pipeline import computer_generate
-    from studio.services.computers import computer_create
-    from studio.services.personas import persona_pool_import
-
-    pool = persona_pool_import(pool_name="bench", source=PERSONA, filename="p.jsonl").pool
-    computer = computer_create(
-        persona=pool.personas.first(), target_files=20, seed=7, enqueue=False
-    )
-    computer_generate(computer=computer)
-    if computer.state != "ready":
-        raise SystemExit(f"computer generation failed: {computer.error}")
-    return computer
-
+from bench.simulation_setup import drop_database, make_computer, setup  # noqa: E402
 
 # -- 1. one simulation vs. a bare client loop ---------------------------------------------------
 
@@ -150,7 +111,7 @@ def single(computer, workdays: int, repeats: int) -> None:
     for _ in range(repeats):
         recorded.clear()
         transport.OfflineTransport.handle_request = recording
-        meter = _Meter()
+        meter = Meter()
         sim = simulation_create(
             computer=computer, config={"workdays": workdays, "seed": 1}, enqueue=False
         )
@@ -199,44 +160,6 @@ def single(computer, workdays: int, repeats: int) -> None:
     print("   where the engine's CPU goes in the quietest repeat (ms per turn):")
     for name, seconds in parts.items():
         print(f"     {name:<52}{1000 * seconds:>7.1f}")
-
-
-class _Meter:
-    """Thread CPU spent inside a few functions of the engine thread (none nested in another)."""
-
-    def __init__(self):
-        from simulations.engine import tools, worker_prompt
-        from simulations.services import runs
-        from studio.llm import gateway
-
-        self.cpu: dict[str, float] = {}
-        self._undo = []
-        for owner, name, label in (
-            (gateway, "_create", "model calls: openai client + offline engine"),
-            (gateway._Call, "record", "model call records (LLMCall rows)"),
-            (tools, "run_tool", "tools (files, office formats, search)"),
-            (runs, "turn_commit", "turn commits (a transaction each) + apply"),
-            (worker_prompt, "worker_messages", "building the worker's prompt"),
-        ):
-            self._wrap(owner, name, label)
-
-    def _wrap(self, owner, name, label):
-        real = getattr(owner, name)
-        self.cpu[label] = 0.0
-
-        def timed(*args, **kwargs):
-            started = time.thread_time()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                self.cpu[label] += time.thread_time() - started
-
-        setattr(owner, name, timed)
-        self._undo.append((owner, name, real))
-
-    def stop(self):
-        for owner, name, real in self._undo:
-            setattr(owner, name, real)
 
 
 # -- 2. many simulations through Celery -----------------------------------------------------------
@@ -317,14 +240,14 @@ def concurrent(
         start_count, start_calls, start = model_turns.count(), calls.count(), time.monotonic()
         start_wall = timezone.now()
         database = connection.settings_dict["NAME"]
-        cpu_start, box_start = _children_cpu(procs), _box_cpu()
-        pg_start = _postgres_cpu(database)
+        cpu_start, box_start = children_cpu(procs), box_cpu()
+        pg_start = postgres_cpu(database)
         time.sleep(window)
         end_count, end_calls = model_turns.count(), calls.count()
         elapsed = time.monotonic() - start
-        cpu = _children_cpu(procs) - cpu_start
-        box = _box_cpu() - box_start
-        pg = _postgres_cpu(database) - pg_start
+        cpu = children_cpu(procs) - cpu_start
+        box = box_cpu() - box_start
+        pg = postgres_cpu(database) - pg_start
         rate = (end_count - start_count) / elapsed
         ideal = sims / (latency_ms / 1000)
         running = Simulation.objects.filter(pk__in=ids, state="running").count()
@@ -341,7 +264,7 @@ def concurrent(
             f"   model calls/s {call_rate:.1f} = {100 * call_rate / ideal:.0f} % of the ideal (a turn "
             f"re-asked after invalid output takes two calls)"
         )
-        gaps = _turn_gaps(ids, since=start_wall)
+        gaps = turn_gaps(ids, since=start_wall)
         if gaps:
             print(
                 "   seconds between a simulation's model turns: "
@@ -383,59 +306,6 @@ def concurrent(
             runtime.stop_process(proc)
 
 
-def _turn_gaps(ids, *, since) -> list[float]:
-    """Wall seconds from each model turn to the same simulation's next one, sorted."""
-    from simulations.models import Turn
-
-    gaps, last = [], {}
-    for sim_id, created in (
-        Turn.objects.filter(simulation_id__in=ids, llm_call_id__isnull=False, created_at__gte=since)
-        .order_by("simulation_id", "seq")
-        .values_list("simulation_id", "created_at")
-    ):
-        if sim_id in last:
-            gaps.append((created - last[sim_id]).total_seconds())
-        last[sim_id] = created
-    return sorted(gaps)
-
-
-def _box_cpu() -> float:
-    """CPU seconds the whole machine spent busy since boot (user + nice + system + irq)."""
-    with open("/proc/stat") as handle:
-        fields = [int(x) for x in handle.readline().split()[1:8]]
-    busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
-    return busy / os.sysconf("SC_CLK_TCK")
-
-
-def _postgres_cpu(database: str) -> float:
-    """CPU seconds spent so far by the local PostgreSQL backends serving ``database``."""
-    total = 0.0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
-            if not command.startswith("postgres: ") or f" {database} " not in command:
-                continue
-            with open(f"/proc/{pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def _children_cpu(procs) -> float | None:
-    total = 0.0
-    try:
-        for proc in procs:
-            with open(f"/proc/{proc.pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-    return total
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdays", type=int, default=3)
@@ -456,7 +326,7 @@ def main() -> None:
     parser.add_argument("--skip-concurrency", action="store_true")
     parser.add_argument("--skip-single", action="store_true")
     args = parser.parse_args()
-    print(f"0. this box's speed now: {_yardstick():.1f} ms for a fixed piece of Python work")
+    print(f"0. this box's speed now: {yardstick():.1f} ms for a fixed piece of Python work")
     print("   (a shared machine's speed drifts by up to 2x; compare figures at similar values)")
     var = Path(tempfile.mkdtemp(prefix="bench-sim-"))
     redis = None
@@ -481,41 +351,8 @@ def main() -> None:
     finally:
         if redis is not None:
             redis.stop()
-        _drop_database()
+        drop_database()
         shutil.rmtree(var, ignore_errors=True)
-
-
-def _yardstick() -> float:
-    """CPU ms of a fixed piece of the work a turn does (JSON, text, hashing), best of five."""
-    import hashlib
-
-    body = {"messages": [{"role": "user", "content": f"line {i} " * 40} for i in range(60)]}
-    best = float("inf")
-    for _ in range(5):
-        start = time.process_time()
-        for _ in range(80):
-            text = json.dumps(body)
-            json.loads(text)
-            hashlib.sha256(text.encode()).hexdigest()
-            " ".join(sorted(set(text.split())))
-        best = min(best, time.process_time() - start)
-    return 1000 * best
-
-
-def _drop_database() -> None:
-    try:
-        from django.db import connection
-    except ImportError:
-        return
-    name = connection.settings_dict.get("NAME", "")
-    if connection.vendor == "postgresql" and str(name).startswith("bench_sim_"):
-        connection.close()
-        connection.close_pool()
-        import psycopg
-
-        admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -1,11 +1,6 @@
 """Simulations and everything a run records: objectives, rubric, deliverables, turns, file
-changes, messages and signals.
-
-A simulation is a state machine in the database. The engine advances it a bounded slice of
-turns at a time under a lease; each turn is committed atomically with a unique
-(simulation, seq), so a turn can be neither lost nor recorded twice. Indices are chosen for
-tens of thousands of turns per simulation.
-"""
+changes, messages, signals. Each turn commits atomically under a unique (simulation, seq), so
+none is lost or recorded twice; indices suit tens of thousands of turns per simulation."""
 
 from __future__ import annotations
 
@@ -71,8 +66,7 @@ class Simulation(models.Model):
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
     config = models.JSONField(default=dict, blank=True)
     seed = models.BigIntegerField(default=0)
-    # the learning loop (simulations/learning): the skill document the worker was given, and
-    # the objective plan shared with the other arms of an experiment (null: its own plan)
+    # simulations/learning: the worker's skill document; an experiment's shared plan (null: own)
     skill_version = models.ForeignKey(
         "learning.SkillVersion",
         null=True,
@@ -325,9 +319,7 @@ class FileChange(models.Model):
     index = models.PositiveSmallIntegerField(default=0)  # order within the turn
     op = models.CharField(max_length=8, choices=Op.choices)
     path = models.CharField(max_length=1024)
-    source_path = models.CharField(
-        max_length=1024, blank=True
-    )  # move/copy from; share: owner's file
+    source_path = models.CharField(max_length=1024, blank=True)  # move/copy from; share: owner's
     kind = models.CharField(max_length=8, blank=True)
     before_sha256 = models.CharField(max_length=64, blank=True)
     after_sha256 = models.CharField(max_length=64, blank=True)

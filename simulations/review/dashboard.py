@@ -117,13 +117,17 @@ def dashboard(*, user) -> Dashboard:
         .annotate(n=Count("id"))
         .order_by()
     )
-    # Only turns with a signal or an error count: read just those (partial indexes).
-    turns = Turn.objects.filter(simulation__in=sims.values("pk")).filter(
-        ~Q(signals=[]) | ~Q(error="")
+    # Errors and signals are counted apart: each count then reads only its partial index
+    # (the signalled one carries the signals), never the wide turn rows.
+    turns = Turn.objects.filter(simulation__in=sims.values("pk"))
+    process = turns.filter(~Q(signals=[])).aggregate(
+        **{
+            name: Count("id", filter=turn_signal_q(name))
+            for name in TURN_SIGNALS
+            if name != "error"
+        }
     )
-    process = turns.aggregate(
-        **{name: Count("id", filter=turn_signal_q(name)) for name in TURN_SIGNALS}
-    )
+    process["error"] = turns.filter(turn_signal_q("error")).count()
     deliverables = Deliverable.objects.filter(simulation__in=sims.values("pk"))
     outcome = deliverables.aggregate(
         total=Count("id"),

@@ -239,3 +239,22 @@ def test_compare_alone_is_a_page_to_choose_two_runs(auth_client, sims):
     for bad in ({"a": "x", "b": "y"}, {"a": mine.pk, "b": mine.pk}):
         response = auth_client.get(reverse("review-compare"), bad)
         assert response.status_code == 400 and 'id="compare-picker"' in response.content.decode()
+
+
+def test_the_dashboard_counts_each_signal_and_error_once(computer, user):
+    from simulations.models import Turn
+    from simulations.review.dashboard import dashboard
+    from simulations.review.selectors import TURN_SIGNALS
+
+    sim = build_simulation(computer, turns=8, user=user)
+    marks = {
+        2: (["loop"], ""),
+        3: (["loop", "retry"], "boom"),
+        4: ([], "bad path"),
+        5: (["reask"], ""),
+    }
+    for seq, (signals, error) in marks.items():
+        Turn.objects.filter(simulation=sim, seq=seq).update(signals=signals, error=error)
+    bars = {bar.label: bar.value for bar in dashboard(user=user).process}
+    expected = {"error": 2, "loop": 2, "retry": 1, "reask": 1}
+    assert bars == {label: expected.get(name, 0) for name, label in TURN_SIGNALS.items()}
