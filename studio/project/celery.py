@@ -25,7 +25,7 @@ def _worker_gc(**_) -> None:
 
 @inspect_command()
 def gc_stats(state) -> dict:
-    """`celery -A studio inspect gc_stats`: the collector's thresholds and work so far."""
+    """`celery -A studio.project inspect gc_stats`: the collector's thresholds and work so far."""
     return {
         "threshold": gc.get_threshold(),
         "frozen": gc.get_freeze_count(),
