@@ -1,23 +1,16 @@
 """Model call bodies: the one path that writes them and the one that reads them back.
 
-A request is kept as its JSON text (orjson, keys in the order sent), so it reads back byte for
-byte. Most requests are stored as a delta of an earlier request of the same chain (run or
-computer, role and schema): the lengths of the prefix and the suffix they share, and the bytes
-between, compressed by zstd with the part of the earlier request they replace (and the 16 KB
-before it) as a raw-content dictionary. Prefix and suffix on the text, because the prompt layout keeps the
-system prompt and the history first and append-only, the options and tools after the messages,
-and only the situation now changes in between: two slices and a join, no JSON diff to get wrong.
-A request is stored whole (a snapshot) every ``DEPTH`` requests of a chain, or when a delta
-would not be clearly smaller, so reading any call applies at most ``DEPTH`` deltas, all fetched
-in one query. A response is stored whole, compressed with the end of its request (what it
-answers) as the dictionary.
+A request is kept as its JSON text (keys in the order sent), so it reads back byte for byte,
+mostly as a delta of an earlier request of its chain (run or computer, role, schema): the
+shared prefix and suffix lengths, and the zstd-compressed middle with the part of the base it
+replaces as dictionary. Prefix and suffix, because the prompt layout keeps what is stable first
+and last: no JSON diff to get wrong. A snapshot every ``DEPTH`` requests (or when a delta is not
+clearly smaller) bounds a read to ``DEPTH`` deltas in one query. A response is stored whole,
+compressed with its request's end as dictionary.
 
-Deltas are computed when the rows are inserted (LLMCall's manager and save() call
-:func:`write`), against requests of this process's recent inserts that have committed. Those
-hold their bodies while their run runs: the retention (simulations.services.retention) only
-drops the bodies of runs finished long ago, and a run or a computer's generation that starts
-again first calls :func:`recheck`, after which its next write checks its cached requests are
-still whole (one query) and stores a snapshot where they are not.
+Deltas are computed at insert (LLMCall's manager and save() call :func:`write`) against this
+process's committed recent requests. Retention only empties runs finished long ago, and a run
+or generation that starts again calls :func:`recheck`: its next write checks its bases once.
 """
 
 from __future__ import annotations
