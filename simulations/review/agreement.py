@@ -115,37 +115,51 @@ def label_agreement(*, annotations: QuerySet[TurnAnnotation]) -> list[LabelAgree
     shared_turns = (
         annotations.values("turn_id").annotate(n=Count("id")).filter(n__gte=2).values("turn_id")
     )
-    rows = (
-        annotations.filter(turn_id__in=shared_turns)
-        .values_list("id", "turn_id", "user_id", "user__username")
-        .order_by("turn_id", "user_id")
+    shared = annotations.filter(turn_id__in=shared_turns)
+    rows = shared.values_list("id", "turn_id", "user_id", "user__username").order_by(
+        "turn_id", "user_id"
     )
     by_turn: dict[int, list[tuple[int, int]]] = defaultdict(list)
     names: dict[int, str] = {}
-    ids = []
     for annotation_id, turn_id, user_id, username in rows.iterator(chunk_size=2_000):
         by_turn[turn_id].append((annotation_id, user_id))
         names[user_id] = username
-        ids.append(annotation_id)
     applied: dict[int, set[int]] = defaultdict(set)
-    through = TurnAnnotation.labels.through.objects
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        chunk = ids[start : start + 900]
-        for annotation_id, label_id in through.filter(turnannotation_id__in=chunk).values_list(
-            "turnannotation_id", "label_id"
-        ):
-            applied[annotation_id].add(label_id)
+    through = TurnAnnotation.labels.through.objects.filter(
+        turnannotation_id__in=shared.values("id")
+    )
+    for annotation_id, label_id in through.values_list("turnannotation_id", "label_id").iterator(
+        chunk_size=2_000
+    ):
+        applied[annotation_id].add(label_id)
     used = {label_id for labels in applied.values() for label_id in labels}
     labels = list(Label.objects.filter(active=True) | Label.objects.filter(pk__in=used))
     pair_items: dict[tuple[int, int], list[tuple[set[int], set[int]]]] = defaultdict(list)
     for entries in by_turn.values():
         for (first_id, first_user), (second_id, second_user) in combinations(entries, 2):
             pair_items[(first_user, second_user)].append((applied[first_id], applied[second_id]))
+    # One pass over each pair's items, touching only the labels applied (most items have none).
+    tables: dict[tuple[int, int], dict[int, list[int]]] = {}
+    for pair, items in pair_items.items():
+        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for a, b in items:
+            for label_id in a & b:
+                counts[label_id][0] += 1
+            for label_id in a - b:
+                counts[label_id][1] += 1
+            for label_id in b - a:
+                counts[label_id][2] += 1
+        tables[pair] = counts
     out = []
     for label in sorted(set(labels), key=lambda lb: (lb.order, lb.name)):
         result = LabelAgreement(label=label)
         for (first_user, second_user), items in sorted(pair_items.items()):
-            table = table_of((label.pk in a, label.pk in b) for a, b in items)
+            both, first_only, second_only = tables[(first_user, second_user)].get(
+                label.pk, (0, 0, 0)
+            )
+            table = Table(
+                both, first_only, second_only, len(items) - both - first_only - second_only
+            )
             result.pairs.append(
                 PairAgreement(first=names[first_user], second=names[second_user], table=table)
             )

@@ -117,16 +117,15 @@ def dashboard(*, user) -> Dashboard:
         .annotate(n=Count("id"))
         .order_by()
     )
-    # Errors and signals are counted apart: each count then reads only its partial index
-    # (the signalled one carries the signals), never the wide turn rows.
+    # Errors and signals are counted apart, each from its partial index (the signalled one
+    # carries the signals); signals per distinct set, a handful of rows, then per name here.
     turns = Turn.objects.filter(simulation__in=sims.values("pk"))
-    process = turns.filter(~Q(signals=[])).aggregate(
-        **{
-            name: Count("id", filter=turn_signal_q(name))
-            for name in TURN_SIGNALS
-            if name != "error"
-        }
-    )
+    signalled = Counter()
+    for signals, n in (
+        turns.filter(~Q(signals=[])).values_list("signals").annotate(n=Count("id")).order_by()
+    ):
+        signalled.update({name: n for name in set(signals)})
+    process = {name: signalled[name] for name in TURN_SIGNALS}
     process["error"] = turns.filter(turn_signal_q("error")).count()
     deliverables = Deliverable.objects.filter(simulation__in=sims.values("pk"))
     outcome = deliverables.aggregate(
