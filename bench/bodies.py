@@ -62,7 +62,7 @@ class WriteMeter:
 
 
 def measure(simulation_ids: list[int]) -> dict:
-    from studio.llm import bodies
+    from studio.llm import bodies, body_codec
     from studio.models import LLMCall
 
     figures = dict.fromkeys(("calls", "before", "request", "response", "snapshots"), 0)
@@ -79,8 +79,8 @@ def measure(simulation_ids: list[int]) -> dict:
             request, response = (bodies.text_of(call, p) for p in ("request", "response"))
             reading += time.perf_counter() - started
             figures["calls"] += 1
-            figures["before"] += len(bodies.pack(request)) + (
-                len(bodies.pack(response)) if response else 0
+            figures["before"] += len(body_codec.pack(request)) + (
+                len(body_codec.pack(response)) if response else 0
             )
             figures["request"] += len(call.request_body) + DELTA_COLUMNS
             figures["response"] += len(call.response_body or b"")

@@ -10,9 +10,9 @@ import json
 
 
 def _dumps(value) -> bytes:
-    from studio.llm import bodies
+    from studio.llm import body_codec
 
-    return bodies.dumps(value)
+    return body_codec.dumps(value)
 
 
 class Chain:
@@ -23,13 +23,13 @@ class Chain:
 
     def store(self, call_id: int, text: bytes) -> tuple:
         """(request_body, request_base, request_root, request_prefix, request_suffix)."""
-        from studio.llm import bodies
+        from studio.llm import bodies, body_codec
 
-        base, delta, body = bodies.encode(text, self.recent)
+        base, delta, body = body_codec.encode(text, self.recent)
         if base is None:
-            entry, row = bodies.Recent(call_id, text, 0, call_id), (body, None, None, 0, 0)
+            entry, row = body_codec.Recent(call_id, text, 0, call_id), (body, None, None, 0, 0)
         else:
-            entry = bodies.Recent(call_id, text, base.depth + 1, base.root)
+            entry = body_codec.Recent(call_id, text, base.depth + 1, base.root)
             row = (body, base.pk, base.root, delta.prefix, delta.suffix)
         self.recent = [*self.recent, entry][-bodies.CANDIDATES :]
         return row
@@ -64,7 +64,7 @@ class RunCalls:
 
     def worker_call(self, call_id: int, seq: int, action: str, arguments, reasoning, observation):
         """The columns of the worker's call at ``seq`` (its request holds the turns before)."""
-        from studio.llm import bodies
+        from studio.llm import body_codec
 
         if self.rng.random() < 0.01:  # the objectives as they stand changed
             self.month = self._month()
@@ -101,10 +101,10 @@ class RunCalls:
             {"role": "assistant", "content": None, "tool_calls": [tool_call]},
             {"role": "tool", "tool_call_id": f"call_{seq}", "content": observation},
         )
-        return (*row, bodies.pack_response(_dumps(response), text))
+        return (*row, body_codec.pack_response(_dumps(response), text))
 
     def collaborator_call(self, call_id: int, seq: int, reply: str):
-        from studio.llm import bodies
+        from studio.llm import body_codec
 
         context = {"thread": self.thread, "you": "Grace Hopper", "seq": seq}
         text = _dumps(
@@ -124,7 +124,7 @@ class RunCalls:
         self._remember({"role": "user", "content": f"Mail from Grace Hopper: {reply[:600]}"})
         self.thread = [*self.thread, reply][-3:]  # the next request of the thread holds it
         self.latest_mail = reply[:160]
-        return (*row, bodies.pack_response(_dumps(response), text))
+        return (*row, body_codec.pack_response(_dumps(response), text))
 
     def event(self, observation: str) -> None:
         self._remember({"role": "user", "content": observation[:600]})

@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from django.db import models
 
+from studio.llm.body_codec import dumps, pack, unpack
+
 
 class CompressedJSONField(models.BinaryField):
     """A JSON value stored as compressed UTF-8 JSON (zstd; values written as zlib before are
@@ -23,8 +25,6 @@ class CompressedJSONField(models.BinaryField):
         super().__init__(*args, **kwargs)
 
     def get_prep_value(self, value: Any) -> bytes | None:
-        from studio.llm.bodies import dumps, pack
-
         return None if value is None else pack(dumps(value))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
@@ -42,6 +42,4 @@ class CompressedJSONField(models.BinaryField):
 
     @staticmethod
     def decode(value: bytes | bytearray | memoryview) -> Any:
-        from studio.llm.bodies import unpack
-
         return orjson.loads(unpack(value))

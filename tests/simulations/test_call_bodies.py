@@ -14,7 +14,7 @@ from simulations.models import Simulation
 from simulations.services import retention
 from simulations.services.runs import simulation_advance, simulation_run_inline
 from simulations.services.simulations import simulation_create, simulation_resume
-from studio.llm import bodies, gateway
+from studio.llm import bodies, body_codec, gateway
 from studio.models import LLMCall
 
 
@@ -28,8 +28,8 @@ def test_every_request_of_a_run_reads_back_as_sent(
 
     def recording(client, config, request, endpoint):
         completion = send(client, config, request, endpoint)
-        sent.append(bodies.dumps(request))  # as sent, after the endpoint's adaptations
-        received.append(bodies.dumps(completion.to_dict()))
+        sent.append(body_codec.dumps(request))  # as sent, after the endpoint's adaptations
+        received.append(body_codec.dumps(completion.to_dict()))
         return completion
 
     monkeypatch.setattr(gateway, "_send", recording)

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from simulations.services import retention
-from studio.llm import bodies
+from studio.llm import bodies, body_codec
 from studio.models import LLMCall
 
 SYSTEM = {"role": "system", "content": "You are the user. " * 400}
@@ -62,11 +62,11 @@ def test_each_request_is_a_small_delta_of_the_previous_and_reads_back_exactly():
         depth, pk = 0, row.pk
         while base_of[pk] is not None:
             depth, pk = depth + 1, base_of[pk]
-        assert depth <= bodies.DEPTH and row.request_root in (None, pk)
+        assert depth <= body_codec.DEPTH and row.request_root in (None, pk)
     snapshots = [r for r in rows if r.request_base is None]
     assert len(snapshots) == 3 and len(snapshots[1].request_body) > 2_000
     for row, request in zip(bodies.load(rows), sent, strict=True):
-        assert bodies.text_of(row, "request") == bodies.dumps(request)
+        assert bodies.text_of(row, "request") == body_codec.dumps(request)
         assert row.request == request and row.response == {"choices": []}
     # one call alone: its chain in one query
     last = LLMCall.objects.get(pk=calls[-1].pk)
@@ -115,7 +115,11 @@ def test_bodies_stored_before_the_deltas_are_read_as_they_are():
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE studio_llmcall SET request_body = %s, response_body = %s WHERE id = %s",
-            [zlib.compress(json.dumps(request).encode(), 1), bodies.pack(b'"a verdict"'), call.pk],
+            [
+                zlib.compress(json.dumps(request).encode(), 1),
+                body_codec.pack(b'"a verdict"'),
+                call.pk,
+            ],
         )
     row = LLMCall.objects.get(pk=call.pk)
     assert row.request == request and row.response == "a verdict"
@@ -209,13 +213,13 @@ def test_shared_prefix_and_suffix_lengths_match_a_byte_by_byte_count():
         text = base[:cut] + rng.randbytes(rng.randint(0, 40)) + base[rng.randint(cut, len(base)) :]
         limit = min(len(base), len(text))
         prefix = next((i for i in range(limit) if base[i] != text[i]), limit)
-        assert bodies._shared(base, text, limit) == prefix
+        assert body_codec._shared(base, text, limit) == prefix
         rest = limit - prefix
         suffix = next((i for i in range(rest) if base[-1 - i] != text[-1 - i]), rest)
-        assert bodies._shared(base, text, rest, from_end=True) == suffix
-        delta = bodies.Delta.between(base, text)
+        assert body_codec._shared(base, text, rest, from_end=True) == suffix
+        delta = body_codec.Delta.between(base, text)
         assert delta.apply(base) == text
-        assert bodies.Delta.unpack(base, delta.prefix, delta.suffix, delta.pack(base)) == delta
+        assert body_codec.Delta.unpack(base, delta.prefix, delta.suffix, delta.pack(base)) == delta
 
 
 @pytest.mark.django_db(transaction=True)
