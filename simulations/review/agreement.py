@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import combinations
 
-from django.db.models import Count, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q, QuerySet
 
 from simulations.review.models import Label, TurnAnnotation
 
@@ -111,57 +111,51 @@ def label_agreement(*, annotations: QuerySet[TurnAnnotation]) -> list[LabelAgree
     """Kappa per label over the turns that at least two annotators annotated.
 
     ``annotations`` is the scope (e.g. the annotations of the simulations a user can see). An
-    annotation with no label still counts: that annotator said "no" to every label."""
-    shared_turns = (
-        annotations.values("turn_id").annotate(n=Count("id")).filter(n__gte=2).values("turn_id")
-    )
-    shared = annotations.filter(turn_id__in=shared_turns)
-    rows = shared.values_list("id", "turn_id", "user_id", "user__username").order_by(
-        "turn_id", "user_id"
-    )
-    by_turn: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    names: dict[int, str] = {}
-    for annotation_id, turn_id, user_id, username in rows.iterator(chunk_size=2_000):
-        by_turn[turn_id].append((annotation_id, user_id))
-        names[user_id] = username
-    applied: dict[int, set[int]] = defaultdict(set)
-    through = TurnAnnotation.labels.through.objects.filter(
-        turnannotation_id__in=shared.values("id")
-    )
-    for annotation_id, label_id in through.values_list("turnannotation_id", "label_id").iterator(
-        chunk_size=2_000
+    annotation with no label still counts: that annotator said "no" to every label. Counted in
+    the database: each item joins an annotation to its partner's on the same turn."""
+    items = _items(annotations)
+    pair = ("user_id", "turn__annotations__user_id")
+    totals = {
+        (first, second): n
+        for first, second, n in items.values_list(*pair).annotate(n=Count("*")).order_by()
+    }
+    said = defaultdict(lambda: [0, 0, 0])  # (pair, label) -> [both, first, second] said yes
+    both = _items(annotations, labels=F("turn__annotations__labels"))
+    for who, (rows, column) in enumerate(
+        ((both, "labels"), (items, "labels"), (items, "turn__annotations__labels"))
     ):
-        applied[annotation_id].add(label_id)
-    used = {label_id for labels in applied.values() for label_id in labels}
-    labels = list(Label.objects.filter(active=True) | Label.objects.filter(pk__in=used))
-    pair_items: dict[tuple[int, int], list[tuple[set[int], set[int]]]] = defaultdict(list)
-    for entries in by_turn.values():
-        for (first_id, first_user), (second_id, second_user) in combinations(entries, 2):
-            pair_items[(first_user, second_user)].append((applied[first_id], applied[second_id]))
-    # One pass over each pair's items, touching only the labels applied (most items have none).
-    tables: dict[tuple[int, int], dict[int, list[int]]] = {}
-    for pair, items in pair_items.items():
-        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for a, b in items:
-            for label_id in a & b:
-                counts[label_id][0] += 1
-            for label_id in a - b:
-                counts[label_id][1] += 1
-            for label_id in b - a:
-                counts[label_id][2] += 1
-        tables[pair] = counts
+        counted = rows.values_list(*pair, column).annotate(n=Count("*")).order_by()
+        for first, second, label_id, n in counted:
+            if label_id is not None:
+                said[(first, second, label_id)][who] += n
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in={user for pair_ in totals for user in pair_})
+        .values_list("pk", "username")
+    )
+    used = {label_id for _, _, label_id in said}
+    labels = Label.objects.filter(Q(active=True) | Q(pk__in=used)).order_by("order", "name")
     out = []
-    for label in sorted(set(labels), key=lambda lb: (lb.order, lb.name)):
+    for label in labels:
         result = LabelAgreement(label=label)
-        for (first_user, second_user), items in sorted(pair_items.items()):
-            both, first_only, second_only = tables[(first_user, second_user)].get(
-                label.pk, (0, 0, 0)
-            )
+        for (first, second), n in sorted(totals.items()):
+            yes_both, yes_first, yes_second = said.get((first, second, label.pk), (0, 0, 0))
+            first_only, second_only = yes_first - yes_both, yes_second - yes_both
             table = Table(
-                both, first_only, second_only, len(items) - both - first_only - second_only
+                yes_both, first_only, second_only, n - yes_both - first_only - second_only
             )
             result.pairs.append(
-                PairAgreement(first=names[first_user], second=names[second_user], table=table)
+                PairAgreement(first=names[first], second=names[second], table=table)
             )
         out.append(result)
     return out
+
+
+def _items(annotations: QuerySet[TurnAnnotation], **also) -> QuerySet[TurnAnnotation]:
+    """Each annotation in scope joined to a later annotator's on the same turn, in scope too.
+    One filter() call, so every condition on the partner shares one join."""
+    return annotations.filter(
+        turn__annotations__user_id__gt=F("user_id"),
+        turn__annotations__in=annotations.values("pk"),
+        **also,
+    )

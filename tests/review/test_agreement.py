@@ -59,3 +59,8 @@ def test_label_agreement_per_label(computer, user, other_user, django_user_model
     assert rows["loop or repetition"].items == 10
     # A label nobody used on shared turns has no variation.
     assert rows["unsafe"].kappa is None
+    # The scope holds on both sides of a pair: without carol's annotation, no pair with her.
+    scoped = label_agreement(annotations=TurnAnnotation.objects.exclude(user=carol))
+    loop_row = next(row for row in scoped if row.label == loop)
+    assert [(p.first, p.second) for p in loop_row.pairs] == [("ada", "bob")]
+    assert loop_row.table == Table(both=3, first_only=1, second_only=1, neither=3)
