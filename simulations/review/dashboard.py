@@ -86,7 +86,7 @@ def dashboard(*, user) -> Dashboard:
                 computer__in=computers.values("pk"), scope=ComputerFile.Scope.HOME
             )
             .values_list("kind")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
             .order_by()
         )
     )
@@ -122,7 +122,7 @@ def dashboard(*, user) -> Dashboard:
     turns = Turn.objects.filter(simulation__in=sims.values("pk"))
     signalled = Counter()
     for signals, n in (
-        turns.filter(~Q(signals=[])).values_list("signals").annotate(n=Count("id")).order_by()
+        turns.filter(~Q(signals=[])).values_list("signals").annotate(n=Count("*")).order_by()
     ):
         signalled.update({name: n for name in set(signals)})
     process = {name: signalled[name] for name in TURN_SIGNALS}

@@ -88,6 +88,9 @@ if DATABASE_URL:
             "timeout": 30,
             "max_idle": 300,
         }
+        # No JIT: the planner's costs for a scan over millions of turns pass its threshold,
+        # and compiling a query costs more than the few rows a dashboard or a page reads.
+        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     DATABASES = {

@@ -243,9 +243,6 @@ def _time_limit(milliseconds: int = TIME_LIMIT_MS):
             # compute each one's document; an exact (not lossy) bitmap needs no recheck.
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            # The planner's costs for a scan of millions of turns pass JIT's threshold, and
-            # compiling the document expression costs more than the few rows a page reads.
-            cursor.execute("SET LOCAL jit = off")
             yield
     except OperationalError as exc:
         if "statement timeout" not in str(exc):
