@@ -27,7 +27,7 @@ def build(runs: int, turns: int) -> Iterator[tuple[str, float]]:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from simulations.models import Simulation, SimulationBatch, Turn
+    from simulations.models import Simulation, SimulationBatch
     from simulations.review.search import index as search_index
     from studio.models import Computer, Persona, PersonaPool
 
@@ -119,26 +119,41 @@ def build(runs: int, turns: int) -> Iterator[tuple[str, float]]:
     yield "turns, mail, file changes, calls", time.perf_counter() - start
 
     start = time.perf_counter()
-    with connection.cursor() as cursor:
-        # A GIN build sorts its entries in memory and merges each spill into the index: room
-        # for them all keeps it one pass. Not concurrently: nothing else writes meanwhile.
-        cursor.execute("SET maintenance_work_mem = '2GB'")
-        with connection.schema_editor(atomic=False) as editor:
-            editor.execute(search_index.pg_index().create_sql(Turn, editor))
-    yield "search index", time.perf_counter() - start
-
-    start = time.perf_counter()
     counts["annotations"] = load_review(sims, turns, annotators, rng)
     yield "annotations and flags", time.perf_counter() - start
     start = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    yield "vacuum analyze", time.perf_counter() - start
+    with connection.cursor() as cursor:  # statistics for the exports' plans (no index yet)
+        cursor.execute("ANALYZE")
+    yield "analyze", time.perf_counter() - start
     batch.label = marker(len(sims), turns)
     batch.size = len(sims)
     batch.save(update_fields=["label", "size"])
     for what, n in counts.items():
         print(f"  {what:28} {n:>12,}")
+
+
+def build_search_index() -> float:
+    """The GIN index over every turn, built once after the load (as for a bulk import), on
+    this thread's own connection; then VACUUM ANALYZE. Returns the index's seconds."""
+    from django.db import connection
+
+    from simulations.models import Turn
+    from simulations.review.search import index as search_index
+
+    start = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            # A GIN build sorts its entries in memory and merges each spill into the index:
+            # room for them all keeps it one pass. Not concurrently: nothing else writes.
+            cursor.execute("SET maintenance_work_mem = '2GB'")
+            with connection.schema_editor(atomic=False) as editor:
+                editor.execute(search_index.pg_index().create_sql(Turn, editor))
+        seconds = time.perf_counter() - start
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        return seconds
+    finally:
+        connection.close()
 
 
 def build_plans(sims, rng: random.Random) -> None:
