@@ -118,7 +118,8 @@ def dashboard(*, user) -> Dashboard:
         .order_by()
     )
     # Errors and signals are counted apart, each from its partial index (the signalled one
-    # carries the signals); signals per distinct set, a handful of rows, then per name here.
+    # carries the signals; COUNT(*), as the index holds no id); signals per distinct set, a
+    # handful of rows, then per name here.
     turns = Turn.objects.filter(simulation__in=sims.values("pk"))
     signalled = Counter()
     for signals, n in (
