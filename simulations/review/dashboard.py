@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, FloatField, Q, Sum
+from django.db.models import Count, FloatField, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -62,6 +62,12 @@ def _bucket_label(edges: tuple[int, ...], index: int, unit: str = "") -> str:
     return f"{low}+{unit}"
 
 
+def _count_by(rows: QuerySet, field: str) -> Counter:
+    """Rows per value of ``field``, counted by the database; COUNT(*) so that an index holding
+    ``field`` answers alone."""
+    return Counter(dict(rows.values_list(field).annotate(n=Count("*")).order_by()))
+
+
 def dashboard(*, user) -> Dashboard:
     computers = studio_access.visible_computers(user)
     sims = access.visible_simulations(user)
@@ -80,15 +86,11 @@ def dashboard(*, user) -> Dashboard:
             .order_by()
         )
     )
-    kinds = Counter(
-        dict(
-            ComputerFile.objects.filter(
-                computer__in=computers.values("pk"), scope=ComputerFile.Scope.HOME
-            )
-            .values_list("kind")
-            .annotate(n=Count("*"))
-            .order_by()
-        )
+    kinds = _count_by(
+        ComputerFile.objects.filter(
+            computer__in=computers.values("pk"), scope=ComputerFile.Scope.HOME
+        ),
+        "kind",
     )
     turn_counts = [0] * len(TURN_BUCKETS)
     score_counts = [0] * len(SCORE_BUCKETS)
@@ -101,21 +103,12 @@ def dashboard(*, user) -> Dashboard:
         if pct is not None:
             scored += 1
             score_counts[max(i for i, edge in enumerate(SCORE_BUCKETS) if pct >= edge)] += 1
-    flag_counts = Counter(
-        dict(
-            TrajectoryFlag.objects.filter(simulation__in=sims.values("pk"))
-            .values_list("flag")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-    )
-    label_counts = dict(
+    flag_counts = _count_by(TrajectoryFlag.objects.filter(simulation__in=sims.values("pk")), "flag")
+    label_counts = _count_by(
         TurnAnnotation.labels.through.objects.filter(
             turnannotation__simulation__in=sims.values("pk")
-        )
-        .values_list("label_id")
-        .annotate(n=Count("id"))
-        .order_by()
+        ),
+        "label_id",
     )
     # Errors and signals are counted apart, each from its partial index (the signalled one
     # carries the signals; COUNT(*), as the index holds no id); signals per distinct set, a
@@ -140,16 +133,9 @@ def dashboard(*, user) -> Dashboard:
         points=Sum("score"),
         max_points=Sum("max_score", filter=Q(status=Objective.Status.JUDGED)),
     )
-    modes = Counter(
-        dict(
-            Signal.objects.filter(simulation__in=sims.values("pk"))
-            .values_list("kind")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-    )
+    modes = _count_by(Signal.objects.filter(simulation__in=sims.values("pk")), "kind")
     flag_colours = {"bad": "#e03131", "needs_review": "#f59f00", "good": "#2f9e44"}
-    by_state = dict(sims.values_list("state").annotate(n=Count("id")).order_by())
+    by_state = _count_by(sims, "state")
     return Dashboard(
         totals={
             "computers": computers.count(),
