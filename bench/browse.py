@@ -38,13 +38,11 @@ from bench.browse_data import (  # noqa: E402
     many_computers,
     sample_files,
 )
+from bench.studio_env import offline_studio  # noqa: E402
 
 
 def setup(var: Path) -> None:
-    os.environ["STUDIO_VAR_DIR"] = str(var)
-    os.environ["COMPUTERS_ROOT"] = str(var / "computers")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
-    os.environ["LLM_BASE_URL"] = "offline"
+    offline_studio(var)
     os.environ.pop("DATABASE_URL", None)
     import django
 

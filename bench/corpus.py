@@ -46,6 +46,8 @@ sys.path.insert(0, str(ROOT))
 from corpus_build import build, build_search_index, marker  # noqa: E402 (bench/ is on the path)
 from corpus_text import COMMON_WORD, RARE_WORD  # noqa: E402
 
+from bench.studio_env import offline_studio  # noqa: E402
+
 DB_NAME = "bench_corpus"
 PAGE_GOAL = (300.0, 1000.0)
 SEARCH_GOAL = (500.0, 1000.0)
@@ -87,10 +89,7 @@ def drop_database() -> None:
 
 
 def setup(var: Path, keep: bool) -> bool:
-    os.environ["STUDIO_VAR_DIR"] = str(var)
-    os.environ["COMPUTERS_ROOT"] = str(var / "computers")
-    os.environ["LLM_BASE_URL"] = "offline"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
+    offline_studio(var)
     kept = open_database(keep)
     import django
 

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.studio_env import offline_studio  # noqa: E402
 
 PERSONAS = b"\n".join(
     [
@@ -38,11 +39,7 @@ PERSONAS = b"\n".join(
 
 
 def setup(var: Path) -> None:
-    os.environ["STUDIO_VAR_DIR"] = str(var)
-    os.environ["COMPUTERS_ROOT"] = str(var / "computers")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
-    os.environ["LLM_BASE_URL"] = "offline"
-    os.environ["LLM_MODEL"] = "offline"
+    offline_studio(var)
     os.environ["LLM_LOG_BODIES"] = os.environ.get("LLM_LOG_BODIES", "1")
     os.environ.pop("DATABASE_URL", None)
     import django

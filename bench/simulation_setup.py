@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bench.studio_env import offline_studio
+
 PERSONA = (
     b'{"persona": "A procurement manager at a regional hospital network who negotiates '
     b'supplier contracts and tracks spend against budget."}\n'
@@ -15,11 +17,7 @@ PERSONA = (
 def setup(var: Path) -> object:
     from studio.project import runtime
 
-    os.environ["STUDIO_VAR_DIR"] = str(var)
-    os.environ["COMPUTERS_ROOT"] = str(var / "computers")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.project.settings")
-    os.environ["LLM_BASE_URL"] = "offline"
-    os.environ["LLM_MODEL"] = "offline"
+    offline_studio(var)
     redis = runtime.start_embedded_redis(var / "redis")
     os.environ["REDIS_URL"] = redis.url
     import django
